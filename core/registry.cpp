@@ -1,0 +1,100 @@
+#include <sstream>
+
+#include "lsgd/registry.hpp"
+
+namespace lsgd {
+
+const char* to_string(Backend b) { return b == Backend::cpu ? "cpu" : "cuda"; }
+const char* to_string(Kind k) {
+  switch (k) {
+    case Kind::direct: return "direct";
+    case Kind::iterative: return "iterative";
+    case Kind::batched_direct: return "batched-direct";
+    case Kind::batched_iterative: return "batched-iterative";
+  }
+  return "?";
+}
+const char* to_string(Precision p) { return p == Precision::f32 ? "f32" : "f64"; }
+
+std::vector<index_t> failed_indices(const SolveInfo& info) {
+  std::vector<index_t> out;
+  for (size_t i = 0; i < info.problem_status.size(); ++i) {
+    if (info.problem_status[i] != kSolved) out.push_back(static_cast<index_t>(i));
+  }
+  return out;
+}
+
+namespace {
+template <typename T>
+void check_make(const SolverEntry& e, bool batched) {
+  if (e.is_batched() != batched) {
+    throw InvalidInput("solver '" + e.name + "' is " + to_string(e.kind) + "; use " +
+                       (e.is_batched() ? "make_batched" : "make"));
+  }
+  if (!e.supports(precision_of<T>())) {
+    throw InvalidInput("solver '" + e.name + "' does not support " + to_string(precision_of<T>()));
+  }
+  if (!e.available()) {
+    throw DeviceError("solver '" + e.name + "' is not available on this machine: " +
+                      e.unavailable_reason);
+  }
+}
+}  // namespace
+
+template <>
+std::unique_ptr<Solver<float>> SolverEntry::make<float>(const SolverOptions& opt) const {
+  check_make<float>(*this, false);
+  if (!make_f32) throw InvalidInput("solver '" + name + "' has no f32 factory");
+  return make_f32(opt);
+}
+template <>
+std::unique_ptr<Solver<double>> SolverEntry::make<double>(const SolverOptions& opt) const {
+  check_make<double>(*this, false);
+  if (!make_f64) throw InvalidInput("solver '" + name + "' has no f64 factory");
+  return make_f64(opt);
+}
+template <>
+std::unique_ptr<BatchedSolver<float>> SolverEntry::make_batched<float>(const SolverOptions& opt) const {
+  check_make<float>(*this, true);
+  if (!make_batched_f32) throw InvalidInput("solver '" + name + "' has no f32 factory");
+  return make_batched_f32(opt);
+}
+template <>
+std::unique_ptr<BatchedSolver<double>> SolverEntry::make_batched<double>(
+    const SolverOptions& opt) const {
+  check_make<double>(*this, true);
+  if (!make_batched_f64) throw InvalidInput("solver '" + name + "' has no f64 factory");
+  return make_batched_f64(opt);
+}
+
+void Registry::add(SolverEntry entry) {
+  if (find(entry.name) != nullptr) throw InvalidInput("duplicate solver name '" + entry.name + "'");
+  entries_.push_back(std::move(entry));
+}
+
+const SolverEntry* Registry::find(const std::string& name) const {
+  for (const auto& e : entries_) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+const SolverEntry& Registry::get(const std::string& name) const {
+  if (const SolverEntry* e = find(name)) return *e;
+  std::ostringstream os;
+  os << "unknown solver '" << name << "'; known:";
+  for (const auto& e : entries_) os << ' ' << e.name;
+  throw InvalidInput(os.str());
+}
+
+const Registry& default_registry() {
+  static const Registry r = [] {
+    Registry reg;
+    register_cpu_solvers(reg);
+    register_cuda_solvers(reg);
+    return reg;
+  }();
+  return r;
+}
+
+}  // namespace lsgd

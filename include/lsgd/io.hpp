@@ -1,0 +1,47 @@
+#pragma once
+// File input / output: CSV and Matrix Market (array and coordinate).
+#include <string>
+#include <vector>
+
+#include "lsgd/problem.hpp"
+
+namespace lsgd {
+
+struct CsvOptions {
+  // Target column: a header name or a 0-based index as text; empty = last column.
+  std::string target;
+  bool intercept = false;  // prepend a column of ones named "(intercept)"
+  // Header: auto-detected (first row not all numeric) unless forced.
+  enum class Header { detect, present, absent } header = Header::detect;
+  char delimiter = ',';
+};
+
+// Read A and b from a CSV file. Throws InvalidInput naming the file, line and column of a malformed
+// entry (non-numeric, NaN/Inf, ragged row), an unknown target, or empty data.
+Problem<double> read_csv(const std::string& path, const CsvOptions& opt = {});
+
+// Write a problem as CSV with header x1..xn,y (or column_names) and the target last.
+void write_csv(const std::string& path, const Problem<double>& p);
+
+// Matrix Market: a dense or sparse matrix.
+struct MatrixMarket {
+  index_t rows = 0;
+  index_t cols = 0;
+  std::vector<double> values;  // column-major rows*cols (coordinate files are densified)
+};
+MatrixMarket read_matrix_market(const std::string& path);  // real/integer, general/symmetric
+void write_matrix_market(const std::string& path, const MatrixMarket& mm);  // array format
+
+// A problem from Matrix Market: A from `a_path`; b from `b_path` (a rows x 1 matrix), or if b_path is
+// empty, the last column of A is taken as b.
+Problem<double> read_matrix_market_problem(const std::string& a_path, const std::string& b_path = "");
+
+// By extension: .csv / .txt -> CSV; .mtx -> Matrix Market (last column is b unless b_path is given).
+Problem<double> read_problem(const std::string& path, const CsvOptions& opt = {},
+                             const std::string& b_path = "");
+
+// Write a vector (a solution) as CSV (one value per line, header "x" or names) or .mtx (n x 1 array).
+void write_vector(const std::string& path, const std::vector<double>& x,
+                  const std::vector<std::string>& names = {});
+
+}  // namespace lsgd

@@ -1,0 +1,72 @@
+#pragma once
+// The one registry of solvers. Tests, benchmarks and the CLI iterate over it; a solver registered here
+// is tested, timed and usable by name everywhere.
+//
+// Backends register through explicit functions (register_cpu_solvers, register_cuda_solvers, called by
+// default_registry()), never through static self-registration, which static libraries silently drop.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lsgd/error.hpp"
+#include "lsgd/solver.hpp"
+
+namespace lsgd {
+
+template <typename T>
+using SolverFactory = std::function<std::unique_ptr<Solver<T>>(const SolverOptions&)>;
+template <typename T>
+using BatchedSolverFactory = std::function<std::unique_ptr<BatchedSolver<T>>(const SolverOptions&)>;
+
+struct SolverEntry {
+  std::string name;         // backend.family[.variant], e.g. "cpu.qr", "cuda.bgd.resident"
+  Backend backend = Backend::cpu;
+  Kind kind = Kind::direct;
+  std::string description;  // one line for `lsgd list`
+  bool f32 = true;
+  bool f64 = true;
+  // Largest supported shapes (0 = no limit), so tests and benchmarks skip what a solver declines.
+  index_t max_n = 0;
+  bool requires_full_rank = true;  // false for rank-revealing / minimum-norm solvers
+  bool allows_underdetermined = false;  // m < n accepted (minimum-norm solution)
+
+  SolverFactory<float> make_f32;
+  SolverFactory<double> make_f64;
+  BatchedSolverFactory<float> make_batched_f32;
+  BatchedSolverFactory<double> make_batched_f64;
+
+  // Whether the solver can run on this machine now (GPU present, built with CUDA).
+  std::function<bool()> available = [] { return true; };
+  std::string unavailable_reason = "";  // shown by `lsgd list` when !available()
+
+  bool supports(Precision p) const { return p == Precision::f32 ? f32 : f64; }
+  bool is_batched() const { return kind == Kind::batched_direct || kind == Kind::batched_iterative; }
+  bool is_iterative() const { return kind == Kind::iterative || kind == Kind::batched_iterative; }
+
+  // Throws InvalidInput if the precision or kind does not match, DeviceError if unavailable.
+  template <typename T>
+  std::unique_ptr<Solver<T>> make(const SolverOptions& opt = {}) const;
+  template <typename T>
+  std::unique_ptr<BatchedSolver<T>> make_batched(const SolverOptions& opt = {}) const;
+};
+
+class Registry {
+ public:
+  void add(SolverEntry entry);  // throws InvalidInput on a duplicate name
+  const std::vector<SolverEntry>& entries() const { return entries_; }
+  const SolverEntry* find(const std::string& name) const;  // nullptr if absent
+  const SolverEntry& get(const std::string& name) const;   // throws InvalidInput listing names
+
+ private:
+  std::vector<SolverEntry> entries_;
+};
+
+// Registration functions, one per backend; each family adds itself inside them.
+void register_cpu_solvers(Registry& r);
+void register_cuda_solvers(Registry& r);  // without CUDA: entries that report themselves unavailable
+
+// The registry with every built-in solver, built once on first use.
+const Registry& default_registry();
+
+}  // namespace lsgd

@@ -1,0 +1,105 @@
+#pragma once
+// The Solver interface: one contract for every CPU and GPU, direct and iterative solver.
+//
+//   auto s = entry.make<double>(options);   // from the registry
+//   s->setup(problem);     // allocation, upload (resident mode), workspace queries: not timed
+//   double t = s->timed_solve();            // seconds: steady clock on CPU, CUDA events on GPU
+//   std::vector<double> x = s->solution();  // download: not timed
+//   s->info();             // iterations, loss history, notes (refinement, fallback), threads
+//
+// timed_solve() may be called repeatedly (benchmarks); each call solves the problem given to setup()
+// from scratch, with the same inputs.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lsgd/problem.hpp"
+
+namespace lsgd {
+
+enum class Backend { cpu, cuda };
+enum class Kind { direct, iterative, batched_direct, batched_iterative };
+enum class Precision { f32, f64 };
+
+const char* to_string(Backend b);
+const char* to_string(Kind k);
+const char* to_string(Precision p);
+
+template <typename T>
+constexpr Precision precision_of() {
+  return sizeof(T) == 4 ? Precision::f32 : Precision::f64;
+}
+
+// GPU measurement modes. resident: setup() uploads A and b; timed_solve() times the solve on the
+// device only. end_to_end: setup() keeps host data; timed_solve() times upload + solve + download.
+enum class GpuMode { resident, end_to_end };
+
+enum class StepSchedule { constant, inv_sqrt, inv_time };  // SGD: a0, a0/sqrt(1+t), a0/(1+t/T)
+
+struct SolverOptions {
+  // Direct solvers.
+  double ridge_lambda = 0.0;  // normal equations: (A^T A + lambda I) x = A^T b; GD objective's lambda
+  double rcond = -1.0;        // SVD/COD relative cutoff; < 0 means max(m,n) * eps(T)
+  std::string inner_precision = "tf32";  // cuda.gels_irs: fp32 (double only), tf32, fp16, bf16
+  GpuMode gpu_mode = GpuMode::resident;
+
+  // Iterative solvers: f(x) = 1/(2m)||Ax-b||^2 + lambda/2 ||x||^2.
+  int max_iters = 1000;
+  double tol = 1e-6;        // stop when ||grad f(x)|| <= tol * ||grad f(0)||; 0 runs max_iters exactly
+  double step = 0.0;        // 0: 1/L with L from power iteration (+lambda)
+  double lipschitz = 0.0;   // L if known (skips the power iteration)
+  int power_iters = 20;     // power iterations for L
+  double momentum = 0.0;    // heavy ball beta; 0 picks (1 - 1/sqrt(kappa_est))^2-like default (see gd docs)
+  int history_every = 0;    // record loss every k iterations; 0: no history
+  int sgd_batch = 32;       // mini-batch rows
+  StepSchedule schedule = StepSchedule::constant;
+  std::uint64_t seed = 1;   // SGD shuffling
+  int threads = 0;          // CPU: 0 = OMP default (OMP_NUM_THREADS)
+};
+
+struct SolveInfo {
+  int iterations = 0;  // iterative solvers; refinement iterations for gels_irs
+  bool converged = true;
+  std::vector<double> loss_history;  // f(x_k) every history_every iterations, starting with k = 0
+  int history_every = 0;
+  int threads = 1;     // CPU threads used
+  std::string note;    // e.g. "refinement did not converge; fell back to working precision"
+  // Batched solvers: one entry per problem. status 0 = solved; otherwise a failure code
+  // (1 = singular / not positive definite, 2 = diverged, 3 = not converged within max_iters).
+  std::vector<int> problem_status;
+  std::vector<int> problem_iterations;
+};
+
+// Failure codes of SolveInfo::problem_status.
+enum ProblemStatus : int { kSolved = 0, kSingular = 1, kDiverged = 2, kNotConverged = 3 };
+
+// Indices of the problems whose status is not kSolved.
+std::vector<index_t> failed_indices(const SolveInfo& info);
+
+class SolverBase {
+ public:
+  virtual ~SolverBase() = default;
+  virtual std::string name() const = 0;
+  virtual Backend backend() const = 0;
+  virtual double timed_solve() = 0;
+  virtual const SolveInfo& info() const { return info_; }
+
+ protected:
+  SolveInfo info_;
+};
+
+template <typename T>
+class Solver : public SolverBase {
+ public:
+  virtual void setup(const Problem<T>& problem) = 0;
+  virtual std::vector<T> solution() = 0;  // n entries
+};
+
+template <typename T>
+class BatchedSolver : public SolverBase {
+ public:
+  virtual void setup(const BatchedProblem<T>& problem) = 0;
+  virtual std::vector<T> solution() = 0;  // batch*n entries, problem-major
+};
+
+}  // namespace lsgd
