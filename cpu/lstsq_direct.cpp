@@ -143,6 +143,7 @@ void add(Registry& r, Method m, const char* desc, bool full_rank, bool underdete
   e.description = desc;
   e.requires_full_rank = full_rank;
   e.allows_underdetermined = underdetermined;
+  e.normal_equations = m == Method::cholesky;
   e.make_f32 = [m](const SolverOptions& o) { return std::make_unique<DirectSolver<float>>(m, o); };
   e.make_f64 = [m](const SolverOptions& o) { return std::make_unique<DirectSolver<double>>(m, o); };
   r.add(std::move(e));

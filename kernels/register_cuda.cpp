@@ -10,6 +10,7 @@ namespace lsgd {
 #undef LSGD_CUDA_SOLVER
 
 void register_cuda_solvers(Registry& r) {
+  (void)r;  // unused while the catalog is empty
   const std::string reason = device_info().reason;
 #define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, DESC, REGISTER_FN) \
   {                                                                                         \

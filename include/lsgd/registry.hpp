@@ -30,6 +30,9 @@ struct SolverEntry {
   index_t max_n = 0;
   bool requires_full_rank = true;  // false for rank-revealing / minimum-norm solvers
   bool allows_underdetermined = false;  // m < n accepted (minimum-norm solution)
+  // Forms A^T A: the forward error scales with kappa^2 (tests use kappa^2 eps bounds, and skip
+  // kappa^2 eps >= 1).
+  bool normal_equations = false;
 
   SolverFactory<float> make_f32;
   SolverFactory<double> make_f64;
