@@ -79,10 +79,21 @@ class DirectSolver final : public Solver<T> {
         if (opt_.ridge_lambda > 0.0) G.diagonal().array() += static_cast<T>(opt_.ridge_lambda);
         Vec<T> c = A_.transpose() * b_;
         Eigen::LLT<Mat<T>> llt(G);
-        if (llt.info() != Eigen::Success) {
+        // LLT fails only on a non-positive pivot, but rounding in forming A^T A leaves the pivots
+        // of a singular A^T A at about +-sqrt(m) eps G(j,j), positive half the time. A pivot below
+        // that noise means column j is numerically dependent on the ones before it
+        // (scale-invariant: pivot / G(j,j) is the squared sine of its angle to their span).
+        const T tol = static_cast<T>(10.0 * std::sqrt(static_cast<double>(A_.rows())) * eps<T>());
+        bool singular = llt.info() != Eigen::Success;
+        for (index_t j = 0; j < n && !singular; ++j) {
+          const T pivot = llt.matrixLLT()(j, j) * llt.matrixLLT()(j, j);
+          singular = !(pivot > tol * G(j, j));
+        }
+        if (singular) {
           throw NumericalError(name() + ": A^T A" + (opt_.ridge_lambda > 0.0 ? " + lambda I" : "") +
-                               " is not positive definite (A is rank deficient or too ill-conditioned "
-                               "for the normal equations); use cpu.qr, cpu.cod or cpu.svd");
+                               " is not numerically positive definite (A is rank deficient or too "
+                               "ill-conditioned for the normal equations); use cpu.qr, cpu.cod or "
+                               "cpu.svd");
         }
         x_ = llt.solve(c);
         break;
@@ -90,13 +101,19 @@ class DirectSolver final : public Solver<T> {
       case Method::qr: {
         Eigen::HouseholderQR<Mat<T>> qr(A_);
         const auto R = qr.matrixQR().topLeftCorner(n, n);
-        const T rmax = R.diagonal().cwiseAbs().maxCoeff();
+        // |R(j,j)| is the distance of column j from the span of the columns before it. Householder
+        // QR leaves rounding noise of about sqrt(m) eps ||a_j|| there (measured: up to ~30 eps on
+        // 20000 rows), so comparing with eps * max|R(i,i)| misses exact rank deficiency; compare
+        // with the column's own norm (scale-invariant) and that noise level instead.
+        const T tol = static_cast<T>(10.0 * std::sqrt(static_cast<double>(A_.rows())) * eps<T>());
         for (index_t j = 0; j < n; ++j) {
           const T rjj = std::abs(R(j, j));
-          if (!(rjj > rmax * std::numeric_limits<T>::epsilon())) {
+          const T col = A_.col(j).norm();
+          if (!(rjj > tol * col)) {
             std::ostringstream os;
             os << name() << ": A is rank deficient to working precision (|R(" << j << "," << j
-               << ")| = " << rjj << " vs max " << rmax << "); use cpu.colpiv_qr, cpu.cod or cpu.svd";
+               << ")| = " << rjj << " vs column norm " << col
+               << "); use cpu.colpiv_qr, cpu.cod or cpu.svd";
             throw NumericalError(os.str());
           }
         }
@@ -106,12 +123,23 @@ class DirectSolver final : public Solver<T> {
       case Method::colpiv_qr: {
         Eigen::ColPivHouseholderQR<Mat<T>> qr(A_);
         qr.setThreshold(cutoff());
-        x_ = qr.solve(b_);
+        // Eigen's solve() truncates at nonzeroPivots(), fixed at about eps, not at the threshold:
+        // it would divide by rounding noise on rank-deficient input. Truncate at rank() instead,
+        // the basic solution x = P [R11^{-1} (Q^T b)(0:r); 0].
+        const index_t r = qr.rank();
+        const Vec<T> c = qr.householderQ().transpose() * b_;
+        Vec<T> y = Vec<T>::Zero(n);
+        y.head(r) = qr.matrixQR().topLeftCorner(r, r).template triangularView<Eigen::Upper>().solve(
+            c.head(r));
+        x_ = qr.colsPermutation() * y;
         break;
       }
       case Method::cod: {
-        Eigen::CompleteOrthogonalDecomposition<Mat<T>> cod(A_);
+        // The threshold must be set before compute(): the RZ step is built for the rank found
+        // then, and a later setThreshold() changes rank() under it (garbage solutions).
+        Eigen::CompleteOrthogonalDecomposition<Mat<T>> cod(A_.rows(), A_.cols());
         cod.setThreshold(cutoff());
+        cod.compute(A_);
         x_ = cod.solve(b_);
         break;
       }
