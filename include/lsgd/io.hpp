@@ -44,4 +44,8 @@ Problem<double> read_problem(const std::string& path, const CsvOptions& opt = {}
 void write_vector(const std::string& path, const std::vector<double>& x,
                   const std::vector<std::string>& names = {});
 
+// Read a vector (a known solution, or what write_vector wrote): .mtx (n x 1 or 1 x n), otherwise
+// text with one value per line, or "name,value" per line, with an optional header line.
+std::vector<double> read_vector(const std::string& path);
+
 }  // namespace lsgd

@@ -1,0 +1,383 @@
+// End-to-end tests of the `lsgd` binary: run it in a temporary directory and check exit status,
+// stdout, stderr and the files it writes.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "lsgd/device.hpp"
+#include "lsgd/io.hpp"
+#include "lsgd/registry.hpp"
+
+namespace lsgd {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+size_t count_lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "lsgd_test_cli_XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  // Runs `lsgd <args>` in the temporary directory; args are passed through the shell.
+  CliResult run(const std::string& args) const {
+    const std::string cmd = "cd '" + dir_.string() + "' && '" LSGD_CLI_PATH "' " + args +
+                            " >cli_out.txt 2>cli_err.txt";
+    const int st = std::system(cmd.c_str());
+    CliResult r;
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.out = slurp(dir_ / "cli_out.txt");
+    r.err = slurp(dir_ / "cli_err.txt");
+    fs::remove(dir_ / "cli_out.txt");
+    fs::remove(dir_ / "cli_err.txt");
+    return r;
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name), std::ios::binary) << text;
+  }
+  // The files in the directory, for checks that nothing partial was left behind.
+  std::vector<std::string> files() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  fs::path dir_;
+};
+
+// The numbers of the JSON array "key":[...] in s.
+std::vector<double> json_array(const std::string& s, const std::string& key) {
+  const size_t k = s.find("\"" + key + "\":[");
+  if (k == std::string::npos) return {};
+  std::vector<double> out;
+  const char* p = s.c_str() + k + key.size() + 4;
+  while (*p != ']' && *p != '\0') {
+    char* end = nullptr;
+    out.push_back(std::strtod(p, &end));
+    if (end == p) return {};
+    p = end;
+    if (*p == ',') ++p;
+  }
+  return out;
+}
+
+#define EXPECT_CONTAINS(haystack, needle)                                          \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos)                 \
+      << "expected '" << (needle) << "' in: " << (haystack)
+
+// A usage error: status 2, nothing on stdout, one line "lsgd: error: ..." on stderr.
+#define EXPECT_USAGE_ERROR(r)                                \
+  do {                                                       \
+    EXPECT_EQ((r).code, 2) << (r).err;                       \
+    EXPECT_EQ(count_lines((r).err), 1u) << (r).err;          \
+    EXPECT_EQ((r).err.rfind("lsgd: error: ", 0), 0u) << (r).err; \
+  } while (0)
+
+TEST_F(CliTest, GenThenSolveWithQrRecoversXTrue) {
+  const CliResult g = run("gen --m 300 --n 6 --kappa 1e3 --seed 5 --output p.csv --x-output x.csv");
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_CONTAINS(g.out, "wrote p.csv");
+  const std::vector<double> x_true = read_vector(path("x.csv"));
+  ASSERT_EQ(x_true.size(), 6u);
+
+  const CliResult r = run("solve --input p.csv --solver cpu.qr --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_EQ(count_lines(r.out), 1u) << r.out;
+  for (const char* key : {"\"solver\":\"cpu.qr\"", "\"precision\":\"f64\"", "\"m\":300", "\"n\":6",
+                          "\"residual_norm\":", "\"normal_eq_residual\":", "\"time_s\":",
+                          "\"iterations\":", "\"converged\":true", "\"note\":\"\""}) {
+    EXPECT_CONTAINS(r.out, key);
+  }
+  const std::vector<double> x = json_array(r.out, "x");
+  ASSERT_EQ(x.size(), 6u) << r.out;
+  for (size_t j = 0; j < x.size(); ++j) EXPECT_NEAR(x[j], x_true[j], 1e-10) << "x" << j + 1;
+
+  // The human-readable report names the coefficients and prints them at full precision.
+  const CliResult h = run("solve --input p.csv --solver cpu.qr");
+  ASSERT_EQ(h.code, 0) << h.err;
+  EXPECT_CONTAINS(h.out, "x6");
+  EXPECT_CONTAINS(h.out, "residual norm");
+  EXPECT_CONTAINS(h.out, "normal-equation residual");
+}
+
+TEST_F(CliTest, MatrixMarketInputAndSeparateB) {
+  ASSERT_EQ(run("gen --m 80 --n 4 --seed 2 --output a.mtx --b-output b.mtx --x-output x.mtx").code, 0);
+  const std::vector<double> x_true = read_vector(path("x.mtx"));
+  const CliResult r = run("solve --input a.mtx --b b.mtx --solver cpu.svd --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::vector<double> x = json_array(r.out, "x");
+  ASSERT_EQ(x.size(), 4u) << r.out;
+  for (size_t j = 0; j < x.size(); ++j) EXPECT_NEAR(x[j], x_true[j], 1e-10);
+
+  ASSERT_EQ(run("gen --m 80 --n 4 --seed 2 --output ab.mtx").code, 0);
+  const CliResult s = run("solve --input ab.mtx --solver cpu.cod --json");
+  ASSERT_EQ(s.code, 0) << s.err;
+  const std::vector<double> y = json_array(s.out, "x");
+  ASSERT_EQ(y.size(), 4u);
+  for (size_t j = 0; j < y.size(); ++j) EXPECT_NEAR(y[j], x_true[j], 1e-10);
+}
+
+TEST_F(CliTest, SinglePrecisionSolve) {
+  ASSERT_EQ(run("gen --m 200 --n 5 --kappa 10 --output p.csv --x-output x.csv").code, 0);
+  const std::vector<double> x_true = read_vector(path("x.csv"));
+  const CliResult r = run("solve --input p.csv --solver cpu.qr --precision f32 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "\"precision\":\"f32\"");
+  const std::vector<double> x = json_array(r.out, "x");
+  ASSERT_EQ(x.size(), 5u);
+  for (size_t j = 0; j < x.size(); ++j) EXPECT_NEAR(x[j], x_true[j], 1e-4);
+}
+
+TEST_F(CliTest, SolveAllPrintsARowForEveryAvailableSolver) {
+  ASSERT_EQ(run("gen --m 120 --n 5 --kappa 10 --noise 0.01 --output p.csv").code, 0);
+  const CliResult r = run("solve --input p.csv --solver all --max-iters 20000 --tol 1e-10");
+  ASSERT_EQ(r.code, 0) << r.err;
+  size_t rows = 0;
+  for (const auto& e : default_registry().entries()) {
+    if (e.is_batched() || !e.f64 || !e.available()) continue;
+    EXPECT_CONTAINS(r.out, "\n" + e.name + " ");
+    ++rows;
+  }
+  EXPECT_GE(rows, 5u);  // the CPU direct solvers at least
+  EXPECT_CONTAINS(r.out, "digits: digits of agreement with cpu.svd");
+  EXPECT_CONTAINS(r.out, "kappa(A) = 10");
+
+  const CliResult j = run("solve --input p.csv --solver all --json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  EXPECT_EQ(j.out.front(), '[');
+  EXPECT_CONTAINS(j.out, "\"solver\":\"cpu.cholesky\"");
+  EXPECT_CONTAINS(j.out, "\"status\":\"ok\"");
+}
+
+// A zero column makes A^T A exactly singular and R(2,2) exactly zero: the normal equations and plain
+// QR must report it in their rows, while the rank-revealing solvers still answer.
+TEST_F(CliTest, SolveAllShowsEachSolversFailureInItsRow) {
+  write("rd.csv", "a,zero,y\n1,0,2\n2,0,4.1\n3,0,5.9\n4,0,8\n");
+  const CliResult r = run("solve --input rd.csv --solver all");
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  bool saw_chol = false, saw_svd = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("cpu.cholesky ", 0) == 0) {
+      saw_chol = true;
+      EXPECT_CONTAINS(line, "NumericalError: ");
+    }
+    if (line.rfind("cpu.svd ", 0) == 0) {
+      saw_svd = true;
+      EXPECT_CONTAINS(line, " ok");
+    }
+  }
+  EXPECT_TRUE(saw_chol) << r.out;
+  EXPECT_TRUE(saw_svd) << r.out;
+
+  // The same failure alone: exit 1, one line naming the solver.
+  const CliResult c = run("solve --input rd.csv --solver cpu.cholesky --output sol.csv");
+  EXPECT_EQ(c.code, 1);
+  EXPECT_EQ(count_lines(c.err), 1u) << c.err;
+  EXPECT_CONTAINS(c.err, "lsgd: cpu.cholesky: ");
+  EXPECT_FALSE(fs::exists(path("sol.csv")));
+  EXPECT_EQ(files(), (std::vector<std::string>{"rd.csv"}));
+}
+
+// Longley (NIST StRD, certified to 15 digits, kappa ~ 5e9 with the intercept): the orthogonal
+// solvers keep about 16 - 9.7 digits, the normal equations (kappa^2 > 1/eps) fail or lose them all.
+TEST_F(CliTest, LongleyAgainstCertifiedValues) {
+  const std::string data = std::string(LSGD_TEST_DATA_DIR) + "/longley.csv";
+  const std::string cert = std::string(LSGD_TEST_DATA_DIR) + "/longley_certified.csv";
+  const CliResult r = run("solve --input '" + data + "' --target y --intercept --solver cpu.qr "
+                          "--reference '" + cert + "' --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const size_t k = r.out.find("\"lre\":");
+  ASSERT_NE(k, std::string::npos) << r.out;
+  const double lre = std::strtod(r.out.c_str() + k + 6, nullptr);
+  EXPECT_GE(lre, 5.0) << r.out;  // eps * kappa ~ 1e-6: at least 5 digits by the error bound
+  EXPECT_CONTAINS(r.out, "\"columns\":[\"(intercept)\",\"x1\"");
+
+  const CliResult all = run("solve --input '" + data + "' --target y --intercept --solver all "
+                            "--reference '" + cert + "'");
+  ASSERT_EQ(all.code, 0) << all.err;
+  EXPECT_CONTAINS(all.out, "digits: LRE vs --reference");
+  EXPECT_CONTAINS(all.out, "cpu.qr ");
+}
+
+TEST_F(CliTest, OutputFileIsWrittenAndMatchesJson) {
+  ASSERT_EQ(run("gen --m 50 --n 3 --output p.csv").code, 0);
+  const CliResult r = run("solve --input p.csv --solver cpu.qr --json --output sol.csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::vector<double> written = read_vector(path("sol.csv"));
+  EXPECT_EQ(written, json_array(r.out, "x"));
+  const CliResult m = run("solve --input p.csv --solver cpu.svd --output sol.mtx");
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_EQ(read_vector(path("sol.mtx")).size(), 3u);
+  EXPECT_EQ(files(), (std::vector<std::string>{"p.csv", "sol.csv", "sol.mtx"}));
+}
+
+TEST_F(CliTest, BadArgumentsExitTwoWithOneLine) {
+  write("p.csv", "a,y\n1,2\n2,3\n");
+  EXPECT_USAGE_ERROR(run(""));
+  EXPECT_USAGE_ERROR(run("frobnicate"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver cpu.qr --bogus"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver"));
+  EXPECT_USAGE_ERROR(run("solve --input --solver cpu.qr"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver cpu.qr --max-iters abc"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver cpu.qr --tol 1e-3x"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver cpu.qr --lambda -1"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver cpu.qr --precision f16"));
+  EXPECT_USAGE_ERROR(run("solve --solver cpu.qr"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver cpu.qr extra"));
+  EXPECT_USAGE_ERROR(run("solve --input p.csv --solver all --output x.csv"));
+  EXPECT_USAGE_ERROR(run("gen --m 10 --output p2.csv"));
+  EXPECT_USAGE_ERROR(run("gen --m 0 --n 2 --output p2.csv"));
+  EXPECT_USAGE_ERROR(run("gen --m 10 --n 2 --rank 3 --output p2.csv"));
+  EXPECT_USAGE_ERROR(run("gen --m 10 --n 2 --output p2.xlsx"));
+  EXPECT_USAGE_ERROR(run("list --verbose"));
+  const CliResult r = run("solve --input p.csv --solver cpu.qr --max-iters abc");
+  EXPECT_CONTAINS(r.err, "--max-iters");
+  EXPECT_CONTAINS(r.err, "'abc'");
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(files(), (std::vector<std::string>{"p.csv"}));
+}
+
+TEST_F(CliTest, UnknownSolverListsKnownNames) {
+  write("p.csv", "a,y\n1,2\n2,3\n");
+  const CliResult r = run("solve --input p.csv --solver cpu.magic");
+  EXPECT_USAGE_ERROR(r);
+  EXPECT_CONTAINS(r.err, "unknown solver 'cpu.magic'");
+  EXPECT_CONTAINS(r.err, "cpu.qr");
+  EXPECT_CONTAINS(r.err, "cpu.svd");
+}
+
+TEST_F(CliTest, MalformedFileExitsOneNamingTheLine) {
+  write("bad.csv", "a,b,y\n1,2,3\n4,five,6\n");
+  const CliResult r = run("solve --input bad.csv --solver cpu.qr --output sol.csv");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_EQ(r.err.rfind("lsgd: bad.csv:3: column 2 ('b'): non-numeric field 'five'", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_FALSE(fs::exists(path("sol.csv")));
+
+  const CliResult m = run("solve --input missing.csv --solver cpu.qr");
+  EXPECT_EQ(m.code, 1);
+  EXPECT_CONTAINS(m.err, "lsgd: missing.csv: cannot open file");
+
+  write("x.csv", "x\n1\n");
+  write("p.csv", "a,b,y\n1,2,3\n4,5,7\n2,2,2\n");
+  const CliResult ref = run("solve --input p.csv --solver cpu.qr --reference x.csv");
+  EXPECT_EQ(ref.code, 1);
+  EXPECT_CONTAINS(ref.err, "x.csv: 1 values, but the problem has n = 2");
+}
+
+TEST_F(CliTest, CudaSolverWithoutGpuExitsOne) {
+  if (gpu_available()) GTEST_SKIP() << "a GPU is present: " << describe_device();
+  const SolverEntry* cuda = nullptr;
+  for (const auto& e : default_registry().entries()) {
+    if (e.backend == Backend::cuda && !e.is_batched() && e.f64) {
+      cuda = &e;
+      break;
+    }
+  }
+  if (cuda == nullptr) GTEST_SKIP() << "no CUDA direct/iterative solver registered";
+  ASSERT_EQ(run("gen --m 20 --n 2 --output p.csv").code, 0);
+  const CliResult r = run("solve --input p.csv --solver " + cuda->name + " --output sol.csv");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_CONTAINS(r.err, "no CUDA device");
+  EXPECT_CONTAINS(r.err, cuda->name);
+  EXPECT_FALSE(fs::exists(path("sol.csv")));
+}
+
+TEST_F(CliTest, BatchedSolverIsAUsageError) {
+  const SolverEntry* batched = nullptr;
+  for (const auto& e : default_registry().entries()) {
+    if (e.is_batched()) {
+      batched = &e;
+      break;
+    }
+  }
+  if (batched == nullptr) GTEST_SKIP() << "no batched solver registered";
+  write("p.csv", "a,y\n1,2\n2,3\n");
+  const CliResult r = run("solve --input p.csv --solver " + batched->name);
+  EXPECT_USAGE_ERROR(r);
+  EXPECT_CONTAINS(r.err, "batched solvers take generated batches");
+}
+
+TEST_F(CliTest, HelpForEveryCommandExitsZero) {
+  for (const char* args : {"--help", "-h", "help", "list --help", "solve --help", "gen --help",
+                           "solve -h", "solve --input p.csv --help"}) {
+    const CliResult r = run(args);
+    EXPECT_EQ(r.code, 0) << args;
+    EXPECT_TRUE(r.err.empty()) << args << ": " << r.err;
+    EXPECT_CONTAINS(r.out, "usage: lsgd");
+  }
+  const CliResult s = run("solve --help");
+  for (const char* opt : {"--input", "--target", "--intercept", "--no-header", "--header", "--b ",
+                          "--solver", "--precision", "--lambda", "--rcond", "--max-iters", "--tol",
+                          "--step", "--inner", "--mode", "--output", "--json", "--reference"}) {
+    EXPECT_CONTAINS(s.out, opt);
+  }
+  const CliResult g = run("gen --help");
+  for (const char* opt : {"--m ", "--n ", "--kappa", "--noise", "--rank", "--seed", "--precision",
+                          "--output", "--x-output", "--b-output"}) {
+    EXPECT_CONTAINS(g.out, opt);
+  }
+}
+
+TEST_F(CliTest, ListShowsEverySolverAndTheDevice) {
+  const CliResult r = run("list");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "device:");
+  EXPECT_CONTAINS(r.out, "OpenMP threads:");
+  for (const auto& e : default_registry().entries()) {
+    EXPECT_CONTAINS(r.out, "\n" + e.name + " ");
+  }
+  if (!gpu_available() && !default_registry().entries().empty()) {
+    bool any_cuda = false;
+    for (const auto& e : default_registry().entries()) any_cuda |= e.backend == Backend::cuda;
+    if (any_cuda) {
+      EXPECT_CONTAINS(r.out, "not available here (no CUDA device");
+    }
+  }
+  const CliResult j = run("list --json");
+  ASSERT_EQ(j.code, 0);
+  EXPECT_EQ(j.out.rfind("{\"device\":", 0), 0u) << j.out;
+  EXPECT_CONTAINS(j.out, "\"name\":\"cpu.qr\"");
+}
+
+}  // namespace
+}  // namespace lsgd

@@ -1,0 +1,472 @@
+// `lsgd solve`: read a problem from a file, solve it with one solver (or every available one) from the
+// registry, and report the coefficients, residuals, time and accuracy.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <new>
+#include <type_traits>
+
+#include "lsgd/device.hpp"
+#include "lsgd/error.hpp"
+#include "lsgd/io.hpp"
+#include "lsgd/metrics.hpp"
+#include "lsgd/registry.hpp"
+#include "tools/cli_args.hpp"
+#include "tools/cli_commands.hpp"
+#include "tools/cli_format.hpp"
+
+namespace lsgd::cli {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr const char* kReferenceSolver = "cpu.svd";
+
+const char* kSummary =
+    "usage: lsgd solve --input FILE --solver NAME|all [options]\n\n"
+    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the others\n"
+    "A; .mtx: the last column is b unless --b is given) and prints the coefficients at full\n"
+    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, the\n"
+    "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
+    "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.";
+
+std::vector<OptionSpec> solve_options() {
+  return {
+      {"input", "FILE", "data file: .csv, .txt, .tsv or .mtx (required)"},
+      {"solver", "NAME", "solver name from 'lsgd list', or 'all' (required)"},
+      {"target", "COL", "CSV target column: header name or 0-based index (default: last)"},
+      {"intercept", "", "prepend a column of ones named (intercept)"},
+      {"header", "", "the first CSV row is a header (default: detected)"},
+      {"no-header", "", "the first CSV row is data"},
+      {"delimiter", "C", "CSV field delimiter: one character, 'tab' or 'space' (default ',')"},
+      {"b", "FILE", "right-hand side b as a Matrix Market m x 1 file (with an .mtx input)"},
+      {"precision", "P", "f32 or f64 (default f64)"},
+      {"lambda", "X", "ridge lambda >= 0 (normal equations and gradient descent)"},
+      {"rcond", "X", "relative singular-value cutoff of SVD/COD/pivoted QR (default max(m,n)*eps)"},
+      {"max-iters", "N", "iterative solvers: iteration limit (default 1000)"},
+      {"tol", "X", "iterative solvers: stop at ||grad|| <= tol*||grad(0)|| (default 1e-6; 0: run all)"},
+      {"step", "X", "iterative solvers: step size (default 0: 1/L by power iteration)"},
+      {"lipschitz", "X", "iterative solvers: known Lipschitz constant L (skips power iteration)"},
+      {"power-iters", "N", "iterative solvers: power iterations for L (default 20)"},
+      {"momentum", "X", "iterative solvers: momentum beta in [0, 1) (default 0: solver's choice)"},
+      {"sgd-batch", "N", "SGD: mini-batch rows (default 32)"},
+      {"schedule", "S", "SGD step schedule: constant, inv_sqrt or inv_time (default constant)"},
+      {"seed", "N", "SGD shuffling seed (default 1)"},
+      {"history-every", "N", "record the loss every N iterations (shown with --json)"},
+      {"inner", "P", "cuda.gels_irs inner precision: tf32, fp16, bf16 or fp32 (default tf32)"},
+      {"mode", "M", "GPU timing: resident or end-to-end (default resident)"},
+      {"threads", "N", "CPU threads (default 0: OMP_NUM_THREADS or all cores)"},
+      {"reference", "FILE", "known solution (one value per line, name,value lines, or .mtx n x 1)"},
+      {"output", "FILE", "write the solution (.csv or .mtx); never left partial on error"},
+      {"json", "", "print JSON (one object; an array with --solver all)"},
+  };
+}
+
+SolverOptions solver_options(const Args& a) {
+  SolverOptions o;
+  o.ridge_lambda = a.number("lambda", 0.0, 0.0);
+  o.rcond = a.number("rcond", -1.0);
+  o.max_iters = static_cast<int>(a.integer("max-iters", o.max_iters, 1));
+  o.tol = a.number("tol", o.tol, 0.0);
+  o.step = a.number("step", 0.0, 0.0);
+  o.lipschitz = a.number("lipschitz", 0.0, 0.0);
+  o.power_iters = static_cast<int>(a.integer("power-iters", o.power_iters, 1));
+  o.momentum = a.number("momentum", 0.0, 0.0);
+  if (o.momentum >= 1.0) throw UsageError("solve: --momentum: must be < 1");
+  o.sgd_batch = static_cast<int>(a.integer("sgd-batch", o.sgd_batch, 1));
+  const std::string sched = a.choice("schedule", "constant", {"constant", "inv_sqrt", "inv_time"});
+  o.schedule = sched == "inv_sqrt"   ? StepSchedule::inv_sqrt
+               : sched == "inv_time" ? StepSchedule::inv_time
+                                     : StepSchedule::constant;
+  o.seed = static_cast<std::uint64_t>(a.integer("seed", 1, 0));
+  o.history_every = static_cast<int>(a.integer("history-every", 0, 0));
+  o.inner_precision = a.choice("inner", "tf32", {"tf32", "fp16", "bf16", "fp32"});
+  o.gpu_mode = a.choice("mode", "resident", {"resident", "end-to-end"}) == "end-to-end"
+                   ? GpuMode::end_to_end
+                   : GpuMode::resident;
+  o.threads = static_cast<int>(a.integer("threads", 0, 0));
+  if (o.max_iters > 1000000000 || o.power_iters > 1000000000 || o.threads > 100000) {
+    throw UsageError("solve: --max-iters / --power-iters / --threads out of range");
+  }
+  return o;
+}
+
+CsvOptions csv_options(const Args& a) {
+  CsvOptions c;
+  c.target = a.str("target");
+  c.intercept = a.flag("intercept");
+  if (a.flag("header") && a.flag("no-header")) {
+    throw UsageError("solve: --header and --no-header contradict each other");
+  }
+  if (a.flag("header")) c.header = CsvOptions::Header::present;
+  if (a.flag("no-header")) c.header = CsvOptions::Header::absent;
+  const std::string d = a.str("delimiter", ",");
+  if (d == "tab" || d == "\\t") {
+    c.delimiter = '\t';
+  } else if (d == "space") {
+    c.delimiter = ' ';
+  } else if (d.size() == 1 && d != "\"" && d != "#") {
+    c.delimiter = d[0];
+  } else {
+    throw UsageError("solve: --delimiter: expected one character, 'tab' or 'space', got '" + d + "'");
+  }
+  return c;
+}
+
+// Why a registered solver cannot run here, in one line.
+std::string unavailable_message(const SolverEntry& e) {
+  std::string why = e.backend == Backend::cuda && !gpu_available() ? describe_device()
+                                                                   : e.unavailable_reason;
+  if (why.empty()) why = "not available on this machine";
+  return "solver '" + e.name + "' cannot run here: " + why;
+}
+
+std::string known_solvers(const Registry& reg) {
+  std::string s;
+  for (const auto& e : reg.entries()) s += (s.empty() ? "" : ", ") + e.name;
+  return s + ", all";
+}
+
+std::string error_kind(const std::exception& e) {
+  if (dynamic_cast<const NumericalError*>(&e) != nullptr) return "NumericalError";
+  if (dynamic_cast<const InvalidInput*>(&e) != nullptr) return "InvalidInput";
+  if (dynamic_cast<const DeviceError*>(&e) != nullptr) return "DeviceError";
+  if (dynamic_cast<const Error*>(&e) != nullptr) return "Error";
+  return "error";
+}
+
+struct Run {
+  const SolverEntry* entry = nullptr;
+  bool ok = false;
+  std::string error;  // "NumericalError: ..." when !ok
+  std::vector<double> x;
+  double time_s = kNaN;
+  double residual = kNaN;
+  double ne_residual = kNaN;
+  double digits = kNaN;
+  double forward_error = kNaN;
+  SolveInfo info;
+};
+
+template <typename T>
+void solve_as(const SolverEntry& e, const SolverOptions& opt, const Problem<double>& p, Run& r) {
+  std::unique_ptr<Solver<T>> s = e.make<T>(opt);
+  if constexpr (std::is_same_v<T, double>) {
+    s->setup(p);
+  } else {
+    s->setup(p.cast<T>());
+  }
+  r.time_s = s->timed_solve();
+  const std::vector<T> x = s->solution();
+  r.x.assign(x.begin(), x.end());
+  r.info = s->info();
+  if (r.x.size() != static_cast<size_t>(p.n)) {
+    throw Error(e.name + ": solution has " + std::to_string(r.x.size()) + " entries, expected n = " +
+                std::to_string(p.n));
+  }
+}
+
+// Solves and measures; the residuals are taken against the data as read (double), so an f32 solve
+// is judged on the user's problem, not on its rounded copy.
+void solve_one(const SolverEntry& e, Precision prec, const SolverOptions& opt,
+               const Problem<double>& p, Run& r) {
+  r.entry = &e;
+  if (prec == Precision::f32) {
+    solve_as<float>(e, opt, p, r);
+  } else {
+    solve_as<double>(e, opt, p, r);
+  }
+  r.residual = residual_norm(p, r.x);
+  r.ne_residual = normal_eq_residual(p, r.x);
+  r.ok = true;
+}
+
+// As solve_one, but a failure becomes the row's status instead of ending the program.
+void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
+               const Problem<double>& p, Run& r) {
+  r.entry = &e;
+  try {
+    solve_one(e, prec, opt, p, r);
+  } catch (const std::bad_alloc&) {
+    r.ok = false;
+    r.error = "out of memory";
+  } catch (const std::exception& ex) {
+    r.ok = false;
+    r.error = one_line(error_kind(ex) + ": " + ex.what());
+  }
+}
+
+const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
+
+std::string iterations_text(const Run& r) {
+  if (!r.entry->is_iterative()) return "-";
+  return std::to_string(r.info.iterations) + (r.info.converged ? "" : "*");
+}
+
+int solve_single(const Args& args, const SolverEntry& e, Precision prec, const SolverOptions& opt,
+                 const Problem<double>& p, const std::vector<double>& reference) {
+  Run r;
+  solve_one(e, prec, opt, p, r);
+  if (!reference.empty()) {
+    r.forward_error = forward_error(r.x, reference);
+    r.digits = lre(r.x, reference);
+  }
+  // Write the file before printing: a failed write leaves neither output nor a partial file.
+  const std::string output = args.str("output");
+  if (!output.empty()) write_vector(output, r.x, p.column_names);
+
+  const char* xf = x_format(prec);
+  if (args.flag("json")) {
+    std::string out = "{\"solver\":" + json_string(e.name) +
+                      ",\"backend\":" + json_string(to_string(e.backend)) +
+                      ",\"kind\":" + json_string(to_string(e.kind)) +
+                      ",\"precision\":" + json_string(to_string(prec)) +
+                      ",\"input\":" + json_string(args.str("input")) +
+                      ",\"m\":" + std::to_string(p.m) + ",\"n\":" + std::to_string(p.n) +
+                      ",\"columns\":" + json_strings(p.column_names) +
+                      ",\"x\":" + json_numbers(r.x, xf) +
+                      ",\"residual_norm\":" + json_number(r.residual) +
+                      ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
+                      ",\"time_s\":" + json_number(r.time_s) +
+                      ",\"iterations\":" + std::to_string(r.info.iterations) +
+                      ",\"converged\":" + json_bool(r.info.converged) +
+                      ",\"threads\":" + std::to_string(r.info.threads) +
+                      ",\"note\":" + json_string(r.info.note);
+    if (!reference.empty()) {
+      out += ",\"forward_error\":" + json_number(r.forward_error) +
+             ",\"lre\":" + json_number(r.digits, "%.3f");
+    }
+    if (!r.info.loss_history.empty()) {
+      out += ",\"history_every\":" + std::to_string(r.info.history_every) +
+             ",\"loss_history\":" + json_numbers(r.info.loss_history);
+    }
+    if (!output.empty()) out += ",\"output\":" + json_string(output);
+    out += "}\n";
+    std::fputs(out.c_str(), stdout);
+    return 0;
+  }
+
+  std::printf("solver:    %s (%s, %s, %s)\n", e.name.c_str(), to_string(e.backend),
+              to_string(e.kind), to_string(prec));
+  std::printf("data:      %s (m = %lld, n = %lld)\n", args.str("input").c_str(),
+              static_cast<long long>(p.m), static_cast<long long>(p.n));
+  std::printf("coefficients:\n");
+  size_t w = 1;
+  for (const auto& name : p.column_names) w = std::max(w, name.size());
+  for (index_t j = 0; j < p.n; ++j) {
+    const std::string name = static_cast<size_t>(j) < p.column_names.size()
+                                 ? p.column_names[static_cast<size_t>(j)]
+                                 : "x" + std::to_string(j + 1);
+    std::printf("  %s  %s\n", pad(name, w).c_str(), fmt(xf, r.x[static_cast<size_t>(j)]).c_str());
+  }
+  std::printf("residual norm ||b - Ax||:    %.6e\n", r.residual);
+  std::printf("normal-equation residual:    %.3e  (||A^T(b - Ax)|| / (||A||_F (||A||_F ||x|| + ||b||)))\n",
+              r.ne_residual);
+  std::string timing = "timed_solve, ";
+  if (e.backend == Backend::cuda) {
+    timing += opt.gpu_mode == GpuMode::resident ? "GPU resident" : "GPU end-to-end";
+  } else {
+    timing += std::to_string(r.info.threads) + (r.info.threads == 1 ? " thread" : " threads");
+  }
+  std::printf("time:                        %.6g s (%s)\n", r.time_s, timing.c_str());
+  if (e.is_iterative()) {
+    std::printf("iterations:                  %d (%s)\n", r.info.iterations,
+                r.info.converged ? "converged"
+                                 : ("NOT converged within --max-iters " + std::to_string(opt.max_iters))
+                                       .c_str());
+  }
+  if (!r.info.note.empty()) std::printf("note:                        %s\n", r.info.note.c_str());
+  if (!reference.empty()) {
+    std::printf("forward error vs reference:  %.3e  (||x - x_ref|| / ||x_ref||)\n", r.forward_error);
+    std::printf("digits correct (LRE):        %.1f  (min over components)\n", r.digits);
+  }
+  if (!output.empty()) std::printf("solution written to:         %s\n", output.c_str());
+  return 0;
+}
+
+int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const Problem<double>& p,
+              const std::vector<double>& reference) {
+  if (args.has("output")) {
+    throw UsageError("solve: --output needs one solver (it writes one solution), not --solver all");
+  }
+  const Registry& reg = default_registry();
+  std::vector<const SolverEntry*> run_list;
+  std::vector<std::string> skipped;
+  for (const auto& e : reg.entries()) {
+    if (e.is_batched() || !e.supports(prec)) continue;
+    if (!e.available()) {
+      skipped.push_back(e.name);
+      continue;
+    }
+    run_list.push_back(&e);
+  }
+
+  // Digits: against the given reference, else against cpu.svd in double (computed once; its f64
+  // row reuses it).
+  std::vector<double> ref = reference;
+  std::string ref_label = "LRE vs --reference " + args.str("reference");
+  std::string ref_failure;
+  Run svd_run;
+  bool have_svd_run = false;
+  if (ref.empty()) {
+    ref_label = std::string("digits of agreement with ") + kReferenceSolver +
+                " in double (not a certified reference)";
+    if (const SolverEntry* svd = reg.find(kReferenceSolver); svd != nullptr && svd->available()) {
+      solve_row(*svd, Precision::f64, opt, p, svd_run);
+      have_svd_run = true;
+      if (svd_run.ok) {
+        ref = svd_run.x;
+      } else {
+        ref_failure = svd_run.error;
+      }
+    } else {
+      ref_failure = std::string(kReferenceSolver) + " is not available";
+    }
+  }
+
+  std::vector<Run> runs(run_list.size());
+  for (size_t k = 0; k < run_list.size(); ++k) {
+    const SolverEntry& e = *run_list[k];
+    if (have_svd_run && prec == Precision::f64 && e.name == kReferenceSolver) {
+      runs[k] = svd_run;
+    } else {
+      solve_row(e, prec, opt, p, runs[k]);
+    }
+    Run& r = runs[k];
+    if (r.ok && !ref.empty()) {
+      r.digits = lre(r.x, ref);
+      r.forward_error = forward_error(r.x, ref);
+    }
+  }
+  const bool any_ok = std::any_of(runs.begin(), runs.end(), [](const Run& r) { return r.ok; });
+
+  const char* xf = x_format(prec);
+  if (args.flag("json")) {
+    std::string out = "[";
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const Run& r = runs[k];
+      out += std::string(k ? ",\n " : "") + "{\"solver\":" + json_string(r.entry->name) +
+             ",\"backend\":" + json_string(to_string(r.entry->backend)) +
+             ",\"kind\":" + json_string(to_string(r.entry->kind)) +
+             ",\"precision\":" + json_string(to_string(prec)) + ",\"m\":" + std::to_string(p.m) +
+             ",\"n\":" + std::to_string(p.n) +
+             ",\"status\":" + json_string(r.ok ? "ok" : "error") +
+             ",\"error\":" + json_string(r.error) + ",\"x\":" + json_numbers(r.x, xf) +
+             ",\"residual_norm\":" + json_number(r.residual) +
+             ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
+             ",\"time_s\":" + json_number(r.time_s) +
+             ",\"iterations\":" + std::to_string(r.info.iterations) +
+             ",\"converged\":" + json_bool(r.ok && r.info.converged) +
+             ",\"threads\":" + std::to_string(r.info.threads) +
+             ",\"note\":" + json_string(r.info.note) +
+             ",\"digits\":" + json_number(r.digits, "%.3f") +
+             ",\"digits_vs\":" + json_string(reference.empty() ? kReferenceSolver : "reference") +
+             ",\"forward_error\":" + json_number(r.forward_error) + "}";
+    }
+    out += "]\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::printf("data: %s (m = %lld, n = %lld), precision %s\n", args.str("input").c_str(),
+                static_cast<long long>(p.m), static_cast<long long>(p.n), to_string(prec));
+    // Conditioning explains the digits column; an SVD of A is cheap next to the solves unless huge.
+    if (static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(std::min(p.m, p.n)) <=
+        4e9) {
+      const double kappa = condition_number(p);
+      if (std::isfinite(kappa)) {
+        const double lk = std::log10(kappa);
+        std::printf("kappa(A) = %.3g: backward-stable solvers (QR, COD, SVD) may lose about %.1f "
+                    "digits, normal equations (kappa^2) about %.1f, of %.1f (%s).\n",
+                    kappa, lk, 2 * lk, -std::log10(prec == Precision::f32 ? eps<float>() : eps<double>()),
+                    to_string(prec));
+      } else {
+        std::printf("kappa(A) = inf: A is rank deficient (minimum-norm / basic solutions differ).\n");
+      }
+    }
+    std::printf("\n");
+    size_t w = 6;
+    for (const auto& r : runs) w = std::max(w, r.entry->name.size());
+    std::printf("%s  %-10s  %-12s  %-12s  %-6s  %-7s  %s\n", pad("solver", w).c_str(), "time (s)",
+                "||b-Ax||", "normal-eq", "digits", "iters", "status");
+    for (const auto& r : runs) {
+      std::string digits = "-";
+      if (r.ok && std::isfinite(r.digits)) digits = fmt("%.1f", r.digits);
+      if (r.ok && have_svd_run && reference.empty() && prec == Precision::f64 &&
+          r.entry->name == kReferenceSolver) {
+        digits = "ref";
+      }
+      std::string status = !r.ok ? r.error : r.info.converged ? "ok" : "not converged";
+      if (r.ok && !r.info.note.empty()) status += "; " + one_line(r.info.note);
+      std::printf("%s  %-10s  %-12s  %-12s  %-6s  %-7s  %s\n", pad(r.entry->name, w).c_str(),
+                  r.ok ? fmt("%.3e", r.time_s).c_str() : "-",
+                  r.ok ? fmt("%.4e", r.residual).c_str() : "-",
+                  r.ok ? fmt("%.3e", r.ne_residual).c_str() : "-", digits.c_str(),
+                  r.ok ? iterations_text(r).c_str() : "-", status.c_str());
+    }
+    std::printf("\ndigits: %s", ref_label.c_str());
+    if (!ref_failure.empty()) std::printf(" -- unavailable: %s", ref_failure.c_str());
+    std::printf(".\nnormal-eq: ||A^T(b - Ax)|| / (||A||_F (||A||_F ||x|| + ||b||)), about eps for a "
+                "backward-stable solver. iters: * = not converged.\n");
+    if (!skipped.empty()) {
+      std::string names;
+      for (const auto& s : skipped) names += (names.empty() ? "" : ", ") + s;
+      std::printf("not run (not available here: %s): %s\n", one_line(describe_device()).c_str(),
+                  names.c_str());
+    }
+  }
+  if (runs.empty()) throw InvalidInput("no available solver supports " + std::string(to_string(prec)));
+  if (!any_ok) throw NumericalError("every solver failed on " + args.str("input") + " (see the table)");
+  return 0;
+}
+
+}  // namespace
+
+int run_solve(const std::vector<std::string>& argv) {
+  Args args("solve", kSummary, solve_options());
+  if (!args.parse(argv)) {
+    std::fputs(args.usage().c_str(), stdout);
+    return 0;
+  }
+  const std::string input = args.required("input");
+  const std::string name = args.required("solver");
+  const Precision prec = args.choice("precision", "f64", {"f32", "f64"}) == "f32" ? Precision::f32
+                                                                                   : Precision::f64;
+  const SolverOptions opt = solver_options(args);
+  const CsvOptions csv = csv_options(args);
+
+  // Everything the command line alone can rule out is a usage error, checked before any reading.
+  const Registry& reg = default_registry();
+  const SolverEntry* entry = nullptr;
+  if (name != "all") {
+    entry = reg.find(name);
+    if (entry == nullptr) {
+      throw UsageError("solve: unknown solver '" + name + "'; known: " + known_solvers(reg));
+    }
+    if (entry->is_batched()) {
+      throw UsageError("solve: '" + name + "' is a " + to_string(entry->kind) +
+                       " solver: batched solvers take generated batches; see lsgd gen/bench");
+    }
+    if (!entry->supports(prec)) {
+      throw UsageError("solve: '" + name + "' does not support " + to_string(prec) +
+                       (entry->f32 || entry->f64 ? std::string(" (try --precision ") +
+                                                       (entry->f64 ? "f64)" : "f32)")
+                                                 : std::string()));
+    }
+    if (!entry->available()) throw DeviceError(unavailable_message(*entry));
+  }
+
+  const Problem<double> p = read_problem(input, csv, args.str("b"));
+  std::vector<double> reference;
+  if (args.has("reference")) {
+    const std::string ref_path = args.str("reference");
+    reference = read_vector(ref_path);
+    if (reference.size() != static_cast<size_t>(p.n)) {
+      throw InvalidInput(ref_path + ": " + std::to_string(reference.size()) +
+                         " values, but the problem has n = " + std::to_string(p.n) +
+                         " coefficients" + (csv.intercept ? " (including the intercept)" : ""));
+    }
+  }
+  if (entry == nullptr) return solve_all(args, prec, opt, p, reference);
+  return solve_single(args, *entry, prec, opt, p, reference);
+}
+
+}  // namespace lsgd::cli
