@@ -103,40 +103,52 @@ void DeviceBuffer<T>::allocate(size_t count) {
 class Stream {
  public:
   Stream() { LSGD_CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
-  ~Stream() {
-    if (s_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaStreamDestroy(s_));
-  }
+  ~Stream() { release(); }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   Stream(Stream&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
   Stream& operator=(Stream&& o) noexcept {
-    std::swap(s_, o.s_);
+    if (this != &o) {
+      release();
+      s_ = std::exchange(o.s_, nullptr);
+    }
     return *this;
   }
   cudaStream_t get() const { return s_; }
   void synchronize() const { LSGD_CUDA_CHECK(cudaStreamSynchronize(s_)); }
 
  private:
+  void release() noexcept {
+    if (s_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaStreamDestroy(s_));
+    s_ = nullptr;
+  }
   cudaStream_t s_ = nullptr;
 };
 
 class Event {
  public:
   Event() { LSGD_CUDA_CHECK(cudaEventCreate(&e_)); }
-  ~Event() {
-    if (e_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaEventDestroy(e_));
-  }
+  ~Event() { release(); }
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   Event(Event&& o) noexcept : e_(std::exchange(o.e_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
   Event& operator=(Event&& o) noexcept {
-    std::swap(e_, o.e_);
+    if (this != &o) {
+      release();
+      e_ = std::exchange(o.e_, nullptr);
+    }
     return *this;
   }
   cudaEvent_t get() const { return e_; }
   void record(cudaStream_t s) { LSGD_CUDA_CHECK(cudaEventRecord(e_, s)); }
 
  private:
+  void release() noexcept {
+    if (e_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaEventDestroy(e_));
+    e_ = nullptr;
+  }
   cudaEvent_t e_ = nullptr;
 };
 
@@ -164,19 +176,25 @@ class CublasHandle {
     LSGD_CUBLAS_CHECK(cublasCreate(&h_));
     LSGD_CUBLAS_CHECK(cublasSetStream(h_, s));
   }
-  ~CublasHandle() {
-    if (h_ != nullptr) LSGD_CUBLAS_CHECK_NOEXCEPT(cublasDestroy(h_));
-  }
+  ~CublasHandle() { release(); }
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
   CublasHandle(CublasHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
   CublasHandle& operator=(CublasHandle&& o) noexcept {
-    std::swap(h_, o.h_);
+    if (this != &o) {
+      release();
+      h_ = std::exchange(o.h_, nullptr);
+    }
     return *this;
   }
   cublasHandle_t get() const { return h_; }
 
  private:
+  void release() noexcept {
+    if (h_ != nullptr) LSGD_CUBLAS_CHECK_NOEXCEPT(cublasDestroy(h_));
+    h_ = nullptr;
+  }
   cublasHandle_t h_ = nullptr;
 };
 
@@ -186,20 +204,170 @@ class CusolverHandle {
     LSGD_CUSOLVER_CHECK(cusolverDnCreate(&h_));
     LSGD_CUSOLVER_CHECK(cusolverDnSetStream(h_, s));
   }
-  ~CusolverHandle() {
-    if (h_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroy(h_));
-  }
+  ~CusolverHandle() { release(); }
   CusolverHandle(const CusolverHandle&) = delete;
   CusolverHandle& operator=(const CusolverHandle&) = delete;
   CusolverHandle(CusolverHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
   CusolverHandle& operator=(CusolverHandle&& o) noexcept {
-    std::swap(h_, o.h_);
+    if (this != &o) {
+      release();
+      h_ = std::exchange(o.h_, nullptr);
+    }
     return *this;
   }
   cusolverDnHandle_t get() const { return h_; }
 
  private:
+  void release() noexcept {
+    if (h_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroy(h_));
+    h_ = nullptr;
+  }
   cusolverDnHandle_t h_ = nullptr;
+};
+
+// Page-locked (pinned) host memory of `count` elements of T, for asynchronous transfers at full PCIe
+// speed. cudaMallocHost / cudaFreeHost are called only here. A failed allocation raises DeviceError
+// stating the requested bytes; the process goes on. Contents are uninitialized.
+template <typename T>
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  explicit PinnedBuffer(size_t count) { allocate(count); }
+  ~PinnedBuffer() { release(); }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  PinnedBuffer(PinnedBuffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
+    if (this != &o) {
+      release();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      count_ = std::exchange(o.count_, 0);
+    }
+    return *this;
+  }
+
+  // Reallocates only when growing beyond the current size (contents are not preserved).
+  void resize(size_t count) {
+    if (count > count_) {
+      release();
+      allocate(count);
+    } else {
+      count_ = count;
+    }
+  }
+  T* data() { return ptr_; }
+  const T* data() const { return ptr_; }
+  size_t size() const { return count_; }
+  size_t bytes() const { return count_ * sizeof(T); }
+  bool empty() const { return count_ == 0; }
+  T& operator[](size_t i) { return ptr_[i]; }
+  const T& operator[](size_t i) const { return ptr_[i]; }
+
+ private:
+  void allocate(size_t count);
+  void release() noexcept {
+    if (ptr_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaFreeHost(ptr_));
+    ptr_ = nullptr;
+    count_ = 0;
+  }
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+};
+
+// Throws DeviceError("pinned host allocation failed: requested N bytes (<error>)").
+[[noreturn]] void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err);
+
+template <typename T>
+void PinnedBuffer<T>::allocate(size_t count) {
+  if (count == 0) return;
+  void* p = nullptr;
+  const cudaError_t err = cudaMallocHost(&p, count * sizeof(T));
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    throw_pinned_alloc_failure(count * sizeof(T), err);
+  }
+  ptr_ = static_cast<T*>(p);
+  count_ = count;
+}
+
+// Parameters object of cuSOLVER's 64-bit generic API (cusolverDnX*: geqrf, potrf, gesvd, ...).
+class CusolverParams {
+ public:
+  CusolverParams() { LSGD_CUSOLVER_CHECK(cusolverDnCreateParams(&p_)); }
+  ~CusolverParams() { release(); }
+  CusolverParams(const CusolverParams&) = delete;
+  CusolverParams& operator=(const CusolverParams&) = delete;
+  CusolverParams(CusolverParams&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
+  CusolverParams& operator=(CusolverParams&& o) noexcept {
+    if (this != &o) {
+      release();
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  cusolverDnParams_t get() const { return p_; }
+
+ private:
+  void release() noexcept {
+    if (p_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroyParams(p_));
+    p_ = nullptr;
+  }
+  cusolverDnParams_t p_ = nullptr;
+};
+
+// Configuration of cuSOLVER's iterative-refinement solvers (cusolverDnIRSXgels / IRSXgesv).
+class IrsParams {
+ public:
+  IrsParams() { LSGD_CUSOLVER_CHECK(cusolverDnIRSParamsCreate(&p_)); }
+  ~IrsParams() { release(); }
+  IrsParams(const IrsParams&) = delete;
+  IrsParams& operator=(const IrsParams&) = delete;
+  IrsParams(IrsParams&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
+  IrsParams& operator=(IrsParams&& o) noexcept {
+    if (this != &o) {
+      release();
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  cusolverDnIRSParams_t get() const { return p_; }
+
+ private:
+  void release() noexcept {
+    if (p_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSParamsDestroy(p_));
+    p_ = nullptr;
+  }
+  cusolverDnIRSParams_t p_ = nullptr;
+};
+
+// Per-solve information of the iterative-refinement solvers (iterations, residual history).
+class IrsInfos {
+ public:
+  IrsInfos() { LSGD_CUSOLVER_CHECK(cusolverDnIRSInfosCreate(&p_)); }
+  ~IrsInfos() { release(); }
+  IrsInfos(const IrsInfos&) = delete;
+  IrsInfos& operator=(const IrsInfos&) = delete;
+  IrsInfos(IrsInfos&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  // The moved-from object is left empty; the target's old resource is released first.
+  IrsInfos& operator=(IrsInfos&& o) noexcept {
+    if (this != &o) {
+      release();
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  cusolverDnIRSInfos_t get() const { return p_; }
+
+ private:
+  void release() noexcept {
+    if (p_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSInfosDestroy(p_));
+    p_ = nullptr;
+  }
+  cusolverDnIRSInfos_t p_ = nullptr;
 };
 
 // Throws DeviceError("no CUDA device: <reason>") unless a device is usable. Every GPU solver's

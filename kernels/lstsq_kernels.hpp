@@ -1,0 +1,25 @@
+#pragma once
+// Small element-wise kernels of the GPU least-squares solvers (kernels/lstsq_kernels.cu). Raw
+// device pointers only; every launcher enqueues on `stream` and checks the launch.
+#include <cstdint>
+
+#include <cuda_runtime.h>
+
+namespace lsgd::cuda {
+
+// A(i,i) += value for i < n (column-major, leading dimension lda): the ridge term of the normal
+// equations.
+template <typename T>
+void add_to_diagonal(T* A, int64_t lda, int64_t n, T value, cudaStream_t stream);
+
+// Pseudo-inverse scaling of the SVD solve: c[i] = s[i] > rcond * s[0] ? c[i] / s[i] : 0 for i < k
+// (s descending, so s[0] is the largest). Adds the number of kept singular values to *rank, which
+// the caller zeroes beforehand.
+template <typename T>
+void svd_pinv_scale(T* c, const T* s, int64_t k, T rcond, int* rank, cudaStream_t stream);
+
+// Adds the number of NaN / Inf entries of x[0..n) to *count, which the caller zeroes beforehand.
+template <typename T>
+void count_nonfinite(const T* x, int64_t n, int* count, cudaStream_t stream);
+
+}  // namespace lsgd::cuda

@@ -1,0 +1,176 @@
+// cuda.qr and cuda.qr.augmented: Householder QR least squares on the GPU (m >= n, full rank).
+//
+//   cuda.qr            A = QR (cusolverDnXgeqrf), c = Q^T b (cusolverDn<t>ormqr, side L, trans T),
+//                      R x = c(0:n) (cublas<t>trsm, upper, non-unit).
+//   cuda.qr.augmented  QR of the m x (n+1) matrix [A b] (one Xgeqrf): its last column's top n
+//                      entries are Q^T b, computed by the same Householder reflectors ormqr would
+//                      apply, so ormqr (and its pass over A) disappears; then the same trsm.
+//                      Extra cost: one more column in geqrf, about 2/n of its flops.
+//
+// Both copy the n diagonal entries of R to the host (one strided cudaMemcpy2DAsync) and raise
+// NumericalError, as cpu.qr does, when |R_jj| <= eps * max_k |R_kk| (rank deficient to working
+// precision). m < n raises InvalidInput (use cuda.svd).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "kernels/cusolver_overloads.hpp"
+#include "kernels/gpu_solver_base.hpp"
+#include "lsgd/registry.hpp"
+
+namespace lsgd::cuda {
+namespace {
+
+template <typename T>
+class QrSolver final : public GpuSolver<T> {
+ public:
+  QrSolver(bool augmented, const SolverOptions& opt)
+      : GpuSolver<T>(augmented ? "cuda.qr.augmented" : "cuda.qr", opt), augmented_(augmented) {
+    if (opt.ridge_lambda != 0.0) {
+      throw InvalidInput(this->name() +
+                         ": ridge lambda is supported by cuda.cholesky (and the GD solvers) only");
+    }
+  }
+
+ private:
+  enum Slot : int { kGeqrfInfo = 1, kOrmqrInfo = 2 };
+
+  void check_shape(index_t m, index_t n) const override {
+    if (m < n) {
+      std::ostringstream os;
+      os << this->name() << ": m = " << m << " < n = " << n
+         << " (underdetermined); use cuda.svd for the minimum-norm solution";
+      throw InvalidInput(os.str());
+    }
+    if (!augmented_) this->require_int_range(m, n, "cusolverDn<t>ormqr");
+  }
+
+  // Columns factored: n, or n + 1 with b appended.
+  index_t cols() const { return augmented_ ? this->n() + 1 : this->n(); }
+
+  void prepare(const Problem<T>&) override {
+    const index_t m = this->m(), n = this->n(), c = cols();
+    W_.resize(static_cast<size_t>(m) * static_cast<size_t>(c));
+    tau_.resize(static_cast<size_t>(std::min(m, c)));
+    if (!augmented_) bw_.resize(static_cast<size_t>(m));
+    diag_.resize(static_cast<size_t>(n));
+
+    size_t geqrf_dev = 0, geqrf_host = 0;
+    LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
+        this->cusolver(), params_.get(), m, c, TypeTraits<T>::data_type, W_.data(), m,
+        TypeTraits<T>::data_type, tau_.data(), TypeTraits<T>::data_type, &geqrf_dev, &geqrf_host));
+    size_t ormqr_bytes = 0;
+    if (!augmented_) {
+      int lwork = 0;
+      LSGD_CUSOLVER_CHECK(ormqr_buffer_size(this->cusolver(), CUBLAS_SIDE_LEFT, CUBLAS_OP_T,
+                                            static_cast<int>(m), 1, static_cast<int>(n), W_.data(),
+                                            static_cast<int>(m), tau_.data(), bw_.data(),
+                                            static_cast<int>(m), &lwork));
+      ormqr_lwork_ = lwork;
+      ormqr_bytes = static_cast<size_t>(lwork) * sizeof(T);
+    }
+    // geqrf and ormqr run one after the other on the same stream: one workspace serves both.
+    const size_t bytes = std::max(geqrf_dev, ormqr_bytes);
+    work_.resize((bytes + sizeof(T) - 1) / sizeof(T));
+    geqrf_dev_bytes_ = geqrf_dev;
+    work_h_.resize(geqrf_host);
+  }
+
+  void stage() override {
+    const size_t mn = static_cast<size_t>(this->m()) * static_cast<size_t>(this->n());
+    const size_t m = static_cast<size_t>(this->m());
+    LSGD_CUDA_CHECK(cudaMemcpyAsync(W_.data(), this->A(), mn * sizeof(T), cudaMemcpyDeviceToDevice,
+                                    this->stream()));
+    T* rhs = augmented_ ? W_.data() + mn : bw_.data();
+    LSGD_CUDA_CHECK(
+        cudaMemcpyAsync(rhs, this->b(), m * sizeof(T), cudaMemcpyDeviceToDevice, this->stream()));
+  }
+
+  void solve() override {
+    const index_t m = this->m(), n = this->n(), c = cols();
+    const size_t mn = static_cast<size_t>(m) * static_cast<size_t>(n);
+    LSGD_CUSOLVER_CHECK(
+        cusolverDnXgeqrf(this->cusolver(), params_.get(), m, c, TypeTraits<T>::data_type, W_.data(),
+                         m, TypeTraits<T>::data_type, tau_.data(), TypeTraits<T>::data_type,
+                         work_.data(), geqrf_dev_bytes_, work_h_.empty() ? nullptr : work_h_.data(),
+                         work_h_.size(), this->status_slot(kGeqrfInfo)));
+    T* rhs = augmented_ ? W_.data() + mn : bw_.data();
+    if (!augmented_) {
+      LSGD_CUSOLVER_CHECK(ormqr(this->cusolver(), CUBLAS_SIDE_LEFT, CUBLAS_OP_T,
+                                static_cast<int>(m), 1, static_cast<int>(n), W_.data(),
+                                static_cast<int>(m), tau_.data(), bw_.data(), static_cast<int>(m),
+                                work_.data(), ormqr_lwork_, this->status_slot(kOrmqrInfo)));
+    }
+    // diag(R): entry j sits at W[j * (m + 1)]; one strided copy of n single elements.
+    LSGD_CUDA_CHECK(cudaMemcpy2DAsync(
+        diag_.data(), sizeof(T), W_.data(), static_cast<size_t>(m + 1) * sizeof(T), sizeof(T),
+        static_cast<size_t>(n), cudaMemcpyDeviceToHost, this->stream()));
+    const T one = T(1);
+    LSGD_CUBLAS_CHECK(trsm(this->cublas(), CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
+                           CUBLAS_DIAG_NON_UNIT, n, 1, &one, W_.data(), m, rhs, m));
+    LSGD_CUDA_CHECK(cudaMemcpyAsync(this->x(), rhs, static_cast<size_t>(n) * sizeof(T),
+                                    cudaMemcpyDeviceToDevice, this->stream()));
+  }
+
+  void check() override {
+    for (const int slot : {kGeqrfInfo, kOrmqrInfo}) {
+      if (this->status(slot) < 0) {
+        std::ostringstream os;
+        os << this->name() << ": cuSOLVER rejected argument " << -this->status(slot) << " of "
+           << (slot == kGeqrfInfo ? "cusolverDnXgeqrf" : "cusolverDn<t>ormqr");
+        throw DeviceError(os.str());
+      }
+    }
+    const size_t n = static_cast<size_t>(this->n());
+    T rmax = T(0);
+    for (size_t j = 0; j < n; ++j) rmax = std::max(rmax, std::abs(diag_[j]));
+    for (size_t j = 0; j < n; ++j) {
+      const T rjj = std::abs(diag_[j]);
+      if (!(rjj > rmax * std::numeric_limits<T>::epsilon())) {
+        std::ostringstream os;
+        os << this->name() << ": A is rank deficient to working precision (|R(" << j << "," << j
+           << ")| = " << rjj << " vs max " << rmax << "); use cuda.svd";
+        throw NumericalError(os.str());
+      }
+    }
+  }
+
+  bool augmented_;
+  CusolverParams params_;
+  DeviceBuffer<T> W_;   // A (m x n) or [A b] (m x (n+1)), factored in place
+  DeviceBuffer<T> bw_;  // working copy of b (cuda.qr only): Q^T b, then x in its top n entries
+  DeviceBuffer<T> tau_;
+  DeviceBuffer<T> work_;
+  size_t geqrf_dev_bytes_ = 0;
+  int ormqr_lwork_ = 0;
+  std::vector<char> work_h_;
+  PinnedBuffer<T> diag_;
+};
+
+}  // namespace
+}  // namespace lsgd::cuda
+
+namespace lsgd {
+
+void register_cuda_qr(SolverEntry& e) {
+  e.make_f32 = [](const SolverOptions& o) {
+    return std::make_unique<cuda::QrSolver<float>>(false, o);
+  };
+  e.make_f64 = [](const SolverOptions& o) {
+    return std::make_unique<cuda::QrSolver<double>>(false, o);
+  };
+}
+
+void register_cuda_qr_augmented(SolverEntry& e) {
+  e.make_f32 = [](const SolverOptions& o) {
+    return std::make_unique<cuda::QrSolver<float>>(true, o);
+  };
+  e.make_f64 = [](const SolverOptions& o) {
+    return std::make_unique<cuda::QrSolver<double>>(true, o);
+  };
+}
+
+}  // namespace lsgd
