@@ -1,0 +1,158 @@
+// CPU batched gradient descent (cpu.bgd): plain GD on each problem of a BatchedProblem, each with
+// its own L from the same power iteration as cpu.gd. OpenMP over problems, one thread per problem:
+// a small problem's A stays in L1/L2 for all of its iterations, so A is read from memory once per
+// solve. A diverging problem is marked kDiverged and the others go on. Float and double.
+#include <atomic>
+#include <limits>
+#include <memory>
+#include <sstream>
+
+#include "cpu/cpu_common.hpp"
+#include "cpu/cpu_families.hpp"
+#include "cpu/gd_common.hpp"
+
+namespace lsgd::cpu {
+namespace {
+
+constexpr const char* kName = "cpu.bgd";
+
+template <typename T>
+class BgdSolver final : public BatchedSolver<T> {
+ public:
+  explicit BgdSolver(const SolverOptions& opt) : opt_(opt) { gd::check_options(kName, opt); }
+
+  std::string name() const override { return kName; }
+  Backend backend() const override { return Backend::cpu; }
+
+  void setup(const BatchedProblem<T>& p) override {
+    p.validate();
+    for (index_t q = 0; q < p.batch; ++q) {
+      const T* a = p.a_of(q);
+      if (std::all_of(a, a + p.m * p.n, [](T v) { return v == T(0); })) {
+        std::ostringstream os;
+        os << kName << ": problem " << q << ": A is zero (no Lipschitz constant, no step)";
+        throw InvalidInput(os.str());
+      }
+    }
+    A_ = p.A;
+    b_ = p.b;
+    batch_ = p.batch;
+    m_ = p.m;
+    n_ = p.n;
+    x_.assign(static_cast<size_t>(batch_ * n_), T(0));
+    this->info_ = SolveInfo{};
+    this->info_.threads = resolve_threads(opt_);
+  }
+
+  double timed_solve() override {
+    if (A_.empty()) throw InvalidInput(std::string(kName) + ": timed_solve() before setup()");
+    ScopedThreads threads(this->info_.threads);
+    return time_seconds([&] { solve(); });
+  }
+
+  std::vector<T> solution() override { return x_; }
+
+ private:
+  void solve() {
+    SolveInfo& info = this->info_;
+    info.problem_status.assign(static_cast<size_t>(batch_), kSolved);
+    info.problem_iterations.assign(static_cast<size_t>(batch_), 0);
+    // Exceptions must not leave an OpenMP region: the first failing problem is remembered instead.
+    std::atomic<index_t> bad_problem{-1};
+    std::string bad_message;
+    const int nt = info.threads;
+#pragma omp parallel num_threads(nt)
+    {
+      Vec<T> x(n_);
+#pragma omp for schedule(dynamic, 4)
+      for (index_t q = 0; q < batch_; ++q) {
+        if (bad_problem.load() >= 0) continue;
+        try {
+          solve_one(q, x);
+        } catch (const Error& e) {
+          index_t expected = -1;
+          if (bad_problem.compare_exchange_strong(expected, q)) bad_message = e.what();
+        }
+      }
+    }
+    if (bad_problem.load() >= 0) throw InvalidInput(bad_message);
+    int diverged = 0, not_converged = 0, max_iters = 0;
+    for (index_t q = 0; q < batch_; ++q) {
+      diverged += info.problem_status[q] == kDiverged;
+      not_converged += info.problem_status[q] == kNotConverged;
+      max_iters = std::max(max_iters, info.problem_iterations[q]);
+    }
+    info.iterations = max_iters;
+    info.converged = diverged == 0 && not_converged == 0;
+    info.history_every = 0;  // per-problem histories are not kept (see docs/gradient-descent-cpu.md)
+    info.note.clear();
+    if (!info.converged) {
+      std::ostringstream os;
+      os << kName << ": " << diverged << " of " << batch_ << " problems diverged (solution NaN), "
+         << not_converged << " did not reach tol = " << opt_.tol
+         << " within max_iters = " << opt_.max_iters << " (see problem_status)";
+      info.note = os.str();
+    }
+  }
+
+  void solve_one(index_t q, Vec<T>& x) {
+    const T* a = A_.data() + q * m_ * n_;
+    const T* b = b_.data() + q * m_;
+    gd::GradientPass<T> pass(a, m_, n_, 1);
+    double L = opt_.lipschitz;
+    if (L == 0.0) {
+      // The message is built only on failure: a problem's solve takes microseconds.
+      L = gd::power_iteration(pass, opt_.power_iters);
+      if (!(L > 0.0) || !std::isfinite(L)) {
+        gd::throw_bad_lipschitz(std::string(kName) + ": problem " + std::to_string(q), L);
+      }
+      L += opt_.ridge_lambda;
+    }
+    gd::Params p;
+    p.variant = gd::Variant::plain;
+    p.max_iters = opt_.max_iters;
+    p.tol = opt_.tol;
+    p.alpha = opt_.step > 0.0 ? opt_.step : 1.0 / L;
+    p.lambda = opt_.ridge_lambda;
+    p.L = L;
+    const gd::Outcome out = gd::run(pass, b, p, x);
+    const size_t qs = static_cast<size_t>(q);
+    T* xq = x_.data() + q * n_;
+    this->info_.problem_iterations[qs] = out.iterations;
+    if (out.diverged) {
+      this->info_.problem_status[qs] = kDiverged;
+      std::fill(xq, xq + n_, std::numeric_limits<T>::quiet_NaN());
+      return;
+    }
+    this->info_.problem_status[qs] = out.converged ? kSolved : kNotConverged;
+    std::copy(x.data(), x.data() + n_, xq);
+  }
+
+  SolverOptions opt_;
+  std::vector<T> A_, b_, x_;
+  index_t batch_ = 0, m_ = 0, n_ = 0;
+};
+
+}  // namespace
+}  // namespace lsgd::cpu
+
+namespace lsgd {
+
+void register_cpu_bgd(Registry& r) {
+  SolverEntry e;
+  e.name = cpu::kName;
+  e.backend = Backend::cpu;
+  e.kind = Kind::batched_iterative;
+  e.description = "batched gradient descent, per-problem step 1/L; OpenMP over problems";
+  e.requires_full_rank = true;
+  e.normal_equations = true;
+  e.make_batched_f32 = [](const SolverOptions& o) {
+    return std::make_unique<cpu::BgdSolver<float>>(o);
+  };
+  e.make_batched_f64 = [](const SolverOptions& o) {
+    return std::make_unique<cpu::BgdSolver<double>>(o);
+  };
+  r.add(std::move(e));
+}
+
+}  // namespace lsgd

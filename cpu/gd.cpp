@@ -1,0 +1,115 @@
+// CPU gradient descent on f(x) = 1/(2m)||Ax - b||^2 + lambda/2 ||x||^2: plain (cpu.gd), heavy ball
+// (cpu.gd.momentum) and Nesterov (cpu.gd.nesterov). One fused OpenMP pass over A per iteration
+// (cpu/gd_common.hpp). Float and double.
+#include <memory>
+#include <sstream>
+
+#include "cpu/cpu_common.hpp"
+#include "cpu/cpu_families.hpp"
+#include "cpu/gd_common.hpp"
+
+namespace lsgd::cpu {
+namespace {
+
+const char* variant_name(gd::Variant v) {
+  switch (v) {
+    case gd::Variant::plain:
+      return "cpu.gd";
+    case gd::Variant::momentum:
+      return "cpu.gd.momentum";
+    case gd::Variant::nesterov:
+      return "cpu.gd.nesterov";
+  }
+  return "?";
+}
+
+template <typename T>
+class GdSolver final : public Solver<T> {
+ public:
+  GdSolver(gd::Variant variant, const SolverOptions& opt) : variant_(variant), opt_(opt) {
+    gd::check_options(name(), opt);
+  }
+
+  std::string name() const override { return variant_name(variant_); }
+  Backend backend() const override { return Backend::cpu; }
+
+  void setup(const Problem<T>& p) override {
+    p.validate();
+    A_ = p.A;
+    b_ = p.b;
+    m_ = p.m;
+    n_ = p.n;
+    x_.setZero(n_);
+    this->info_ = SolveInfo{};
+    this->info_.threads = resolve_threads(opt_);
+  }
+
+  double timed_solve() override {
+    if (A_.empty()) throw InvalidInput(name() + ": timed_solve() before setup()");
+    ScopedThreads threads(this->info_.threads);
+    return time_seconds([&] { solve(); });
+  }
+
+  std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
+
+ private:
+  void solve() {
+    gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
+    const double L = gd::lipschitz(pass, opt_, name());
+    gd::Params p;
+    p.variant = variant_;
+    p.max_iters = opt_.max_iters;
+    p.tol = opt_.tol;
+    p.alpha = opt_.step > 0.0 ? opt_.step : 1.0 / L;
+    p.beta = opt_.momentum > 0.0 ? opt_.momentum : gd::kDefaultMomentum;
+    p.lambda = opt_.ridge_lambda;
+    p.L = L;
+    p.history_every = opt_.history_every;
+    gd::Outcome out = gd::run(pass, b_.data(), p, x_);
+    if (out.diverged)
+      throw NumericalError(gd::divergence_message(name(), out.iterations, p.alpha, L));
+    SolveInfo& info = this->info_;
+    info.iterations = out.iterations;
+    info.converged = out.converged;
+    info.loss_history = std::move(out.history);
+    info.history_every = opt_.history_every;
+    info.note.clear();
+    if (!out.converged)
+      info.note = gd::not_converged_note(name(), out.iterations, out.rel_grad, p.tol);
+  }
+
+  gd::Variant variant_;
+  SolverOptions opt_;
+  std::vector<T> A_, b_;
+  index_t m_ = 0, n_ = 0;
+  Vec<T> x_;
+};
+
+void add(Registry& r, gd::Variant v, const char* desc) {
+  SolverEntry e;
+  e.name = variant_name(v);
+  e.backend = Backend::cpu;
+  e.kind = Kind::iterative;
+  e.description = desc;
+  e.requires_full_rank = true;
+  e.normal_equations = true;  // attainable accuracy ~ kappa(A)^2 eps, like the normal equations
+  e.make_f32 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<float>>(v, o); };
+  e.make_f64 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<double>>(v, o); };
+  r.add(std::move(e));
+}
+
+}  // namespace
+}  // namespace lsgd::cpu
+
+namespace lsgd {
+
+void register_cpu_gd(Registry& r) {
+  using cpu::gd::Variant;
+  cpu::add(r, Variant::plain, "gradient descent, step 1/L (power iteration), fused OpenMP pass");
+  cpu::add(r, Variant::momentum,
+           "heavy-ball gradient descent (momentum 0.9 unless given), step 1/L");
+  cpu::add(r, Variant::nesterov,
+           "Nesterov accelerated gradient, (k-1)/(k+2) extrapolation, step 1/L");
+}
+
+}  // namespace lsgd
