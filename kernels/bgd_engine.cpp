@@ -1,0 +1,357 @@
+// GdEngine: device state, upload, the fused / resident / Gram drivers, and SolveInfo assembly for the
+// CUDA gradient-descent solvers. The cuBLAS baseline's driver is in kernels/bgd_cublas.cpp.
+#include "kernels/bgd_engine.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <sstream>
+
+#include "lsgd/error.hpp"
+
+namespace lsgd::cuda::gd {
+
+void validate_gd_options(const std::string& solver, const SolverOptions& o) {
+  auto bad = [&](const std::string& what) { throw InvalidInput(solver + ": " + what); };
+  auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0.0; };
+  if (o.max_iters < 0) bad("max_iters must be >= 0 (got " + std::to_string(o.max_iters) + ")");
+  if (!finite_nonneg(o.tol)) bad("tol must be a finite number >= 0");
+  if (!finite_nonneg(o.step)) bad("step must be a finite number >= 0 (0: 1/L)");
+  if (!finite_nonneg(o.lipschitz)) bad("lipschitz must be a finite number >= 0 (0: estimate)");
+  if (!finite_nonneg(o.ridge_lambda)) bad("ridge_lambda must be a finite number >= 0");
+  if (o.lipschitz == 0.0 && o.power_iters < 1) {
+    bad("power_iters must be >= 1 when lipschitz is not given (got " +
+        std::to_string(o.power_iters) + ")");
+  }
+  if (o.history_every < 0) bad("history_every must be >= 0");
+}
+
+template <typename T>
+GdEngine<T>::GdEngine(std::string solver_name, const SolverOptions& opt, Variant variant)
+    : name_(std::move(solver_name)), opt_(opt), variant_(variant) {
+  validate_gd_options(name_, opt);
+  require_gpu();
+  stream_ = Stream();
+  cublas_ = CublasHandle(stream_.get());
+}
+
+template <typename T>
+void GdEngine<T>::setup(const T* A, const T* b, std::int64_t m, std::int64_t n,
+                        std::int64_t batch) {
+  if (m < 1 || n < 1 || batch < 1) {
+    throw InvalidInput(name_ + ": empty problem (m = " + std::to_string(m) + ", n = " +
+                       std::to_string(n) + ", batch = " + std::to_string(batch) + ")");
+  }
+  if (m > INT_MAX || n > INT_MAX || batch > INT_MAX) {
+    throw InvalidInput(name_ + ": m, n and batch must each fit in a 32-bit int (cuBLAS)");
+  }
+  const bool streamed = variant_ == Variant::fused ||
+                        (variant_ == Variant::resident &&
+                         (n > kResidentMaxN || m > resident_max_m<T>(n)));
+  if (streamed && n > kStreamMaxN) {
+    throw InvalidInput(name_ + ": n = " + std::to_string(n) + " exceeds the limit " +
+                       std::to_string(kStreamMaxN) +
+                       " of the streamed gradient kernel (tile of R x n in shared memory); use "
+                       "cuda.bgd.cublas");
+  }
+  if (variant_ == Variant::gram && n > kGramMaxN) {
+    throw InvalidInput(name_ + ": n = " + std::to_string(n) + " exceeds the limit " +
+                       std::to_string(kGramMaxN) +
+                       " (G = A^T A/m must fit in shared memory); use cuda.bgd.fused");
+  }
+  resident_fits_ = variant_ == Variant::resident && !streamed;
+
+  prm_ = GdParams{};
+  prm_.m = m;
+  prm_.n = n;
+  prm_.batch = batch;
+  prm_.lambda = opt_.ridge_lambda;
+  prm_.tol = opt_.tol;
+  prm_.step = opt_.step;
+  prm_.lipschitz = opt_.lipschitz;
+  prm_.max_iters = opt_.max_iters;
+  prm_.power_iters = opt_.power_iters;
+  prm_.history_every = opt_.history_every;
+
+  const size_t mn = static_cast<size_t>(m) * static_cast<size_t>(n) * static_cast<size_t>(batch);
+  const size_t mb = static_cast<size_t>(m) * static_cast<size_t>(batch);
+  const size_t bs = static_cast<size_t>(batch);
+  A_.resize(mn);
+  b_.resize(mb);
+  x_.resize(static_cast<size_t>(n) * bs);
+  lip_.resize(bs);
+  alpha_.resize(bs);
+  f0_.resize(bs);
+  g0_.resize(bs);
+  f_last_.resize(bs);
+  status_.resize(bs);
+  iters_.resize(bs);
+  active_.resize(1);
+  if (opt_.history_every > 0) {
+    const size_t slots = static_cast<size_t>(opt_.max_iters / opt_.history_every + 1);
+    hist_sum_.resize(slots);
+    hist_cnt_.resize(slots);
+  }
+  st_ = GdState<T>{x_.data(),      lip_.data(),    alpha_.data(),   f0_.data(),
+                   g0_.data(),     f_last_.data(), status_.data(),  iters_.data(),
+                   hist_sum_.data(), hist_cnt_.data(), active_.data()};
+  allocate_workspace();
+
+  if (opt_.gpu_mode == GpuMode::end_to_end) {
+    host_A_.assign(A, A + mn);
+    host_b_.assign(b, b + mb);
+  } else {
+    host_A_.clear();
+    host_b_.clear();
+    A_.upload(A, mn, stream_.get());
+    b_.upload(b, mb, stream_.get());
+    stream_.synchronize();
+  }
+  info_ = SolveInfo{};
+}
+
+template <typename T>
+void GdEngine<T>::allocate_workspace() {
+  const size_t bs = static_cast<size_t>(prm_.batch);
+  const size_t n = static_cast<size_t>(prm_.n);
+  const size_t m = static_cast<size_t>(prm_.m);
+  switch (variant_) {
+    case Variant::cublas:
+      work_a_.resize(bs * m);  // r
+      work_b_.resize(bs * n);  // A^T r
+      break;
+    case Variant::fused:
+    case Variant::resident:
+      if (resident_fits_) break;
+      plan_ = plan_stream<T>(prm_.m, prm_.n, prm_.batch);
+      work_a_.resize(bs * static_cast<size_t>(plan_.chunks) * n);  // gradient partials
+      work_b_.resize(bs * static_cast<size_t>(plan_.chunks));      // ||r||^2 partials
+      break;
+    case Variant::gram:
+      work_a_.resize(bs * n * n);  // G
+      work_b_.resize(bs * n);      // c
+      break;
+  }
+}
+
+template <typename T>
+bool GdEngine<T>::all_stopped() {
+  int active = 0;
+  LSGD_CUDA_CHECK(
+      cudaMemcpyAsync(&active, st_.active, sizeof(int), cudaMemcpyDeviceToHost, stream_.get()));
+  stream_.synchronize();
+  return active == 0;
+}
+
+template <typename T>
+void GdEngine<T>::run_fused() {
+  cudaStream_t s = stream_.get();
+  T* gpart = work_a_.data();
+  T* rrpart = work_b_.data();
+  if (prm_.lipschitz > 0.0) {
+    launch_set_given_lipschitz(prm_, st_, s);
+  } else {
+    launch_fill_x(prm_, st_, T(1) / std::sqrt(static_cast<T>(prm_.n)), s);
+    for (int it = 0; it < prm_.power_iters; ++it) {
+      launch_stream_gradient<T>(A_.data(), nullptr, prm_, st_, plan_, gpart, rrpart, s);
+      launch_power_update(prm_, st_, gpart, plan_.chunks, plan_.update_threads,
+                          it + 1 == prm_.power_iters, s);
+    }
+    launch_fill_x(prm_, st_, T(0), s);
+  }
+  for (int k = 0; k <= prm_.max_iters; ++k) {
+    launch_stream_gradient<T>(A_.data(), b_.data(), prm_, st_, plan_, gpart, rrpart, s);
+    launch_update<T>(k, prm_, st_, gpart, rrpart, nullptr, plan_.chunks, plan_.update_threads, s);
+    if (k % kCheckEvery == kCheckEvery - 1 && k < prm_.max_iters && all_stopped()) break;
+  }
+}
+
+namespace {
+inline cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
+                                   int m, int n, int k, const float* alpha, const float* A, int lda,
+                                   long long sa, const float* B, int ldb, long long sb,
+                                   const float* beta, float* C, int ldc, long long sc, int batch) {
+  return cublasSgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
+                                   sc, batch);
+}
+inline cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
+                                   int m, int n, int k, const double* alpha, const double* A,
+                                   int lda, long long sa, const double* B, int ldb, long long sb,
+                                   const double* beta, double* C, int ldc, long long sc,
+                                   int batch) {
+  return cublasDgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
+                                   sc, batch);
+}
+}  // namespace
+
+template <typename T>
+void GdEngine<T>::run_gram() {
+  const int m = static_cast<int>(prm_.m);
+  const int n = static_cast<int>(prm_.n);
+  const int batch = static_cast<int>(prm_.batch);
+  const long long smn = static_cast<long long>(m) * n;
+  const T inv_m = T(1) / static_cast<T>(m);
+  const T zero = T(0);
+  T* G = work_a_.data();
+  T* c = work_b_.data();
+  // G = A^T A / m and c = A^T b / m (b as an m x 1 matrix), one strided-batched GEMM each.
+  LSGD_CUBLAS_CHECK(gemm_strided(cublas_.get(), CUBLAS_OP_T, CUBLAS_OP_N, n, n, m, &inv_m,
+                                 A_.data(), m, smn, A_.data(), m, smn, &zero, G, n,
+                                 static_cast<long long>(n) * n, batch));
+  LSGD_CUBLAS_CHECK(gemm_strided(cublas_.get(), CUBLAS_OP_T, CUBLAS_OP_N, n, 1, m, &inv_m,
+                                 A_.data(), m, smn, b_.data(), m, m, &zero, c, n, n, batch));
+  launch_gram<T>(G, c, b_.data(), prm_, st_, stream_.get());
+}
+
+template <typename T>
+void GdEngine<T>::run() {
+  switch (variant_) {
+    case Variant::cublas:
+      run_cublas_iterations(*this, work_a_.data(), work_b_.data());
+      break;
+    case Variant::fused:
+      run_fused();
+      break;
+    case Variant::resident:
+      if (resident_fits_) {
+        launch_resident<T>(A_.data(), b_.data(), prm_, st_, stream_.get());
+      } else {
+        run_fused();
+      }
+      break;
+    case Variant::gram:
+      run_gram();
+      break;
+  }
+}
+
+template <typename T>
+double GdEngine<T>::timed_solve() {
+  if (!set_up()) throw InvalidInput(name_ + ": timed_solve() before setup()");
+  cudaStream_t s = stream_.get();
+  GpuTimer timer(s);
+  const bool e2e = opt_.gpu_mode == GpuMode::end_to_end;
+  if (e2e) {
+    timer.start();
+    A_.upload(host_A_.data(), host_A_.size(), s);
+    b_.upload(host_b_.data(), host_b_.size(), s);
+    launch_reset(prm_, st_, s);
+  } else {
+    launch_reset(prm_, st_, s);
+    timer.start();
+  }
+  run();
+  std::vector<T> x_host;
+  if (e2e) {
+    x_host.resize(x_.size());
+    x_.download(x_host.data(), x_host.size(), s);
+  }
+  const double seconds = timer.stop_seconds();
+  collect_info();
+  return seconds;
+}
+
+template <typename T>
+std::vector<T> GdEngine<T>::solution() {
+  if (!set_up()) throw InvalidInput(name_ + ": solution() before setup()");
+  return x_.to_host(0, stream_.get());
+}
+
+template <typename T>
+void GdEngine<T>::collect_info() {
+  cudaStream_t s = stream_.get();
+  const std::vector<int> status = status_.to_host(0, s);
+  const std::vector<int> iters = iters_.to_host(0, s);
+  const std::vector<T> f_last = f_last_.to_host(0, s);
+  SolveInfo info;
+  const size_t bs = status.size();
+  info.problem_status.resize(bs);
+  info.problem_iterations = iters;
+  info.iterations = 0;
+  info.converged = true;
+  size_t diverged = 0, not_converged = 0;
+  for (size_t p = 0; p < bs; ++p) {
+    int code = kNotConverged;
+    if (status[p] == kDoneOk) code = kSolved;
+    if (status[p] == kDoneDiverged) code = kDiverged;
+    info.problem_status[p] = code;
+    info.converged = info.converged && code == kSolved;
+    diverged += code == kDiverged;
+    not_converged += code == kNotConverged;
+    info.iterations = std::max(info.iterations, iters[p]);
+  }
+  // History: slot j holds f(x_{j*every}) summed over the problems still running at that iteration
+  // (device atomics); problems that stopped earlier (converged or at max_iters, not diverged)
+  // contribute their final f. Entry j is the mean over the non-diverged problems.
+  const int every = opt_.history_every;
+  info.history_every = every;
+  if (every > 0) {
+    const std::vector<double> hsum = hist_sum_.to_host(0, s);
+    const std::vector<int> hcnt = hist_cnt_.to_host(0, s);
+    const size_t slots = hsum.size();
+    std::vector<double> add_sum(slots + 1, 0.0);
+    std::vector<long long> add_cnt(slots + 1, 0);
+    double final_sum = 0.0;
+    long long final_cnt = 0;
+    for (size_t p = 0; p < bs; ++p) {
+      if (status[p] == kDoneDiverged) continue;
+      final_sum += static_cast<double>(f_last[p]);
+      ++final_cnt;
+      const size_t first = static_cast<size_t>(iters[p] / every + 1);
+      if (first < slots) {
+        add_sum[first] += static_cast<double>(f_last[p]);
+        add_cnt[first] += 1;
+      }
+    }
+    double run_sum = 0.0;
+    long long run_cnt = 0;
+    int last_k = -1;
+    for (size_t j = 0; j < slots; ++j) {
+      run_sum += add_sum[j];
+      run_cnt += add_cnt[j];
+      const int k = static_cast<int>(j) * every;
+      const long long cnt = hcnt[j] + run_cnt;
+      if (k > info.iterations || cnt == 0) break;
+      info.loss_history.push_back((hsum[j] + run_sum) / static_cast<double>(cnt));
+      last_k = k;
+    }
+    // The final iterate, as the CPU solvers record it.
+    if (last_k >= 0 && last_k != info.iterations && final_cnt > 0) {
+      info.loss_history.push_back(final_sum / static_cast<double>(final_cnt));
+    }
+  }
+  std::ostringstream note;
+  switch (variant_) {
+    case Variant::cublas:
+      note << "cuBLAS strided-batched GEMVs + update kernel; the host checks for completion every "
+           << kCheckEvery << " iterations";
+      break;
+    case Variant::fused:
+      note << "one pass over A per iteration (" << plan_.chunks << " block(s) of "
+           << plan_.chunk_rows << " rows per problem, tiles of " << plan_.tile_rows
+           << " rows); the host checks for completion every " << kCheckEvery << " iterations";
+      break;
+    case Variant::resident:
+      if (resident_fits_) {
+        note << "single launch, A resident in registers";
+      } else {
+        note << "shape beyond the register-resident limit: streamed fallback, one pass over A per "
+                "iteration";
+      }
+      break;
+    case Variant::gram:
+      note << "G = A^T A/m by cuBLAS, then a single launch with G in shared memory";
+      break;
+  }
+  if (diverged > 0 || not_converged > 0) {
+    note << "; " << diverged << " diverged, " << not_converged
+         << " not converged within max_iters (see problem_status)";
+  }
+  info.note = note.str();
+  info_ = std::move(info);
+}
+
+template class GdEngine<float>;
+template class GdEngine<double>;
+
+}  // namespace lsgd::cuda::gd
