@@ -1,0 +1,412 @@
+// cuda.batched.resident: batched least squares with our own kernel. One thread block per problem
+// streams the problem's rows once through shared memory, accumulating a Householder QR of the rows
+// seen so far (a per-problem TSQR), then solves R x = Q^T b on chip. QR accuracy, one read of A.
+// The same block-level streaming QR is the building block of cuda.tsqr (kernels/tsqr.cpp).
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "kernels/batched_resident.cuh"
+#include "kernels/cuda_raii.hpp"
+#include "lsgd/registry.hpp"
+
+namespace lsgd::cuda {
+namespace {
+
+// Sum over the warp; every lane ends with the same bits (xor butterflies pair equal partial sums).
+template <typename T>
+__device__ __forceinline__ T warp_sum(T v) {
+#pragma unroll
+  for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+  return v;
+}
+
+// LAPACK xLARFG for x = [alpha; x2] with ss = ||x2||^2: H = I - tau [1; v][1; v]^T,
+// v = x2 * scale, maps x to [beta; 0]. ss == 0 needs no reflection (tau = 0, beta = alpha).
+template <typename T>
+__device__ __forceinline__ void householder(T alpha, T ss, T& beta, T& tau, T& scale) {
+  if (ss == T(0)) {
+    beta = alpha;
+    tau = T(0);
+    scale = T(0);
+    return;
+  }
+  const T norm = sqrt(alpha * alpha + ss);
+  beta = alpha >= T(0) ? -norm : norm;
+  tau = (beta - alpha) / beta;
+  scale = T(1) / (alpha - beta);  // |alpha - beta| = |alpha| + norm: no cancellation
+}
+
+// Shared memory (column-major): R accumulator n x (n+1) (column n holds c), panel P x (n+1)
+// (column n holds b's rows), then tau[n], scale[n], x[n].
+template <typename T>
+__host__ __device__ constexpr size_t smem_elems(index_t n, index_t P) {
+  return static_cast<size_t>(n * (n + 1) + P * (n + 1) + 3 * n);
+}
+
+// RPL rows per lane: a panel has P = 32*RPL rows; lane l of a warp owns rows l, l+32, ... of the
+// column it works on. NW warps split the trailing columns of each Householder step (column k is
+// handled by warp (k - j - 1) mod NW in step j), so a column's dot product and update need only
+// warp shuffles, and a step needs one __syncthreads.
+template <typename T, int RPL, int NW>
+__global__ void __launch_bounds__(32 * NW) streaming_qr_kernel(StreamingQrArgs<T> a) {
+  constexpr int P = 32 * RPL;
+  constexpr int kThreads = 32 * NW;
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+
+  const int n = static_cast<int>(a.n);
+  const int n1 = n + 1;
+  T* s_r = reinterpret_cast<T*>(smem_raw);  // R(i,k) = s_r[k*n + i]
+  T* s_p = s_r + n * n1;                    // panel(i,k) = s_p[k*P + i]
+  T* s_tau = s_p + P * n1;
+  T* s_scale = s_tau + n;
+  T* s_x = s_scale + n;
+
+  const int tid = static_cast<int>(threadIdx.x);
+  const int lane = tid & 31;
+  const int warp = tid >> 5;
+  const index_t g = blockIdx.x;
+  const T* A = a.A + (a.solve ? g * a.a_stride : 0);
+  const T* b = a.b + (a.solve ? g * a.b_stride : 0);
+  const index_t r0 = a.solve ? 0 : g * a.chunk;
+  const index_t r1 = a.solve || r0 + a.chunk > a.rows ? a.rows : r0 + a.chunk;
+
+  for (int idx = tid; idx < n * n1; idx += kThreads) s_r[idx] = T(0);
+
+  for (index_t ps = r0; ps < r1; ps += P) {
+    // Panel load, zero-padded past r1 (zero rows leave R unchanged). Consecutive threads read
+    // consecutive rows of a column: coalesced.
+    for (int idx = tid; idx < P * n1; idx += kThreads) {
+      const int i = idx % P;
+      const int k = idx / P;
+      const index_t row = ps + i;
+      T v = T(0);
+      if (row < r1) v = k < n ? A[static_cast<index_t>(k) * a.lda + row] : b[row];
+      s_p[idx] = v;
+    }
+    __syncthreads();  // panel (and, on the first pass, the zeroed R) visible to all warps
+
+    // Reflector of column 0 of [R; panel]: only R(0,0) and the panel rows are nonzero in it.
+    if (warp == 0) {
+      T ss = T(0);
+#pragma unroll
+      for (int r = 0; r < RPL; ++r) {
+        const T v = s_p[lane + 32 * r];
+        ss += v * v;
+      }
+      ss = warp_sum(ss);
+      const T alpha = s_r[0];
+      T beta, tau, scale;
+      householder(alpha, ss, beta, tau, scale);
+      __syncwarp();  // every lane has read R(0,0) before lane 0 overwrites it
+      if (lane == 0) {
+        s_tau[0] = tau;
+        s_scale[0] = scale;
+        s_r[0] = beta;
+      }
+    }
+    __syncthreads();
+
+    for (int j = 0; j < n; ++j) {
+      // Step j applies reflector j (support: R row j and the panel rows) to columns j+1..n; the
+      // warp that updates column j+1 also builds reflector j+1 for the next step.
+      const T tau = s_tau[j];
+      const T scale = s_scale[j];
+      T v[RPL];
+#pragma unroll
+      for (int r = 0; r < RPL; ++r) v[r] = s_p[j * P + lane + 32 * r] * scale;
+
+      for (int k = j + 1 + warp; k <= n; k += NW) {
+        T c[RPL];
+#pragma unroll
+        for (int r = 0; r < RPL; ++r) c[r] = s_p[k * P + lane + 32 * r];
+        if (tau != T(0)) {
+          const T rjk = s_r[k * n + j];
+          T w = T(0);
+#pragma unroll
+          for (int r = 0; r < RPL; ++r) w += v[r] * c[r];
+          w = warp_sum(w) + rjk;
+          const T t = tau * w;
+#pragma unroll
+          for (int r = 0; r < RPL; ++r) {
+            c[r] -= t * v[r];
+            s_p[k * P + lane + 32 * r] = c[r];
+          }
+          __syncwarp();  // every lane has read R(j,k) before lane 0 overwrites it
+          if (lane == 0) s_r[k * n + j] = rjk - t;
+        }
+        if (k == j + 1 && k < n) {
+          T ss = T(0);
+#pragma unroll
+          for (int r = 0; r < RPL; ++r) ss += c[r] * c[r];
+          ss = warp_sum(ss);
+          const T alpha = s_r[k * n + k];
+          T beta, tau_k, scale_k;
+          householder(alpha, ss, beta, tau_k, scale_k);
+          __syncwarp();
+          if (lane == 0) {
+            s_tau[k] = tau_k;
+            s_scale[k] = scale_k;
+            s_r[k * n + k] = beta;
+          }
+        }
+      }
+      __syncthreads();  // column j+1 and reflector j+1 complete before step j+1 reads them
+    }
+  }
+
+  if (!a.solve) {
+    // The lower triangle of s_r was never written: it is still zero.
+    for (int idx = tid; idx < n * n1; idx += kThreads) {
+      const int i = idx % n;
+      const int k = idx / n;
+      a.out[static_cast<index_t>(k) * a.ldo + g * n + i] = s_r[idx];
+    }
+    return;
+  }
+
+  // Solve mode. Rank test as in cpu.qr: |R(j,j)| is the distance of column j from the span of the
+  // columns before it, compared with the column's norm (= ||R(0:j, j)||, as Q is orthogonal) times
+  // the rounding-noise level rank_tol = 10 sqrt(m) eps. Then back-substitution R x = c.
+  int col_ok = 1;
+  for (int j = tid; j < n; j += kThreads) {
+    T col = T(0);
+    for (int i = 0; i <= j; ++i) col += s_r[j * n + i] * s_r[j * n + i];
+    if (!(fabs(s_r[j * n + j]) > a.rank_tol * sqrt(col))) col_ok = 0;
+  }
+  bool ok = __syncthreads_and(col_ok) != 0;  // uniform across the block: the loop may synchronize
+  if (ok) {
+    T* c = s_r + n * n;
+    for (int j = n - 1; j >= 0; --j) {
+      if (tid == 0) s_x[j] = c[j] / s_r[j * n + j];
+      __syncthreads();
+      const T xj = s_x[j];
+      for (int i = tid; i < j; i += kThreads) c[i] -= s_r[j * n + i] * xj;
+      __syncthreads();
+    }
+    int finite = 1;
+    for (int i = tid; i < n; i += kThreads) {
+      if (!isfinite(s_x[i])) finite = 0;
+    }
+    ok = __syncthreads_and(finite) != 0;
+  }
+  for (int i = tid; i < n; i += kThreads) {
+    a.x[g * n + i] = ok ? s_x[i] : std::numeric_limits<T>::quiet_NaN();
+  }
+  if (tid == 0) a.status[g] = ok ? 0 : 1;
+}
+
+// Two variants: small n (a 64-row panel, 2 warps: many blocks per SM for batches of tiny problems)
+// and n up to 64 (a 256-row panel, 8 warps).
+constexpr index_t kSmallN = 16;
+constexpr int kSmallRpl = 2, kSmallWarps = 2;
+constexpr int kLargeRpl = 8, kLargeWarps = 8;
+
+template <typename T>
+struct Variant {
+  void (*kernel)(StreamingQrArgs<T>);
+  int threads;
+  index_t panel_rows;
+};
+
+template <typename T>
+Variant<T> variant_for(index_t n) {
+  if (n <= kSmallN) {
+    return {streaming_qr_kernel<T, kSmallRpl, kSmallWarps>, 32 * kSmallWarps, 32 * kSmallRpl};
+  }
+  return {streaming_qr_kernel<T, kLargeRpl, kLargeWarps>, 32 * kLargeWarps, 32 * kLargeRpl};
+}
+
+void check_n(index_t n) {
+  if (n < 1 || n > kStreamingQrMaxN) {
+    std::ostringstream os;
+    os << "streaming QR kernel: n = " << n << " is outside the supported range 1.."
+       << kStreamingQrMaxN << " (the R accumulator and a panel must fit in shared memory)";
+    throw InvalidInput(os.str());
+  }
+}
+
+}  // namespace
+
+template <typename T>
+T rank_qr_tolerance(index_t m) {
+  return static_cast<T>(10.0 * std::sqrt(static_cast<double>(m)) *
+                        static_cast<double>(std::numeric_limits<T>::epsilon()));
+}
+
+index_t streaming_qr_panel_rows(index_t n) {
+  return n <= kSmallN ? 32 * kSmallRpl : 32 * kLargeRpl;
+}
+
+template <typename T>
+void streaming_qr_prepare(index_t n) {
+  check_n(n);
+  const Variant<T> v = variant_for<T>(n);
+  const size_t bytes = smem_elems<T>(n, v.panel_rows) * sizeof(T);
+  int device = 0, optin = 0;
+  LSGD_CUDA_CHECK(cudaGetDevice(&device));
+  LSGD_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  // The kernel's static shared memory (one int) also counts against the limit.
+  if (bytes + sizeof(int) > static_cast<size_t>(optin)) {
+    std::ostringstream os;
+    os << "streaming QR kernel: n = " << n << " needs " << bytes
+       << " bytes of shared memory per block; this device allows " << optin;
+    throw DeviceError(os.str());
+  }
+  LSGD_CUDA_CHECK(cudaFuncSetAttribute(v.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       static_cast<int>(bytes)));
+}
+
+template <typename T>
+index_t streaming_qr_resident_blocks(index_t n) {
+  check_n(n);
+  const Variant<T> v = variant_for<T>(n);
+  const size_t bytes = smem_elems<T>(n, v.panel_rows) * sizeof(T);
+  int per_sm = 0, device = 0, sms = 0;
+  LSGD_CUDA_CHECK(
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, v.kernel, v.threads, bytes));
+  LSGD_CUDA_CHECK(cudaGetDevice(&device));
+  LSGD_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  if (per_sm < 1) {
+    throw DeviceError("streaming QR kernel: no block fits on a multiprocessor for n = " +
+                      std::to_string(n));
+  }
+  return static_cast<index_t>(per_sm) * sms;
+}
+
+template <typename T>
+void streaming_qr_launch(const StreamingQrArgs<T>& args, index_t grid, cudaStream_t stream) {
+  check_n(args.n);
+  if (grid < 1 || grid > std::numeric_limits<int>::max()) {
+    throw InvalidInput("streaming QR kernel: grid of " + std::to_string(grid) + " blocks");
+  }
+  const Variant<T> v = variant_for<T>(args.n);
+  const size_t bytes = smem_elems<T>(args.n, v.panel_rows) * sizeof(T);
+  v.kernel<<<static_cast<unsigned>(grid), v.threads, bytes, stream>>>(args);
+  LSGD_CUDA_CHECK_LAUNCH();
+}
+
+template float rank_qr_tolerance<float>(index_t);
+template double rank_qr_tolerance<double>(index_t);
+template void streaming_qr_prepare<float>(index_t);
+template void streaming_qr_prepare<double>(index_t);
+template index_t streaming_qr_resident_blocks<float>(index_t);
+template index_t streaming_qr_resident_blocks<double>(index_t);
+template void streaming_qr_launch<float>(const StreamingQrArgs<float>&, index_t, cudaStream_t);
+template void streaming_qr_launch<double>(const StreamingQrArgs<double>&, index_t, cudaStream_t);
+
+namespace {
+
+// The solver: resident mode uploads in setup() and times the kernel; end_to_end times upload,
+// kernel and the download of x.
+template <typename T>
+class BatchedResidentSolver final : public BatchedSolver<T> {
+ public:
+  explicit BatchedResidentSolver(const SolverOptions& opt) : mode_(opt.gpu_mode) {
+    require_gpu();
+    if (opt.ridge_lambda != 0.0) {
+      throw InvalidInput("cuda.batched.resident: ridge lambda is not supported");
+    }
+    stream_ = std::make_unique<Stream>();
+  }
+
+  std::string name() const override { return "cuda.batched.resident"; }
+  Backend backend() const override { return Backend::cuda; }
+
+  void setup(const BatchedProblem<T>& p) override {
+    p.validate();
+    if (p.m < p.n) {
+      std::ostringstream os;
+      os << name() << ": m = " << p.m << " < n = " << p.n << " (underdetermined); needs m >= n";
+      throw InvalidInput(os.str());
+    }
+    if (p.n > kStreamingQrMaxN) {
+      std::ostringstream os;
+      os << name() << ": n = " << p.n << " exceeds the largest supported n = " << kStreamingQrMaxN
+         << " (R and a row panel are held in shared memory); use cuda.batched.gels or "
+            "cuda.batched.cholesky";
+      throw InvalidInput(os.str());
+    }
+    streaming_qr_prepare<T>(p.n);
+    batch_ = p.batch;
+    m_ = p.m;
+    n_ = p.n;
+    cudaStream_t s = stream_->get();
+    if (mode_ == GpuMode::end_to_end) {
+      hA_ = p.A;
+      hb_ = p.b;
+      dA_.resize(p.A.size());
+      db_.resize(p.b.size());
+    } else {
+      dA_.upload(p.A, s);
+      db_.upload(p.b, s);
+    }
+    dx_.resize(static_cast<size_t>(batch_ * n_));
+    dstatus_.resize(static_cast<size_t>(batch_));
+    x_.assign(static_cast<size_t>(batch_ * n_), T(0));
+    stream_->synchronize();
+    this->info_ = SolveInfo{};
+    this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
+  }
+
+  double timed_solve() override {
+    if (batch_ == 0) throw InvalidInput(name() + ": timed_solve() before setup()");
+    cudaStream_t s = stream_->get();
+    StreamingQrArgs<T> args;
+    args.A = dA_.data();
+    args.lda = m_;
+    args.a_stride = m_ * n_;
+    args.b = db_.data();
+    args.b_stride = m_;
+    args.rows = m_;
+    args.n = n_;
+    args.chunk = m_;
+    args.solve = true;
+    args.x = dx_.data();
+    args.status = dstatus_.data();
+    args.rank_tol = rank_qr_tolerance<T>(m_);
+
+    GpuTimer timer(s);
+    timer.start();
+    if (mode_ == GpuMode::end_to_end) {
+      dA_.upload(hA_.data(), hA_.size(), s);
+      db_.upload(hb_.data(), hb_.size(), s);
+    }
+    streaming_qr_launch(args, batch_, s);
+    if (mode_ == GpuMode::end_to_end) dx_.download(x_.data(), x_.size(), s);
+    const double seconds = timer.stop_seconds();
+
+    if (mode_ == GpuMode::resident) dx_.download(x_.data(), x_.size(), s);
+    dstatus_.download(this->info_.problem_status.data(), static_cast<size_t>(batch_), s);
+    stream_->synchronize();
+    return seconds;
+  }
+
+  std::vector<T> solution() override { return x_; }
+
+ private:
+  GpuMode mode_;
+  std::unique_ptr<Stream> stream_;
+  index_t batch_ = 0, m_ = 0, n_ = 0;
+  std::vector<T> hA_, hb_, x_;
+  DeviceBuffer<T> dA_, db_, dx_;
+  DeviceBuffer<int> dstatus_;
+};
+
+}  // namespace
+}  // namespace lsgd::cuda
+
+namespace lsgd {
+
+void register_cuda_batched_resident(SolverEntry& e) {
+  e.make_batched_f32 = [](const SolverOptions& o) {
+    return std::make_unique<cuda::BatchedResidentSolver<float>>(o);
+  };
+  e.make_batched_f64 = [](const SolverOptions& o) {
+    return std::make_unique<cuda::BatchedResidentSolver<double>>(o);
+  };
+}
+
+}  // namespace lsgd

@@ -1,0 +1,61 @@
+#pragma once
+// Streaming Householder QR on one thread block: the block reads its rows of [A | b] once, panel by
+// panel, into shared memory and folds each panel into an n x (n+1) accumulator [R | c] held in
+// shared memory (c = the first n entries of Q^T b, so Q is never formed). Used two ways:
+//  - cuda.batched.resident: one block per problem streams all m rows, then back-substitutes
+//    R x = c on chip and writes x and a per-problem status (solve mode);
+//  - cuda.tsqr: blocks stream row chunks of one tall problem and write their [R | c] for the next
+//    level of the reduction tree; the last level runs in solve mode with one block (reduce mode).
+// Raw pointers only: no Eigen here.
+#include <cuda_runtime.h>
+
+#include "lsgd/problem.hpp"
+
+namespace lsgd::cuda {
+
+// Largest n of the streaming QR kernel: the accumulator and one 256-row panel of n+1 columns fit in
+// shared memory ((n + 256)(n + 1) sizeof(T) = 166 KB for n = 64 in double; the H100 allows 227 KB).
+constexpr index_t kStreamingQrMaxN = 64;
+
+template <typename T>
+struct StreamingQrArgs {
+  const T* A = nullptr;  // column-major, leading dimension lda
+  index_t lda = 0;
+  index_t a_stride = 0;  // solve mode: problem p's A at A + p * a_stride
+  const T* b = nullptr;
+  index_t b_stride = 0;  // solve mode: problem p's b at b + p * b_stride
+  index_t rows = 0;  // rows of each problem (solve mode) or of the one tall matrix (reduce mode)
+  index_t n = 0;
+  index_t chunk = 0;  // reduce mode: rows per block (block g takes rows [g*chunk, (g+1)*chunk))
+  bool solve = false;
+  T* out = nullptr;  // reduce mode: block g writes [R | c] to rows [g*n, (g+1)*n) of out
+  index_t ldo = 0;
+  T* x = nullptr;         // solve mode: x of problem p at x + p*n (NaN when singular)
+  int* status = nullptr;  // solve mode: 0 solved, 1 singular (rank test below) or overflow in x
+  // Solve mode: column j is numerically dependent on the columns before it when
+  // |R(j,j)| <= rank_tol * ||a_j||; rank_qr_tolerance() gives cpu.qr's value.
+  T rank_tol = T(0);
+};
+
+// cpu.qr's rank tolerance for m rows: Householder QR leaves rounding noise of about sqrt(m) eps
+// ||a_j|| in R(j,j), so 10 sqrt(m) eps separates exact rank deficiency from that noise.
+template <typename T>
+T rank_qr_tolerance(index_t m);
+
+// Rows per panel of the kernel variant chosen for n (64 for n <= 16, else 256).
+index_t streaming_qr_panel_rows(index_t n);
+
+// Raises the kernel variant's dynamic shared-memory limit for n; throws InvalidInput for
+// n > kStreamingQrMaxN and DeviceError when the device offers less shared memory per block.
+template <typename T>
+void streaming_qr_prepare(index_t n);
+
+// Blocks of the variant for n that fit on the whole device at once (occupancy x SMs).
+template <typename T>
+index_t streaming_qr_resident_blocks(index_t n);
+
+// Launches `grid` blocks on `stream` (call streaming_qr_prepare first).
+template <typename T>
+void streaming_qr_launch(const StreamingQrArgs<T>& args, index_t grid, cudaStream_t stream);
+
+}  // namespace lsgd::cuda
