@@ -1,0 +1,291 @@
+#include "bench/bench_runner.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bench/bench_config.hpp"
+#include "bench/cases.hpp"
+#include "bench/ceilings.hpp"
+#include "bench/context.hpp"
+#include "bench/presets.hpp"
+#include "bench/problems.hpp"
+#include "lsgd/device.hpp"
+#include "lsgd/registry.hpp"
+
+namespace lsgd::bench {
+
+const char* to_string(Family f) {
+  switch (f) {
+    case Family::ls: return "ls";
+    case Family::bls: return "bls";
+    case Family::gd: return "gd";
+    case Family::bgd: return "bgd";
+    case Family::tta: return "tta";
+  }
+  return "?";
+}
+
+namespace {
+
+// What registration left out, reported on stderr and in the context.
+struct Notes {
+  std::map<std::string, std::set<std::string>> unavailable;  // reason -> solvers
+  int registered = 0;
+  int capped_time = 0;
+  int capped_memory = 0;
+  int capped_max_n = 0;
+};
+
+bool family_takes(Family f, Kind k) {
+  switch (f) {
+    case Family::ls: return k == Kind::direct;
+    case Family::bls: return k == Kind::batched_direct;
+    case Family::gd: return k == Kind::iterative;
+    case Family::bgd: return k == Kind::batched_iterative;
+    case Family::tta: return k == Kind::direct || k == Kind::iterative;
+  }
+  return false;
+}
+
+// Registry entries of the family that pass the solver filter and support precision p; unavailable
+// ones are noted, not registered (the JSON holds only what really ran or failed while running).
+std::vector<const SolverEntry*> candidates(Family f, Precision p, const Config& config,
+                                           Notes& notes) {
+  std::vector<const SolverEntry*> out;
+  const std::regex filter(config.filter_solver.empty() ? std::string(".") : config.filter_solver);
+  for (const SolverEntry& e : default_registry().entries()) {
+    if (!family_takes(f, e.kind) || !e.supports(p)) continue;
+    if (!config.filter_solver.empty() && !std::regex_search(e.name, filter)) continue;
+    if (!e.available()) {
+      notes.unavailable[e.unavailable_reason.empty() ? "unavailable" : e.unavailable_reason]
+          .insert(e.name);
+      continue;
+    }
+    out.push_back(&e);
+  }
+  return out;
+}
+
+double host_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 8e9;
+}
+
+std::string kappa_text(double k) {
+  std::ostringstream os;
+  os << static_cast<long long>(std::llround(k));
+  return os.str();
+}
+
+std::string target_text(double t) {
+  std::ostringstream os;
+  os << "1e-" << static_cast<int>(std::lround(-std::log10(t)));
+  return os.str();
+}
+
+std::string make_name(const Case& c) {
+  std::ostringstream os;
+  os << to_string(c.family) << '/' << c.entry->name << '/' << to_string(c.precision) << '/';
+  if (c.spec.batch > 0) os << "batch:" << c.spec.batch << '/';
+  os << "m:" << c.spec.m << "/n:" << c.spec.n;
+  if (c.family == Family::gd || c.family == Family::bgd) os << "/iters:" << c.iters;
+  if (c.family == Family::tta) {
+    os << "/kappa:" << kappa_text(c.kappa_H) << "/target:" << target_text(c.target);
+  } else if (c.gpu) {
+    os << "/mode:" << (c.mode == GpuMode::resident ? "resident" : "e2e");
+  }
+  return os.str();
+}
+
+class Registrar {
+ public:
+  Registrar(const RunEnv& env, Notes& notes) : env_(env), notes_(notes) {}
+
+  // Registers c once per GPU mode (resident, e2e) or once for CPU solvers, unless a cap applies.
+  void add(Case c, bool cap_by_time = true) {
+    const SolverEntry& e = *c.entry;
+    c.gpu = e.backend == Backend::cuda;
+    if (e.max_n > 0 && c.spec.n > e.max_n) {
+      ++notes_.capped_max_n;
+      return;
+    }
+    if (c.spec.m < c.spec.n && !e.allows_underdetermined) return;
+    const double eb = c.precision == Precision::f32 ? 4.0 : 8.0;
+    // Generation works in double, and the solver may hold a copy.
+    if (3.0 * problem_bytes(c.spec, 8.0) > 0.5 * host_memory_bytes() ||
+        (c.gpu && 2.5 * problem_bytes(c.spec, eb) > device_info().memory_gib * 1073741824.0)) {
+      ++notes_.capped_memory;
+      return;
+    }
+    const bool with_modes = c.gpu && c.family != Family::tta;
+    for (GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {
+      if (!with_modes && mode == GpuMode::end_to_end) break;
+      c.mode = mode;
+      if (cap_by_time && estimate_seconds(c, env_.ceilings) > env_.config.cap_seconds(c.gpu)) {
+        ++notes_.capped_time;
+        continue;
+      }
+      c.name = make_name(c);
+      const RunEnv* env = &env_;
+      benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(
+          c.name.c_str(), [c, env](benchmark::State& st) { run_case(st, c, *env); });
+      b->UseManualTime()->Unit(benchmark::kMillisecond);
+      ++notes_.registered;
+    }
+  }
+
+ private:
+  const RunEnv& env_;
+  Notes& notes_;
+};
+
+template <typename T>
+void register_precision(Family f, const RunEnv& env, Notes& notes) {
+  const Precision p = precision_of<T>();
+  const Preset preset = env.config.preset;
+  const std::vector<const SolverEntry*> solvers = candidates(f, p, env.config, notes);
+  Registrar reg(env, notes);
+  Case c;
+  c.family = f;
+  c.precision = p;
+  switch (f) {
+    case Family::ls:
+      for (const LsShape& s : ls_shapes(preset)) {
+        c.spec = ProblemSpec{0, s.m, s.n, Gen::shifted_gaussian, 1.0};
+        for (const SolverEntry* e : solvers) {
+          c.entry = e;
+          reg.add(c);
+        }
+      }
+      break;
+    case Family::bls:
+      for (const BatchShape& s : bls_shapes(preset)) {
+        c.spec = ProblemSpec{s.batch, s.m, s.n, Gen::shifted_gaussian, 1.0};
+        for (const SolverEntry* e : solvers) {
+          c.entry = e;
+          reg.add(c);
+        }
+      }
+      break;
+    case Family::gd:
+    case Family::bgd:
+      for (const GdShape& s : f == Family::gd ? gd_shapes(preset) : bgd_shapes(preset)) {
+        c.spec = ProblemSpec{s.batch, s.m, s.n, Gen::shifted_gaussian, 1.0};
+        c.iters = s.iters;
+        for (const SolverEntry* e : solvers) {
+          c.entry = e;
+          reg.add(c);
+        }
+      }
+      break;
+    case Family::tta:
+      c.max_iters = tta_max_iters(preset);
+      for (const TtaShape& s : tta_shapes(preset)) {
+        for (double kappa : tta_kappas(preset)) {
+          c.spec = ProblemSpec{0, s.m, s.n, Gen::conditioned, std::sqrt(kappa)};
+          c.kappa_H = kappa;
+          for (const SolverEntry* e : solvers) {
+            if (s.gpu_only && e->backend != Backend::cuda) {
+              ++notes.capped_time;
+              continue;
+            }
+            c.entry = e;
+            for (double target : tta_targets()) {
+              c.target = target;
+              reg.add(c, /*cap_by_time=*/false);
+            }
+          }
+        }
+      }
+      break;
+  }
+}
+
+std::string describe_unavailable(const Notes& notes) {
+  std::ostringstream os;
+  bool first_reason = true;
+  for (const auto& [reason, names] : notes.unavailable) {
+    if (!first_reason) os << "; ";
+    first_reason = false;
+    bool first = true;
+    for (const auto& n : names) {
+      os << (first ? "" : ", ") << n;
+      first = false;
+    }
+    os << ": " << reason;
+  }
+  return os.str();
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv, Family family) {
+  static RunEnv env;  // referenced by the registered lambdas until exit
+  try {
+    env.config = parse_flags(argc, argv);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+    return 2;
+  }
+  // The preset's minimum time goes in as the global flag: a per-benchmark MinTime() would add
+  // "/min_time:X" to every benchmark name.
+  static std::string min_time_flag;
+  std::vector<char*> args(argv, argv + argc);
+  if (!env.config.min_time_given) {
+    std::ostringstream os;
+    os << "--benchmark_min_time=" << env.config.min_time();
+    min_time_flag = os.str();
+    args.push_back(min_time_flag.data());
+  }
+  int nargs = static_cast<int>(args.size());
+  args.push_back(nullptr);
+  benchmark::Initialize(&nargs, args.data());
+  if (benchmark::ReportUnrecognizedArguments(nargs, args.data())) return 2;
+
+  try {
+    env.ceilings = obtain_ceilings(env.config.ceilings);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: measuring the ceilings failed: %s\n", argv[0], e.what());
+    return 1;
+  }
+  std::fprintf(stderr,
+               "lsgd bench %s: preset %s; ceilings (%s): CPU copy %.1f GB/s, GEMM f32 %.1f / f64 "
+               "%.1f GFLOP/s; GPU copy %.1f GB/s, GEMM f32 %.1f / f64 %.1f GFLOP/s\n",
+               to_string(family), to_string(env.config.preset), env.ceilings.source.c_str(),
+               env.ceilings.cpu_copy_GBps, env.ceilings.cpu_gemm_f32_GFLOPs,
+               env.ceilings.cpu_gemm_f64_GFLOPs, env.ceilings.gpu_copy_GBps,
+               env.ceilings.gpu_gemm_f32_GFLOPs, env.ceilings.gpu_gemm_f64_GFLOPs);
+  if (!env.ceilings.note.empty()) std::fprintf(stderr, "  %s\n", env.ceilings.note.c_str());
+  add_context(env.config, env.ceilings, to_string(family));
+
+  Notes notes;
+  register_precision<float>(family, env, notes);
+  register_precision<double>(family, env, notes);
+  const std::string unavailable = describe_unavailable(notes);
+  std::ostringstream capped;
+  capped << notes.capped_time << " above the time cap, " << notes.capped_memory
+         << " above memory, " << notes.capped_max_n << " above the solver's max_n";
+  add_context_value("lsgd_unavailable", unavailable.empty() ? "none" : unavailable);
+  add_context_value("lsgd_capped", capped.str());
+  std::fprintf(stderr, "  %d benchmarks registered; not registered: %s\n", notes.registered,
+               capped.str().c_str());
+  if (!unavailable.empty()) std::fprintf(stderr, "  unavailable: %s\n", unavailable.c_str());
+
+  benchmark::RunSpecifiedBenchmarks();
+  release_prepared();
+  release_problem();
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace lsgd::bench

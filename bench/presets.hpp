@@ -1,0 +1,35 @@
+#pragma once
+// The size sweeps of the presets, per family. CPU entries are further capped at registration by the
+// estimated solve time (Config::cap_seconds) and by memory.
+#include <vector>
+
+#include "bench/bench_config.hpp"
+#include "lsgd/problem.hpp"
+
+namespace lsgd::bench {
+
+struct LsShape {
+  index_t m, n;
+};
+struct BatchShape {
+  index_t batch, m, n;
+};
+struct GdShape {
+  index_t batch, m, n;  // batch 0 for the unbatched family
+  int iters;
+};
+struct TtaShape {
+  index_t m, n;
+  bool gpu_only;  // too slow to search on the CPU
+};
+
+std::vector<LsShape> ls_shapes(Preset p);
+std::vector<BatchShape> bls_shapes(Preset p);
+std::vector<GdShape> gd_shapes(Preset p);
+std::vector<GdShape> bgd_shapes(Preset p);
+std::vector<TtaShape> tta_shapes(Preset p);
+std::vector<double> tta_kappas(Preset p);   // condition numbers of the Hessian A^T A / m
+std::vector<double> tta_targets();          // 1e-3, 1e-6
+int tta_max_iters(Preset p);                // iteration cap of the search
+
+}  // namespace lsgd::bench

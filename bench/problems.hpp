@@ -1,0 +1,41 @@
+#pragma once
+// Benchmark problems: generated once per shape and kept while consecutive benchmarks use them
+// (benchmarks are registered shape-major, so every solver and mode of a shape shares one problem).
+#include <memory>
+#include <string>
+
+#include "lsgd/problem.hpp"
+
+namespace lsgd::bench {
+
+enum class Gen {
+  // A = G + 4 sqrt(m) [I_n; 0] with G i.i.d. N(0,1): fast to generate at any size, and for m >= n
+  // kappa(A) <= 3 (||G|| <= sqrt(m) + sqrt(n) <= 2 sqrt(m) with high probability), so every solver,
+  // normal equations in float included, solves it and GD converges in tens of iterations.
+  shifted_gaussian,
+  // A = U diag(sigma) V^T with kappa(A) = kappa_A (lsgd::generate): the time-to-accuracy sweep.
+  conditioned,
+};
+const char* to_string(Gen g);
+
+struct ProblemSpec {
+  index_t batch = 0;  // 0: a single Problem; > 0: a BatchedProblem
+  index_t m = 0;
+  index_t n = 0;
+  Gen gen = Gen::shifted_gaussian;
+  double kappa_A = 1.0;  // Gen::conditioned only
+};
+
+// Consistent problems (b = A x_true, computed in double from the rounded A and x_true), seed 42.
+template <typename T>
+std::shared_ptr<const Problem<T>> get_problem(const ProblemSpec& spec);
+template <typename T>
+std::shared_ptr<const BatchedProblem<T>> get_batch(const ProblemSpec& spec);
+
+// Drops the cached problem (users holding a shared_ptr keep theirs alive).
+void release_problem();
+
+// Bytes of A, b and x_true of a spec in precision T (before generating it).
+double problem_bytes(const ProblemSpec& spec, double elem_bytes);
+
+}  // namespace lsgd::bench
