@@ -1,0 +1,331 @@
+"""Shared helpers for the peer benchmarks (PyTorch, NumPy/SciPy).
+
+The peers time the same problems as lsgd's Google Benchmark binaries and write the same JSON schema
+(Google Benchmark's output format), so that tools/plot.py reads both alike:
+
+  {"context": {...}, "benchmarks": [{"name", "run_name", "run_type", "repetitions",
+   "repetition_index" | "aggregate_name", "iterations", "real_time", "cpu_time", "time_unit",
+   <counters>...}]}
+
+Benchmark names follow lsgd's: ``ls/<solver>/<prec>/m:<m>/n:<n>[/mode:...]``,
+``bls/<solver>/<prec>/batch:<B>/m:<m>/n:<n>``, ``gd/.../iters:<k>``, ``bgd/.../iters:<k>`` and
+``tta/<solver>/<prec>/m:<m>/n:<n>/kappa:<K>/target:<t>``; the solver field is ``torch.<what>``,
+``numpy.<what>`` or ``scipy.<what>``.
+
+Standard library only: the callers bring NumPy or PyTorch.
+"""
+
+import datetime
+import json
+import math
+import os
+import platform
+import socket
+import statistics
+import sys
+import time
+
+# Flop and byte models: the same as lsgd's core/metrics.cpp (LAWN 41).
+
+
+def flops_qr_ls(m, n):
+    """GEQRF 2mn^2 - 2n^3/3 + ORMQR 4mn - 2n^2 + TRSV n^2 (m >= n)."""
+    return 2.0 * m * n * n - 2.0 * n ** 3 / 3.0 + 4.0 * m * n - 2.0 * n * n + n * n
+
+
+def flops_cholesky_ls(m, n):
+    """SYRK n^2 m + GEMV 2mn + POTRF n^3/3 + two TRSV 2n^2."""
+    return float(n) * n * m + 2.0 * m * n + n ** 3 / 3.0 + 2.0 * n * n
+
+
+def flops_gd_iter(m, n):
+    """One gradient step on an m x n problem: two matrix-vector products, 4mn flops."""
+    return 4.0 * m * n
+
+
+def bytes_ls(m, n, elem_bytes):
+    """Bytes of A and b read once and x written once."""
+    return (float(m) * n + m + n) * elem_bytes
+
+
+def bytes_gd_iter(m, n, elem_bytes):
+    """The model lsgd uses for a GD iteration: A read once (a fused kernel's traffic)."""
+    return float(m) * n * elem_bytes
+
+
+ELEM_BYTES = {"f32": 4, "f64": 8}
+
+
+# Size lists: those of lsgd's bench/presets.cpp, so that every peer run has an lsgd twin of the same
+# name (the summary pairs them by name). Each peer adds its own headline shapes and caps for its device.
+
+
+def ls_shapes(preset):
+    """(m, n) of the ls benchmarks: square, tall (m = 16 n), tall-skinny."""
+    if preset == "quick":
+        return ([(n, n) for n in (64, 128, 256)] + [(16 * n, n) for n in (32, 64)]
+                + [(1 << 14, n) for n in (8, 32)])
+    out = [(1 << k, 1 << k) for k in range(6, 14)]
+    out += [(16 << k, 1 << k) for k in range(6, 11) if (16 << k, 1 << k) not in out]
+    out += [(m, n) for m in (1 << 14, 1 << 16, 1 << 18, 1 << 20) for n in (8, 32, 64, 256)
+            if (m, n) not in out]
+    return out
+
+
+BATCHES_FULL = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
+
+
+def bls_shapes(preset):
+    """(batch, m, n) of the batched least-squares benchmarks."""
+    if preset == "quick":
+        return [(b, 64, 8) for b in (1, 16, 256)] + [(b, 256, 32) for b in (1, 64)]
+    return [(b, m, n) for m, n in ((64, 8), (256, 32), (1024, 64)) for b in BATCHES_FULL]
+
+
+def gd_shapes(preset):
+    """(m, n, iters) of the single-problem GD benchmarks."""
+    if preset == "quick":
+        return [(m, n, k) for k in (10, 100) for m, n in ((1024, 32), (16384, 64))]
+    shapes = ((4096, 64), (16384, 1024), (65536, 256), (262144, 64), (1048576, 32), (8192, 8192))
+    return [(m, n, k) for m, n in shapes for k in (10, 100, 1000)]
+
+
+def bgd_shapes(preset):
+    """(batch, m, n, iters) of the batched GD benchmarks: the issue's targets, then batch sweeps."""
+    if preset == "quick":
+        return [(16, 64, 8, 100), (1024, 64, 8, 100), (64, 256, 32, 100), (64, 256, 32, 10)]
+    out = [(b, m, n, k) for b, m, n in ((65536, 64, 8), (16384, 256, 32), (1024, 4096, 64),
+                                        (64, 65536, 256)) for k in (10, 100, 1000)]
+    out += [(b, m, n, 100) for m, n in ((64, 8), (256, 32)) for b in BATCHES_FULL
+            if (b, m, n, 100) not in out]
+    return out
+
+
+def tta_shapes(preset):
+    """(m, n) of the time-to-accuracy benchmarks."""
+    return [(256, 16)] if preset == "quick" else [(1024, 32), (65536, 256)]
+
+
+# The `kappa:` of tta names is the condition number of the Hessian A^T A, kappa(A)^2 (lsgd's
+# convention: GD's rate depends on it), written as an integer. lsgd sweeps 10..1000; the peers add
+# decades up to where f64 QR still has digits left, for the accuracy-against-kappa figure.
+TTA_KAPPAS_H = {"quick": (10.0, 100.0), "full": (10.0, 100.0, 1000.0)}
+EXTRA_KAPPAS_H = {"f32": (1e4, 1e6, 1e8), "f64": (1e4, 1e6, 1e8, 1e12, 1e16)}
+TTA_TARGETS = (1e-3, 1e-6)
+# Convergence histories (docs/peers-and-figures.md): "kappa" is kappa(A^T A) too, so that GD's theoretical rate
+# is (1 - 1/kappa)^k.
+HISTORY_KAPPAS_H = (10.0, 100.0, 1000.0)
+
+
+# Names
+
+
+def fmt_kappa(kappa_h):
+    """kappa(A^T A) as lsgd's names write it: rounded to an integer (1e6 -> '1000000')."""
+    return str(int(round(kappa_h)))
+
+
+def fmt_target(target):
+    """Accuracy target in names: 1e-3, 1e-6."""
+    return f"1e{int(round(math.log10(target)))}"
+
+
+def ls_name(solver, prec, m, n, mode=None):
+    return f"ls/{solver}/{prec}/m:{m}/n:{n}" + (f"/mode:{mode}" if mode else "")
+
+
+def bls_name(solver, prec, batch, m, n, mode=None):
+    return f"bls/{solver}/{prec}/batch:{batch}/m:{m}/n:{n}" + (f"/mode:{mode}" if mode else "")
+
+
+def gd_name(solver, prec, m, n, iters, mode=None):
+    return f"gd/{solver}/{prec}/m:{m}/n:{n}/iters:{iters}" + (f"/mode:{mode}" if mode else "")
+
+
+def bgd_name(solver, prec, batch, m, n, iters, mode=None):
+    return (f"bgd/{solver}/{prec}/batch:{batch}/m:{m}/n:{n}/iters:{iters}"
+            + (f"/mode:{mode}" if mode else ""))
+
+
+def tta_name(solver, prec, m, n, kappa_h, target):
+    """kappa_h: condition number of A^T A (kappa(A)^2), as in lsgd's tta names."""
+    return f"tta/{solver}/{prec}/m:{m}/n:{n}/kappa:{fmt_kappa(kappa_h)}/target:{fmt_target(target)}"
+
+
+# Output
+
+_UNIT_SCALE = {"ns": 1e9, "us": 1e6, "ms": 1e3, "s": 1.0}
+
+
+def pick_unit(seconds):
+    """The Google Benchmark time unit that keeps a time readable (>= 1 in that unit)."""
+    if seconds >= 1.0:
+        return "s"
+    if seconds >= 1e-3:
+        return "ms"
+    if seconds >= 1e-6:
+        return "us"
+    return "ns"
+
+
+class BenchWriter:
+    """Collects timed runs and writes them in Google Benchmark's JSON schema.
+
+    Every repetition becomes a run_type "iteration" entry (iterations = 1: each repetition is one
+    timed call), followed by "mean", "median" and "stddev" aggregates, as Google Benchmark writes
+    with --benchmark_repetitions. Counters are top-level numbers of each entry; in the aggregates
+    they are the aggregate of the per-repetition counters, as Google Benchmark computes them.
+    """
+
+    def __init__(self, context):
+        self.context = dict(context)
+        self.benchmarks = []
+        self._family = {}
+
+    def _family_index(self, name):
+        kind_solver = "/".join(name.split("/")[:3])
+        return self._family.setdefault(kind_solver, len(self._family))
+
+    def add(self, name, seconds, counters=None, label=None, rate=None):
+        """Record one benchmark: `seconds` holds one wall time per repetition.
+
+        counters: constant per-run numbers (rel_err, ne_resid, iters, failed).
+        rate: {"flops": F, "bytes": B, "peak": (counter, ceiling)} of one repetition; GFLOP/s and
+        GB/s are derived per repetition from them (as Google Benchmark's kIsRate counters with
+        manual time), pct_peak from the named counter and ceiling.
+        """
+        if not seconds:
+            raise ValueError(f"{name}: no timed repetition")
+        counters = dict(counters or {})
+        rate = rate or {}
+        unit = pick_unit(statistics.median(seconds))
+        scale = _UNIT_SCALE[unit]
+        family = self._family_index(name)
+        per_rep = []
+        for rep, sec in enumerate(seconds):
+            entry = {
+                "name": name, "family_index": family, "per_family_instance_index": 0,
+                "run_name": name, "run_type": "iteration", "repetitions": len(seconds),
+                "repetition_index": rep, "threads": 1, "iterations": 1,
+                "real_time": sec * scale, "cpu_time": sec * scale, "time_unit": unit,
+            }
+            rep_counters = dict(counters)
+            if "flops" in rate and sec > 0:
+                rep_counters["GFLOP/s"] = rate["flops"] / sec / 1e9
+            if "bytes" in rate and sec > 0:
+                rep_counters["GB/s"] = rate["bytes"] / sec / 1e9
+            if "peak" in rate and rate["peak"]:
+                key, ceiling = rate["peak"]
+                if key in rep_counters and ceiling > 0:
+                    rep_counters["pct_peak"] = 100.0 * rep_counters[key] / ceiling
+            entry.update(rep_counters)
+            if label:
+                entry["label"] = label
+            per_rep.append(entry)
+        self.benchmarks.extend(per_rep)
+        aggregates = (("mean", statistics.fmean), ("median", statistics.median),
+                      ("stddev", lambda v: statistics.stdev(v) if len(v) > 1 else 0.0))
+        for agg_name, fn in aggregates:
+            entry = {
+                "name": f"{name}_{agg_name}", "family_index": family,
+                "per_family_instance_index": 0, "run_name": name, "run_type": "aggregate",
+                "repetitions": len(seconds), "threads": 1, "aggregate_name": agg_name,
+                "aggregate_unit": "time", "iterations": len(seconds),
+                "real_time": fn([e["real_time"] for e in per_rep]),
+                "cpu_time": fn([e["cpu_time"] for e in per_rep]), "time_unit": unit,
+            }
+            for key in per_rep[0]:
+                if key in entry or key in ("repetition_index", "label"):
+                    continue
+                if isinstance(per_rep[0][key], (int, float)):
+                    entry[key] = fn([float(e[key]) for e in per_rep])
+            if label:
+                entry["label"] = label
+            self.benchmarks.append(entry)
+
+    def add_error(self, name, message):
+        """A benchmark that could not run (out of memory...): Google Benchmark's error form."""
+        self.benchmarks.append({
+            "name": name, "family_index": self._family_index(name), "per_family_instance_index": 0,
+            "run_name": name, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
+            "threads": 1, "iterations": 0, "real_time": 0.0, "cpu_time": 0.0, "time_unit": "ms",
+            "error_occurred": True, "error_message": message, "failed": 1,
+        })
+
+    def write(self, path):
+        """Write the JSON (context + benchmarks) to `path` ('-' for stdout)."""
+        doc = {"context": self.context, "benchmarks": self.benchmarks}
+        text = json.dumps(doc, indent=2)
+        if path == "-":
+            print(text)
+            return
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+
+
+def base_context(peer, device_name, extra=None):
+    """Google Benchmark's context fields, plus the peer's own (all custom values as strings)."""
+    ctx = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "host_name": socket.gethostname(),
+        "executable": os.path.abspath(sys.argv[0]),
+        "num_cpus": os.cpu_count() or 1,
+        "mhz_per_cpu": 0,
+        "cpu_scaling_enabled": False,
+        "caches": [],
+        "library_build_type": "release",
+        "peer": peer,
+        "lsgd_device": device_name,
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+    }
+    for key, value in (extra or {}).items():
+        ctx[key] = str(value)
+    return ctx
+
+
+class Progress:
+    """One line per benchmark on stderr, so long runs show where they are."""
+
+    def __init__(self, total=None):
+        self.start = time.perf_counter()
+        self.count = 0
+        self.total = total
+
+    def report(self, name, seconds, note=""):
+        self.count += 1
+        elapsed = time.perf_counter() - self.start
+        of = f"/{self.total}" if self.total else ""
+        median = statistics.median(seconds) if seconds else float("nan")
+        print(f"[{self.count}{of} {elapsed:7.1f}s] {name}: {median * 1e3:.4g} ms {note}",
+              file=sys.stderr, flush=True)
+
+    def skip(self, name, why):
+        self.count += 1
+        print(f"[{self.count}] {name}: skipped ({why})", file=sys.stderr, flush=True)
+
+
+def reexec_with(modules, candidates=("/usr/bin/python3",)):
+    """Re-run this script under an interpreter that can import `modules`, if this one cannot.
+
+    `python3` on PATH may be a build without NumPy/matplotlib while Debian's /usr/bin/python3 has
+    them. Returns the list of modules still missing (empty when all import) when no candidate helps.
+    """
+    missing = []
+    for mod in modules:
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if not missing or os.environ.get("LSGD_PY_REEXEC"):
+        return missing
+    for exe in candidates:
+        if os.path.realpath(exe) == os.path.realpath(sys.executable) or not os.access(exe, os.X_OK):
+            continue
+        print(f"{os.path.basename(sys.argv[0])}: {sys.executable} lacks {', '.join(missing)}; "
+              f"using {exe}", file=sys.stderr, flush=True)
+        env = dict(os.environ, LSGD_PY_REEXEC="1")
+        os.execve(exe, [exe] + sys.argv, env)
+    return missing

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Tests of tools/plot.py on the committed fixtures in tests/data/plot/ (plain unittest).
+
+Run as a script or through ctest. Needs NumPy and matplotlib: re-runs itself under /usr/bin/python3
+when this interpreter lacks them, and exits 77 (ctest's SKIP_RETURN_CODE) when none has them.
+"""
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PLOT = os.path.join(ROOT, "tools", "plot.py")
+DATA = os.path.join(HERE, "data", "plot")
+SKIP = 77
+
+
+def _ensure_modules():
+    missing = []
+    for mod in ("numpy", "matplotlib"):
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if not missing:
+        return
+    exe = "/usr/bin/python3"
+    if (not os.environ.get("LSGD_PY_REEXEC") and os.access(exe, os.X_OK)
+            and os.path.realpath(exe) != os.path.realpath(sys.executable)):
+        print(f"test_plot: {sys.executable} lacks {', '.join(missing)}; using {exe}", flush=True)
+        os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
+    print(f"SKIP: test_plot needs {', '.join(missing)} (apt-get install python3-numpy "
+          "python3-matplotlib); no interpreter here has them")
+    sys.exit(SKIP)
+
+
+if __name__ == "__main__":
+    _ensure_modules()
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import plot  # noqa: E402  (path set above)
+
+FIXTURES = [os.path.join(DATA, f) for f in ("lsgd.json", "torch.json", "numpy.json",
+                                            "histories.json")]
+EXPECTED_FIGURES = [
+    "time_ls_square", "speedup_ls_square", "roofline_ls_square",
+    "time_ls_tall_skinny", "speedup_ls_tall_skinny", "roofline_ls_tall_skinny",
+    "time_bls", "speedup_bls", "roofline_bls", "throughput_bls",
+    "time_gd", "speedup_gd", "roofline_gd",
+    "time_bgd", "speedup_bgd", "roofline_bgd", "throughput_bgd",
+    "accuracy_kappa", "convergence_iter", "convergence_time",
+]
+
+
+def run_plot(*args):
+    return subprocess.run([sys.executable, PLOT, *args], capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def summary_table(path):
+    """{workload: (best lsgd, best peer, ratio or None)} from summary.md."""
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) != 6 or cells[0] in ("workload", "---"):
+                continue
+            ratio = None if cells[5] == "-" else float(cells[5])
+            rows[cells[0]] = (cells[1], cells[3], ratio)
+    return rows
+
+
+class FiguresFromFixtures(unittest.TestCase):
+    """One CLI run over every fixture; the tests read what it wrote."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = tempfile.mkdtemp(prefix="lsgd_plot_")
+        cls.proc = run_plot("--out", cls.out, "--summary", *FIXTURES)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def test_exit_status_zero(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+
+    def test_every_figure_written_as_png_and_svg(self):
+        for stem in EXPECTED_FIGURES:
+            for ext, magic in (("png", b"\x89PNG"), ("svg", b"<svg")):
+                path = os.path.join(self.out, f"{stem}.{ext}")
+                with self.subTest(figure=f"{stem}.{ext}"):
+                    self.assertTrue(os.path.isfile(path), f"{path} missing\n{self.proc.stdout}")
+                    with open(path, "rb") as f:
+                        head = f.read(4096)
+                    self.assertGreater(os.path.getsize(path), 1000)
+                    self.assertIn(magic, head)
+                    self.assertIn(f"wrote {path}", self.proc.stdout)
+
+    def test_figure_without_data_is_reported_and_skipped(self):
+        # The fixtures hold no m = 16 n problem.
+        self.assertIn("time_ls_tall: no data, skipped", self.proc.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "time_ls_tall.png")))
+
+    def test_crossover_printed(self):
+        # cpu.qr / cuda.qr: speedup 0.5 at n = 256, 5 at n = 1024 (fixture): interpolated in
+        # (log n, log speedup), the GPU is faster from 256 * 4^(ln 2 / (ln 2 + ln 5)).
+        expected = 256 * 4 ** (math.log(2) / (math.log(2) + math.log(5)))
+        line = next(l for l in self.proc.stdout.splitlines()
+                    if l.startswith("crossover ls_square lsgd qr f64"))
+        self.assertAlmostEqual(float(line.rsplit("=", 1)[1]), expected, delta=0.1)
+        self.assertIn("crossover bgd lsgd bgd f32 64x8: none (GPU faster at every size",
+                      self.proc.stdout)
+
+    def test_summary_best_and_ratios(self):
+        rows = summary_table(os.path.join(self.out, "summary.md"))
+        # cuda.cholesky 15 ms (mean aggregate); torch.lstsq median of 120, 118, 125 ms = 120 ms.
+        self.assertEqual(rows["ls/f64/m:4096/n:4096"][:2], ("cuda.cholesky", "torch.lstsq"))
+        self.assertAlmostEqual(rows["ls/f64/m:4096/n:4096"][2], 8.0, places=3)
+        # Small problem: the CPU wins on both sides; cpu.cholesky 1 ms, scipy.qr 3 ms.
+        self.assertEqual(rows["ls/f64/m:256/n:256"], ("cpu.cholesky", "scipy.qr", 3.0))
+        # A peer faster than lsgd: ratio below 1 (torch.bmm_graph 1.1 ms, cuda.bgd 2 ms).
+        self.assertEqual(rows["bgd/f32/batch:256/m:64/n:8/iters:100"],
+                         ("cuda.bgd.resident", "torch.bmm_graph", 0.55))
+        # cpu.cholesky misses the 1e-6 target at kappa 1e12 (failed): the best lsgd is cpu.qr,
+        # 9 ms, against torch.lstsq's 4 ms. The name's kappa:1000000000000 is written canonically.
+        tta = "tta/f64/m:4096/n:64/kappa:1e12/target:1e-6"
+        self.assertEqual(rows[tta][:2], ("cpu.qr", "torch.lstsq"))
+        self.assertAlmostEqual(rows[tta][2], 0.444, places=3)
+        # Where it meets the target, the faster cpu.cholesky is the best lsgd solver.
+        self.assertEqual(rows["tta/f64/m:4096/n:64/kappa:1e6/target:1e-6"][0], "cpu.cholesky")
+        # Resident and no-mode are one workload; end-to-end is its own, here without a peer.
+        self.assertEqual(rows["ls/f64/m:262144/n:64"][:2], ("cuda.qr", "torch.lstsq"))
+        self.assertEqual(rows["ls/f64/m:262144/n:64/mode:e2e"], ("cuda.qr", "-", None))
+
+
+class Crossover(unittest.TestCase):
+    def test_exact_in_log_space(self):
+        # log(cpu / gpu) = log(n / 100) is linear in log n: interpolation is exact.
+        sizes = [2 ** k for k in range(2, 14)]
+        got = plot.crossover(sizes, [n * n for n in sizes], [100.0 * n for n in sizes])
+        self.assertAlmostEqual(got, 100.0, places=6)
+
+    def test_cubic_against_quadratic_plus_latency(self):
+        # cpu t = n^3, gpu t = 1e3 + n^2: they cross at the root of n^3 - n^2 - 1e3 (about 10.33).
+        lo, hi = 1.0, 100.0
+        for _ in range(100):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mid ** 3 - mid ** 2 - 1e3 < 0 else (lo, mid)
+        sizes = [10 ** (k / 20) for k in range(0, 61)]
+        got = plot.crossover(sizes, [n ** 3 for n in sizes], [1e3 + n ** 2 for n in sizes])
+        self.assertAlmostEqual(got, lo, delta=0.01 * lo)
+
+    def test_unsorted_input(self):
+        sizes = [1024, 64, 4096, 256]
+        got = plot.crossover(sizes, [n * n for n in sizes], [100.0 * n for n in sizes])
+        self.assertAlmostEqual(got, 100.0, places=6)
+
+    def test_gpu_always_faster_or_slower(self):
+        sizes = [64, 256, 1024]
+        self.assertIsNone(plot.crossover(sizes, [10, 20, 30], [1, 2, 3]))
+        self.assertIsNone(plot.crossover(sizes, [1, 2, 3], [10, 20, 30]))
+
+    def test_gpu_not_faster_at_largest(self):
+        self.assertIsNone(plot.crossover([1, 10, 100], [1, 10, 5], [2, 5, 10]))
+
+    def test_later_crossing_wins(self):
+        # Faster, slower, then faster for good: the GPU is faster from the second crossing on.
+        got = plot.crossover([1, 10, 100, 1000], [2, 1, 1, 4], [1, 2, 2, 1])
+        self.assertGreater(got, 100)
+        self.assertLess(got, 1000)
+
+    def test_tie_at_a_sample(self):
+        self.assertEqual(plot.crossover([10, 100, 1000], [1, 5, 9], [2, 5, 3]), 100)
+
+    def test_length_mismatch(self):
+        with self.assertRaises(ValueError):
+            plot.crossover([1, 2], [1], [1, 2])
+
+
+class Reading(unittest.TestCase):
+    def test_name_parsing_drops_benchmark_suffixes(self):
+        kind, solver, prec, params, mode, tokens = plot.parse_name(
+            "bgd/cuda.bgd.resident/f32/batch:64/m:64/n:8/iters:100/mode:resident/manual_time"
+            "/repeats:5")
+        self.assertEqual((kind, solver, prec, mode), ("bgd", "cuda.bgd.resident", "f32",
+                                                      "resident"))
+        self.assertEqual(params, {"batch": 64, "m": 64, "n": 8, "iters": 100})
+        self.assertIsNone(plot.parse_name("BM_Something/64"))
+
+    def test_mean_aggregate_preferred_else_median(self):
+        def it(t, i):
+            return {"name": "ls/cpu.qr/f64/m:8/n:8", "run_name": "ls/cpu.qr/f64/m:8/n:8",
+                    "run_type": "iteration", "repetition_index": i, "real_time": t,
+                    "time_unit": "ms", "rel_err": t}
+        reps = [it(1.0, 0), it(2.0, 1), it(10.0, 2)]
+        mean = dict(reps[0], run_type="aggregate", aggregate_name="mean", real_time=5.0,
+                    name="ls/cpu.qr/f64/m:8/n:8_mean", rel_err=4.0)
+        (_, seconds, counters, error), = plot.select_runs(reps)
+        self.assertAlmostEqual(seconds, 2e-3)
+        self.assertEqual(counters["rel_err"], 2.0)
+        self.assertFalse(error)
+        (_, seconds, counters, _), = plot.select_runs(reps + [mean])
+        self.assertAlmostEqual(seconds, 5e-3)
+        self.assertEqual(counters["rel_err"], 4.0)
+
+
+class BadInput(unittest.TestCase):
+    def setUp(self):
+        self.out = tempfile.mkdtemp(prefix="lsgd_plot_bad_")
+
+    def tearDown(self):
+        shutil.rmtree(self.out, ignore_errors=True)
+
+    def assert_one_line_error(self, path, fragment):
+        proc = run_plot("--out", self.out, path)
+        self.assertNotEqual(proc.returncode, 0)
+        lines = [l for l in proc.stderr.splitlines() if not l.endswith("using /usr/bin/python3")]
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertTrue(lines[0].startswith("plot.py: error:"), lines[0])
+        self.assertIn(fragment, lines[0])
+        self.assertNotIn("Traceback", proc.stderr)
+
+    def test_malformed_json(self):
+        self.assert_one_line_error(os.path.join(DATA, "malformed.json"), "malformed.json")
+
+    def test_missing_file(self):
+        self.assert_one_line_error(os.path.join(self.out, "absent.json"), "absent.json")
+
+    def test_json_of_the_wrong_shape(self):
+        path = os.path.join(self.out, "list.json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("[1, 2, 3]\n")
+        self.assert_one_line_error(path, "list.json")
+
+
+if __name__ == "__main__":
+    unittest.main()

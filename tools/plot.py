@@ -1,0 +1,823 @@
+#!/usr/bin/env python3
+"""Figures from lsgd's and its peers' Google Benchmark JSON files.
+
+  tools/plot.py [--out DIR] [--summary] FILE.json...
+
+Reads benchmark files (lsgd's bench binaries, bench/peers/*.py) and convergence-history files
+(schema in docs/peers-and-figures.md), and writes PNG + SVG figures into DIR:
+  time_<panel>       time against problem size, one line per solver and precision, CPU and GPU
+  speedup_<panel>    GPU/CPU speedup against size, crossover marked (also printed)
+  roofline_<panel>   achieved GFLOP/s or GB/s against size, with the contexts' measured ceilings
+  throughput_<kind>  batched: problems per second against batch size
+  accuracy_kappa     digits lost, log10(rel_err / eps), against the condition number
+  convergence_iter, convergence_time   GD relative error against iteration and wall time
+With --summary also DIR/summary.md: per workload the best lsgd solver, the best peer, the ratio.
+
+Style, fixed across figures: colour = solver family (qr, cholesky, lstsq, bgd...; variants of a
+family are shades of it), line style = backend (cuda solid, cpu dashed, torch dash-dot, numpy
+dotted, scipy dash-dot-dot), marker = precision (f32 circle, f64 square). Convergence figures colour
+by condition number instead.
+Standard library + NumPy + matplotlib (Agg) only; re-runs itself under /usr/bin/python3 when the
+python3 on PATH lacks them.
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import zlib
+from dataclasses import dataclass, field
+
+
+def _reexec_if_missing(modules, candidates=("/usr/bin/python3",)):
+    """python3 on PATH may lack NumPy/matplotlib while Debian's /usr/bin/python3 has them."""
+    missing = []
+    for mod in modules:
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if missing and not os.environ.get("LSGD_PY_REEXEC"):
+        for exe in candidates:
+            same = os.path.realpath(exe) == os.path.realpath(sys.executable)
+            if os.access(exe, os.X_OK) and not same:
+                print(f"plot.py: {sys.executable} lacks {', '.join(missing)}; using {exe}",
+                      file=sys.stderr, flush=True)
+                os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
+    return missing
+
+
+if __name__ == "__main__":
+    _MISSING = _reexec_if_missing(["numpy", "matplotlib"])
+    if _MISSING:
+        print(f"plot.py: error: no python with {', '.join(_MISSING)} "
+              "(apt-get install python3-numpy python3-matplotlib)", file=sys.stderr)
+        sys.exit(3)
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+KINDS = ("ls", "bls", "gd", "bgd", "tta")
+LSGD_BACKENDS = ("cpu", "cuda")
+PEER_BACKENDS = ("torch", "numpy", "scipy")
+EPS = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64).eps)}
+TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# Google Benchmark's own name suffixes (UseManualTime, Repetitions...), not part of the workload.
+GB_TOKENS = ("manual_time", "real_time", "process_time")
+GB_PREFIXES = ("repeats:", "threads:", "min_time:", "iterations:", "min_warmup_time:")
+STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
+                 "iterations", "real_time", "cpu_time", "time_unit", "family_index",
+                 "per_family_instance_index", "aggregate_name", "aggregate_unit",
+                 "error_occurred", "error_message", "label"}
+
+FAMILY_COLORS = {
+    "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
+    "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
+    "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
+    "bls": "#1f77b4", "bmm": "#e377c2", "bmm_graph": "#ad494a", "matmul": "#8c6d31",
+    "matmul_graph": "#637939",
+}
+FALLBACK_COLORS = ["#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#843c39", "#7b4173",
+                   "#5254a3", "#8ca252", "#bd9e39"]
+BACKEND_STYLES = {"cuda": "-", "cpu": "--", "torch": "-.", "numpy": ":",
+                  "scipy": (0, (3, 1, 1, 1, 1, 1))}
+PREC_MARKERS = {"f32": "o", "f64": "s"}
+
+
+class PlotError(Exception):
+    """Unreadable input: reported as one line, exit status 2."""
+
+
+@dataclass
+class Record:
+    """One benchmark (its mean, or the median of its repetitions)."""
+    name: str
+    kind: str
+    solver: str
+    prec: str
+    params: dict
+    mode: str
+    tokens: tuple           # the name's key:value parts as written, mode included
+    time_s: float
+    counters: dict
+    gpu: bool
+    error: bool = False
+
+    @property
+    def backend(self):
+        return self.solver.split(".")[0]
+
+    @property
+    def family(self):
+        parts = self.solver.split(".")
+        return parts[1] if len(parts) > 1 else parts[0]
+
+    @property
+    def failed(self):
+        return self.error or self.counters.get("failed", 0) > 0
+
+    def p(self, key, default=None):
+        return self.params.get(key, default)
+
+
+@dataclass
+class Data:
+    records: list = field(default_factory=list)
+    histories: list = field(default_factory=list)
+    contexts: list = field(default_factory=list)
+
+
+# Reading
+
+
+def parse_name(name):
+    """'ls/cpu.qr/f64/m:64/n:64/manual_time' -> (kind, solver, prec, params, mode, tokens);
+    None for a name that is not lsgd's schema."""
+    parts = name.split("/")
+    if len(parts) < 3 or parts[0] not in KINDS:
+        return None
+    kind, solver, prec = parts[0], parts[1], parts[2]
+    params, mode, tokens = {}, None, []
+    for tok in parts[3:]:
+        if tok in GB_TOKENS or tok.startswith(GB_PREFIXES) or ":" not in tok:
+            continue
+        tokens.append(tok)
+        key, value = tok.split(":", 1)
+        if key == "mode":
+            mode = value
+            continue
+        try:
+            params[key] = float(value)
+        except ValueError:
+            params[key] = value
+    return kind, solver, prec, params, mode, tuple(tokens)
+
+
+def counters_of(entry):
+    return {k: float(v) for k, v in entry.items()
+            if k not in STANDARD_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def seconds_of(entry):
+    unit = entry.get("time_unit", "ns")
+    if unit not in TIME_UNITS:
+        raise PlotError(f"{entry.get('name')}: unknown time_unit {unit!r}")
+    return float(entry["real_time"]) * TIME_UNITS[unit]
+
+
+def select_runs(benchmarks):
+    """Per run: the "mean" aggregate if present, else the median of its iteration entries.
+
+    Returns [(run_name, seconds, counters, error)]."""
+    groups = {}
+    for entry in benchmarks:
+        if not isinstance(entry, dict) or "name" not in entry:
+            continue
+        run = entry.get("run_name") or entry["name"]
+        if entry.get("run_type") == "aggregate" and "run_name" not in entry:
+            run = run.rsplit("_", 1)[0]
+        groups.setdefault(run, []).append(entry)
+    out = []
+    for run, entries in groups.items():
+        errors = [e for e in entries if e.get("error_occurred")]
+        if errors:
+            out.append((run, float("nan"), counters_of(errors[0]), True))
+            continue
+        means = [e for e in entries if e.get("run_type") == "aggregate"
+                 and e.get("aggregate_name") == "mean"]
+        if means:
+            out.append((run, seconds_of(means[0]), counters_of(means[0]), False))
+            continue
+        iters = [e for e in entries if e.get("run_type", "iteration") == "iteration"]
+        if not iters:
+            medians = [e for e in entries if e.get("aggregate_name") == "median"]
+            if medians:
+                out.append((run, seconds_of(medians[0]), counters_of(medians[0]), False))
+            continue
+        keys = set().union(*(counters_of(e).keys() for e in iters))
+        counters = {k: statistics.median([counters_of(e)[k] for e in iters if k in counters_of(e)])
+                    for k in keys}
+        out.append((run, statistics.median(seconds_of(e) for e in iters), counters, False))
+    return out
+
+
+def is_gpu(backend, context):
+    if backend == "cuda":
+        return True
+    if backend == "torch":
+        return context.get("torch_device", "cuda") != "cpu"
+    return False
+
+
+def load(paths):
+    """Read benchmark and history files; PlotError (one line) on anything unreadable."""
+    data = Data()
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, UnicodeDecodeError) as e:
+            raise PlotError(f"cannot read {path}: {e.strerror if isinstance(e, OSError) else e}")
+        except json.JSONDecodeError as e:
+            raise PlotError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
+                            f"column {e.colno}")
+        if not isinstance(doc, dict) or not (isinstance(doc.get("benchmarks"), list)
+                                             or isinstance(doc.get("histories"), list)):
+            raise PlotError(f"{path}: neither a Google Benchmark JSON ('benchmarks' list) nor a "
+                            "history file ('histories' list)")
+        context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
+        data.contexts.append(context)
+        try:
+            for run, seconds, counters, error in select_runs(doc.get("benchmarks") or []):
+                parsed = parse_name(run)
+                if parsed is None:
+                    continue
+                kind, solver, prec, params, mode, tokens = parsed
+                data.records.append(Record(run, kind, solver, prec, params, mode, tokens, seconds,
+                                           counters, is_gpu(solver.split(".")[0], context), error))
+            for hist in doc.get("histories") or []:
+                if not isinstance(hist.get("rel_err"), list) or "solver" not in hist:
+                    raise PlotError(f"{path}: a history lacks 'solver' or 'rel_err'")
+                data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
+                                                            context)))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise PlotError(f"{path}: malformed benchmark entry ({type(e).__name__}: {e})")
+    return data
+
+
+# Crossover
+
+
+def crossover(sizes, cpu_times, gpu_times):
+    """The smallest size from which the GPU is faster, or None.
+
+    With s = log(cpu_time / gpu_time) over increasing sizes: the GPU must be faster (s > 0) at the
+    largest size and slower (s <= 0) somewhere; the crossover lies between the last size where
+    s <= 0 and the next one, interpolated linearly in (log size, s). None if the GPU is faster at
+    every size, or not faster at the largest one.
+    """
+    if not (len(sizes) == len(cpu_times) == len(gpu_times)):
+        raise ValueError("crossover: sizes, cpu_times and gpu_times differ in length")
+    pts = sorted((float(x), math.log(c / g)) for x, c, g in zip(sizes, cpu_times, gpu_times)
+                 if x > 0 and c > 0 and g > 0 and math.isfinite(c) and math.isfinite(g))
+    if not pts or pts[-1][1] <= 0:
+        return None
+    last_slow = max((i for i, (_, s) in enumerate(pts) if s <= 0), default=None)
+    if last_slow is None:
+        return None
+    (x0, s0), (x1, s1) = pts[last_slow], pts[last_slow + 1]
+    if s0 == 0:
+        return x0
+    t = s0 / (s0 - s1)
+    return math.exp(math.log(x0) + t * (math.log(x1) - math.log(x0)))
+
+
+# Style
+
+
+def _shade(hex_color, amount):
+    """Mix a colour towards black (amount < 0) or white (amount > 0)."""
+    rgb = np.array(matplotlib.colors.to_rgb(hex_color))
+    target = np.ones(3) if amount > 0 else np.zeros(3)
+    return tuple(rgb + (target - rgb) * abs(amount))
+
+
+class Styler:
+    """Fixed family colours; a family's variants (cuda.bgd.resident, cuda.bgd.fused) get shades."""
+
+    SHADES = (0.0, -0.35, 0.4, -0.6, 0.65)
+
+    def __init__(self, solvers):
+        self.variant_index = {}
+        by_family = {}
+        for solver in sorted(set(solvers)):
+            parts = solver.split(".")
+            family = parts[1] if len(parts) > 1 else parts[0]
+            by_family.setdefault(family, set()).add(".".join(parts[2:]))
+        for family, variants in by_family.items():
+            for i, variant in enumerate(sorted(variants)):
+                self.variant_index[(family, variant)] = i
+
+    @staticmethod
+    def family_color(family):
+        if family in FAMILY_COLORS:
+            return FAMILY_COLORS[family]
+        return FALLBACK_COLORS[zlib.crc32(family.encode()) % len(FALLBACK_COLORS)]
+
+    def color(self, solver):
+        parts = solver.split(".")
+        family = parts[1] if len(parts) > 1 else parts[0]
+        i = self.variant_index.get((family, ".".join(parts[2:])), 0)
+        return _shade(self.family_color(family), self.SHADES[i % len(self.SHADES)])
+
+    def kwargs(self, solver, prec):
+        backend = solver.split(".")[0]
+        return {"color": self.color(solver), "linestyle": BACKEND_STYLES.get(backend, "-"),
+                "marker": PREC_MARKERS.get(prec, "^"), "markersize": 5, "linewidth": 1.6}
+
+
+# Panels: which records a figure holds and what its x axis is.
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    kinds: tuple
+    select: object          # Record -> bool
+    x: object               # Record -> float
+    xlabel: str
+    per_iter: bool = False
+    batched: bool = False
+
+
+def _ratio(r):
+    return r.p("m", 0) / max(r.p("n", 1), 1)
+
+
+PANELS = [
+    Panel("ls_square", "least squares, square A (n x n)", ("ls",),
+          lambda r: r.p("m") == r.p("n"), lambda r: r.p("n"), "n (A is n x n)"),
+    Panel("ls_tall", "least squares, tall A (m = 16 n)", ("ls",),
+          lambda r: _ratio(r) == 16, lambda r: r.p("n"), "n (A is 16n x n)"),
+    Panel("ls_tall_skinny", "least squares, tall-skinny A (m > 16 n)", ("ls",),
+          lambda r: _ratio(r) > 16, lambda r: r.p("m") * r.p("n"), "m*n, elements of A"),
+    Panel("ls_other", "least squares, other shapes", ("ls",),
+          lambda r: _ratio(r) < 16 and r.p("m") != r.p("n"), lambda r: r.p("m") * r.p("n"),
+          "m*n, elements of A"),
+    Panel("bls", "batched least squares", ("bls",), lambda r: True, lambda r: r.p("batch"),
+          "batch size (problems)", batched=True),
+    Panel("gd", "gradient descent, one problem", ("gd",), lambda r: True,
+          lambda r: r.p("m") * r.p("n"), "m*n, elements of A", per_iter=True),
+    Panel("bgd", "batched gradient descent", ("bgd",), lambda r: True, lambda r: r.p("batch"),
+          "batch size (problems)", per_iter=True, batched=True),
+]
+
+
+def _shape(r):
+    return f"{int(r.p('m'))}x{int(r.p('n'))}"
+
+
+def panel_records(data, panel, include_failed=False):
+    out = []
+    for r in data.records:
+        if r.kind not in panel.kinds or (r.failed and not include_failed):
+            continue
+        if r.p("m") is None or r.p("n") is None or (panel.batched and r.p("batch") is None):
+            continue
+        if panel.select(r):
+            out.append(r)
+    return out
+
+
+def series_key(r, panel):
+    """Lines: solver, precision, end-to-end or not, and the shape for batched panels."""
+    extra = _shape(r) if panel.batched else ""
+    if r.backend == "torch" and not r.gpu:
+        extra = (extra + " on CPU").strip()
+    return (r.solver, r.prec, r.mode == "e2e", extra)
+
+
+def series_label(key):
+    solver, prec, e2e, extra = key
+    return f"{solver} {prec}" + (" e2e" if e2e else "") + (f" {extra}" if extra else "")
+
+
+def group_series(records, panel, value):
+    """{series key: (xs, ys)} sorted by x; duplicates at one x keep the smallest value."""
+    groups = {}
+    for r in records:
+        y = value(r)
+        if y is None or not math.isfinite(y) or y <= 0:
+            continue
+        pts = groups.setdefault(series_key(r, panel), {})
+        x = panel.x(r)
+        pts[x] = min(pts.get(x, y), y)
+    return {k: (sorted(v), [v[x] for x in sorted(v)]) for k, v in sorted(groups.items())}
+
+
+def save(fig, out_dir, stem):
+    paths = []
+    for ext in ("png", "svg"):
+        path = os.path.join(out_dir, f"{stem}.{ext}")
+        fig.savefig(path, dpi=120 if ext == "png" else None, bbox_inches="tight")
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def _finish(ax, title, xlabel, ylabel, legend=True):
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", alpha=0.12)
+    if legend and ax.get_legend_handles_labels()[0]:
+        # Outside the axes, so that no line is hidden behind it.
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                  ncol=1 if len(ax.get_lines()) <= 24 else 2)
+
+
+def _device_note(records):
+    return " (GPU and CPU)" if {r.gpu for r in records} == {True, False} else ""
+
+
+# Figures
+
+
+def fig_time(data, panel, styler, out_dir):
+    records = panel_records(data, panel)
+
+    def value(r):
+        return r.time_s / r.p("iters", 1) if panel.per_iter else r.time_s
+    series = group_series(records, panel, value)
+    if not series:
+        return []
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for key, (xs, ys) in series.items():
+        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ylabel = "time per iteration (s)" if panel.per_iter else "time per solve (s)"
+    _finish(ax, f"{panel.title}: time{_device_note(records)}", panel.xlabel, ylabel)
+    return save(fig, out_dir, f"time_{panel.key}")
+
+
+def speedup_pairs(records, panel):
+    """[(label, colour, prec, extra, {x: cpu_time}, {x: gpu_time})]: per family of lsgd present
+    on both sides, lsgd's best against lsgd's best, and the peers' best against the peers' best."""
+    def best(rs):
+        out = {}
+        for r in rs:
+            if r.mode == "e2e":
+                continue
+            x = panel.x(r)
+            out[x] = min(out.get(x, math.inf), r.time_s)
+        return out
+
+    pairs = []
+    precs = sorted({r.prec for r in records})
+    extras = sorted({_shape(r) for r in records}) if panel.batched else [""]
+    for prec in precs:
+        for extra in extras:
+            rs = [r for r in records if r.prec == prec and (not extra or _shape(r) == extra)]
+            ours = [r for r in rs if r.backend in LSGD_BACKENDS]
+            peers = [r for r in rs if r.backend in PEER_BACKENDS]
+            fams = sorted({r.family for r in ours if r.gpu} & {r.family for r in ours if not r.gpu})
+            for fam in fams:
+                fr = [r for r in ours if r.family == fam]
+                pairs.append((f"lsgd {fam}", Styler.family_color(fam), prec, extra,
+                              best(r for r in fr if not r.gpu), best(r for r in fr if r.gpu)))
+            if len(fams) != 1:
+                pairs.append(("lsgd best", "black", prec, extra,
+                              best(r for r in ours if not r.gpu), best(r for r in ours if r.gpu)))
+            pairs.append(("peers best", "dimgray", prec, extra,
+                          best(r for r in peers if not r.gpu), best(r for r in peers if r.gpu)))
+    return [p for p in pairs if set(p[4]) & set(p[5])]
+
+
+def fig_speedup(data, panel, out_dir, crossovers):
+    pairs = speedup_pairs(panel_records(data, panel), panel)
+    if not pairs:
+        return []
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for label, color, prec, extra, cpu, gpu in pairs:
+        xs = sorted(set(cpu) & set(gpu))
+        ys = [cpu[x] / gpu[x] for x in xs]
+        name = f"{label} {prec}" + (f" {extra}" if extra else "")
+        style = {"linestyle": "-" if label.startswith("lsgd") else "-.",
+                 "marker": PREC_MARKERS.get(prec, "^")}
+        ax.plot(xs, ys, color=color, label=name, **style)
+        cross = crossover(xs, [cpu[x] for x in xs], [gpu[x] for x in xs])
+        crossovers.append((panel, name, cross, xs, ys))
+        if cross is not None:
+            ax.axvline(cross, color=color, linestyle=":", linewidth=1)
+            ax.annotate(f"{cross:.3g}", (cross, 1), textcoords="offset points", xytext=(3, 6),
+                        color=color, fontsize=8)
+    ax.axhline(1.0, color="gray", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _finish(ax, f"{panel.title}: GPU speedup over CPU (crossover dotted)", panel.xlabel,
+            "speedup = CPU time / GPU time")
+    return save(fig, out_dir, f"speedup_{panel.key}")
+
+
+def ceilings(data, suffix):
+    """{context key: value} of the measured ceilings ending in `suffix` (_GFLOPs or _GBps); max
+    over files."""
+    out = {}
+    for ctx in data.contexts:
+        for key, value in ctx.items():
+            if key.startswith("ceiling_") and key.endswith(suffix):
+                try:
+                    v = float(value)
+                except (TypeError, ValueError):
+                    continue
+                if v > 0:
+                    out[key] = max(out.get(key, 0.0), v)
+    return out
+
+
+def fig_roofline(data, panel, styler, out_dir):
+    memory_bound = panel.key in ("gd", "bgd")
+    counter, suffix, unit = (("GB/s", "_GBps", "GB/s") if memory_bound
+                             else ("GFLOP/s", "_GFLOPs", "GFLOP/s"))
+    records = panel_records(data, panel)
+    series = group_series(records, panel, lambda r: r.counters.get(counter))
+    if not series:
+        return []
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for key, (xs, ys) in series.items():
+        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
+    precs = {r.prec for r in records}
+    shown = [(k, v) for k, v in sorted(ceilings(data, suffix).items())
+             if memory_bound or any(f"_{p}_" in k for p in precs)]
+    for i, (key, value) in enumerate(shown):
+        side, what = key.split("_")[1], " ".join(key.split("_")[2:-1])
+        ax.axhline(value, color="black" if side == "gpu" else "gray", linewidth=1,
+                   linestyle="-" if side == "gpu" else "--")
+        # Staggered along x: ceilings close in value (FP64 and FP32 GEMM) stay readable.
+        ax.annotate(f"{side.upper()} {what} ceiling {value:,.0f} {unit}",
+                    (0.01 + 0.33 * (i % 3), value), xycoords=("axes fraction", "data"),
+                    xytext=(0, 2), textcoords="offset points", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    what = "bandwidth (model bytes: A read once per iteration)" if memory_bound else "flop rate"
+    _finish(ax, f"{panel.title}: achieved {what}", panel.xlabel, f"achieved {unit}")
+    return save(fig, out_dir, f"roofline_{panel.key}")
+
+
+def fig_throughput(data, panel, styler, out_dir):
+    records = panel_records(data, panel)
+    series = group_series(records, panel, lambda r: r.p("batch") / r.time_s)
+    if not series:
+        return []
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for key, (xs, ys) in series.items():
+        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    iters = sorted({int(r.p("iters")) for r in records if r.p("iters")})
+    what = f" ({'/'.join(map(str, iters))} iterations each)" if iters else ""
+    _finish(ax, f"{panel.title}: throughput{what}", panel.xlabel, "problems solved per second")
+    return save(fig, out_dir, f"throughput_{panel.key}")
+
+
+def fig_accuracy(data, styler, out_dir):
+    records = [r for r in data.records if not r.error and r.p("kappa") is not None
+               and r.counters.get("rel_err") is not None and r.prec in EPS]
+    groups = {}
+    for r in records:
+        err = r.counters["rel_err"]
+        if not math.isfinite(err) or err <= 0:
+            continue
+        key = (r.solver, r.prec, f"{int(r.p('m'))}x{int(r.p('n'))}" if r.p("m") else "")
+        groups.setdefault(key, {})[r.p("kappa")] = math.log10(err / EPS[r.prec])
+    if not groups:
+        return []
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    kappas = sorted({k for pts in groups.values() for k in pts})
+    for key, pts in sorted(groups.items()):
+        xs = sorted(pts)
+        ax.plot(xs, [pts[x] for x in xs], label=f"{key[0]} {key[1]} {key[2]}".strip(),
+                **styler.kwargs(key[0], key[1]))
+    # kappa in the names is kappa(A^T A) = kappa(A)^2: backward-stable QR/SVD lose about
+    # log10 kappa(A) = log10(kappa)/2 digits on a consistent system, the normal equations log10 kappa.
+    grid = np.geomspace(max(kappas[0], 1.0), max(kappas[-1], 10.0), 50)
+    ax.plot(grid, 0.5 * np.log10(grid), color="gray", linestyle=(0, (1, 3)),
+            label="kappa(A) * eps (QR, SVD)")
+    ax.plot(grid, np.log10(grid), color="gray", linestyle=(0, (5, 3)),
+            label="kappa(A)^2 * eps (normal equations)")
+    ax.set_xscale("log")
+    _finish(ax, "accuracy against condition number (consistent b = A x_true)",
+            "kappa = kappa(A^T A) = kappa(A)^2",
+            "digits lost: log10(rel_err / eps)")
+    return save(fig, out_dir, "accuracy_kappa")
+
+
+def _history_style(h, colors):
+    backend = h["solver"].split(".")[0]
+    return {"color": colors[h.get("kappa")], "linestyle": BACKEND_STYLES.get(backend, "-"),
+            "marker": PREC_MARKERS.get(h.get("precision"), "^"), "markersize": 4,
+            "markevery": 0.1, "linewidth": 1.5}
+
+
+def _history_label(h):
+    side = "GPU" if h["gpu"] else "CPU"
+    return f"{h['solver']} {h.get('precision', '')} kappa={h.get('kappa', '?'):g} ({side})"
+
+
+def _kappa_colors(histories):
+    kappas = sorted({h.get("kappa") for h in histories}, key=lambda k: (k is None, k or 0))
+    cmap = plt.get_cmap("viridis")
+    return {k: cmap(0.85 * i / max(len(kappas) - 1, 1)) for i, k in enumerate(kappas)}
+
+
+def fig_convergence(data, out_dir):
+    """rel_err against iteration with the theoretical rates, and against wall time."""
+    hists = [h for h in data.histories if h["rel_err"]]
+    if not hists:
+        return []
+    colors = _kappa_colors(hists)
+    paths = []
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    drawn = set()
+    for h in hists:
+        every = h.get("every", 1)
+        ks = np.arange(len(h["rel_err"])) * every
+        errs = np.array(h["rel_err"], dtype=float)
+        ax.plot(ks, errs, label=_history_label(h), **_history_style(h, colors))
+        kappa = h.get("kappa")
+        if kappa and kappa not in drawn and errs[0] > 0:
+            drawn.add(kappa)
+            # kappa = kappa(A^T A) = L / mu: GD with step 1/L contracts by (1 - 1/kappa) per step,
+            # an accelerated method by about (1 - 1/sqrt(kappa)).
+            kf = float(kappa)
+            ax.plot(ks, errs[0] * (1 - 1 / kf) ** ks, color=colors[kappa], linestyle=(0, (1, 2)),
+                    linewidth=1, label=f"(1 - 1/kappa)^k, kappa={kappa:g}")
+            ax.plot(ks, errs[0] * (1 - 1 / math.sqrt(kf)) ** ks, color=colors[kappa],
+                    linestyle=(0, (6, 3)), linewidth=1,
+                    label=f"(1 - 1/sqrt(kappa))^k, kappa={kappa:g}")
+    ax.set_yscale("log")
+    positive = [e for h in hists for e in h["rel_err"] if e > 0 and math.isfinite(e)]
+    if positive:
+        ax.set_ylim(max(min(positive) / 10, 1e-18), max(positive) * 3)
+    _finish(ax, "gradient descent: error against iteration, with the theoretical rates",
+            "iteration k", "relative error ||x_k - x*|| / ||x*||")
+    paths += save(fig, out_dir, "convergence_iter")
+
+    timed = [h for h in hists if h.get("seconds_per_iter")]
+    if timed:
+        fig, ax = plt.subplots(figsize=(7.5, 5))
+        for h in timed:
+            every = h.get("every", 1)
+            ts = np.arange(1, len(h["rel_err"])) * every * float(h["seconds_per_iter"])
+            ax.plot(ts, np.array(h["rel_err"][1:], dtype=float), label=_history_label(h),
+                    **_history_style(h, colors))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _finish(ax, "gradient descent: error against wall time, CPU and GPU",
+                "wall time (s)", "relative error ||x_k - x*|| / ||x*||")
+        paths += save(fig, out_dir, "convergence_time")
+    else:
+        print("convergence_time: no history has seconds_per_iter: skipped")
+    return paths
+
+
+# Summary
+
+
+def workload_of(r):
+    """The name without the solver: 'ls/f64/m:4096/n:4096'. mode:resident and no mode are one
+    workload (a peer's data lives on its device too); mode:e2e is another."""
+    tokens = [_canonical(t) for t in r.tokens if t != "mode:resident"]
+    return "/".join([r.kind, r.prec] + tokens)
+
+
+def _canonical(token):
+    """kappa:10000, kappa:1e+04 and kappa:1e4 name one workload: powers of ten from 1e4 on are
+    written 1eK (kappa:1e12, target:1e-6), smaller ones as integers (kappa:100)."""
+    key, value = token.split(":", 1)
+    if key not in ("kappa", "target"):
+        return token
+    try:
+        v = float(value)
+    except ValueError:
+        return token
+    exponent = round(math.log10(v)) if v > 0 else None
+    if exponent is not None and math.isclose(v, 10.0 ** exponent, rel_tol=1e-9):
+        return f"{key}:{10 ** exponent}" if 0 <= exponent < 4 else f"{key}:1e{exponent}"
+    return f"{key}:{v:g}"
+
+
+def _fmt_time(seconds):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.4g} {unit}"
+    return f"{seconds / 1e-9:.4g} ns"
+
+
+def summary_rows(data):
+    """[(workload, best lsgd record or None, best peer record or None, peer/lsgd time ratio)]."""
+    best = {}
+    for r in data.records:
+        if r.failed or not math.isfinite(r.time_s) or r.time_s <= 0:
+            continue
+        if r.backend in LSGD_BACKENDS:
+            side = "lsgd"
+        elif r.backend in PEER_BACKENDS:
+            side = "peer"
+        else:
+            continue
+        slot = best.setdefault(workload_of(r), {})
+        if side not in slot or r.time_s < slot[side].time_s:
+            slot[side] = r
+    rows = []
+    for workload, slot in best.items():
+        ours, peer = slot.get("lsgd"), slot.get("peer")
+        ratio = peer.time_s / ours.time_s if ours and peer else None
+        rows.append((workload, ours, peer, ratio))
+
+    def order(row):
+        rec = row[1] or row[2]
+        numeric = [rec.params.get(k, 0) for k in ("batch", "m", "n", "iters", "kappa", "target")]
+        numeric = [v if isinstance(v, float) else 0.0 for v in numeric]
+        return (KINDS.index(rec.kind), rec.prec, numeric, row[0])
+    return sorted(rows, key=order)
+
+
+def write_summary(data, path):
+    rows = summary_rows(data)
+    lines = ["# lsgd against its peers", "",
+             "Per workload (the benchmark name without the solver): the fastest lsgd solver "
+             "(cpu.*, cuda.*), the fastest peer (torch.*, numpy.*, scipy.*), and peer time / lsgd "
+             "time (above 1: lsgd is faster). Failed runs are left out.", "",
+             "| workload | best lsgd | time | best peer | time | peer / lsgd |",
+             "| --- | --- | ---: | --- | ---: | ---: |"]
+    for workload, ours, peer, ratio in rows:
+        lines.append("| {} | {} | {} | {} | {} | {} |".format(
+            workload, ours.solver if ours else "-", _fmt_time(ours.time_s) if ours else "-",
+            peer.solver if peer else "-", _fmt_time(peer.time_s) if peer else "-",
+            f"{ratio:.3g}" if ratio is not None else "-"))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return rows
+
+
+# Main
+
+
+def make_figures(data, out_dir):
+    """Write every figure that has data; returns (paths, crossovers, skipped figure names)."""
+    styler = Styler([r.solver for r in data.records])
+    written, crossovers, skipped = [], [], []
+
+    def run(name, fn, *args):
+        paths = fn(*args)
+        if paths:
+            written.extend(paths)
+        else:
+            skipped.append(name)
+
+    for panel in PANELS:
+        run(f"time_{panel.key}", fig_time, data, panel, styler, out_dir)
+        run(f"speedup_{panel.key}", fig_speedup, data, panel, out_dir, crossovers)
+        run(f"roofline_{panel.key}", fig_roofline, data, panel, styler, out_dir)
+        if panel.batched:
+            run(f"throughput_{panel.key}", fig_throughput, data, panel, styler, out_dir)
+    run("accuracy_kappa", fig_accuracy, data, styler, out_dir)
+    run("convergence", fig_convergence, data, out_dir)
+    return written, crossovers, skipped
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Figures (PNG + SVG) from lsgd's and the peers' Google Benchmark JSON files.")
+    parser.add_argument("files", nargs="+", metavar="FILE.json",
+                        help="benchmark files (Google Benchmark JSON) and history files")
+    parser.add_argument("--out", default="plots", help="output directory (default: plots)")
+    parser.add_argument("--summary", action="store_true",
+                        help="also write OUT/summary.md: best lsgd solver against best peer")
+    args = parser.parse_args(argv)
+    try:
+        data = load(args.files)
+    except PlotError as e:
+        print(f"plot.py: error: {e}", file=sys.stderr)
+        return 2
+    os.makedirs(args.out, exist_ok=True)
+    if not data.records and not data.histories:
+        print("plot.py: no lsgd or peer benchmarks in the input: no figure written")
+        return 0
+    written, crossovers, skipped = make_figures(data, args.out)
+    for path in written:
+        print(f"wrote {path}")
+    for name in skipped:
+        print(f"{name}: no data, skipped")
+    for panel, name, cross, xs, ys in crossovers:
+        if cross is None:
+            if min(ys) > 1:
+                which = "GPU faster at every size"
+            elif max(ys) <= 1:
+                which = "GPU slower at every size"
+            else:
+                which = "GPU not faster at the largest size"
+            print(f"crossover {panel.key} {name}: none ({which} in {panel.xlabel} "
+                  f"[{xs[0]:g}, {xs[-1]:g}])")
+        else:
+            print(f"crossover {panel.key} {name}: GPU faster from {panel.xlabel} = {cross:.4g}")
+    if not data.histories:
+        print("convergence: no history file given (schema in docs/peers-and-figures.md): skipped")
+    if args.summary:
+        path = os.path.join(args.out, "summary.md")
+        rows = write_summary(data, path)
+        print(f"wrote {path} ({len(rows)} workloads)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
