@@ -15,7 +15,8 @@ DeviceInfo device_info() {
 std::string describe_device() { return "no CUDA device: " + device_info().reason; }
 
 void register_cuda_solvers(Registry& r) {
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, DESC, REGISTER_FN) \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC, \
+                         REGISTER_FN) \
   {                                                                                         \
     SolverEntry e;                                                                          \
     e.name = NAME;                                                                          \
@@ -26,6 +27,7 @@ void register_cuda_solvers(Registry& r) {
     e.max_n = MAX_N;                                                                        \
     e.requires_full_rank = FULL_RANK;                                                       \
     e.allows_underdetermined = UNDERDET;                                                    \
+    e.normal_equations = NORMAL_EQ;                                                         \
     e.description = DESC;                                                                   \
     e.available = [] { return false; };                                                     \
     e.unavailable_reason = device_info().reason;                                            \

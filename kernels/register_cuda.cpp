@@ -4,7 +4,8 @@
 
 namespace lsgd {
 
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, DESC, REGISTER_FN) \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC, \
+                         REGISTER_FN) \
   void REGISTER_FN(SolverEntry& e);
 #include "kernels/cuda_solvers.def"
 #undef LSGD_CUDA_SOLVER
@@ -12,7 +13,8 @@ namespace lsgd {
 void register_cuda_solvers(Registry& r) {
   (void)r;  // unused while the catalog is empty
   const std::string reason = device_info().reason;
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, DESC, REGISTER_FN) \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC, \
+                         REGISTER_FN) \
   {                                                                                         \
     SolverEntry e;                                                                          \
     e.name = NAME;                                                                          \
@@ -23,6 +25,7 @@ void register_cuda_solvers(Registry& r) {
     e.max_n = MAX_N;                                                                        \
     e.requires_full_rank = FULL_RANK;                                                       \
     e.allows_underdetermined = UNDERDET;                                                    \
+    e.normal_equations = NORMAL_EQ;                                                         \
     e.description = DESC;                                                                   \
     e.available = [] { return gpu_available(); };                                           \
     e.unavailable_reason = reason;                                                          \

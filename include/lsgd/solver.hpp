@@ -49,7 +49,7 @@ struct SolverOptions {
   double step = 0.0;        // 0: 1/L with L from power iteration (+lambda)
   double lipschitz = 0.0;   // L if known (skips the power iteration)
   int power_iters = 20;     // power iterations for L
-  double momentum = 0.0;    // heavy ball beta; 0 picks (1 - 1/sqrt(kappa_est))^2-like default (see gd docs)
+  double momentum = 0.0;    // heavy ball beta; 0 picks 0.9 (a common default, suited to ill-conditioned problems)
   int history_every = 0;    // record loss every k iterations; 0: no history
   int sgd_batch = 32;       // mini-batch rows
   StepSchedule schedule = StepSchedule::constant;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Dependency check shared by scripts/test and scripts/bench (sourced, not run).
+#   lsgd_ensure_deps [extra Debian packages...]
+# Checks the build dependencies; as root installs the missing Debian packages with apt-get, otherwise
+# prints the exact apt-get line and returns 1.
+
+lsgd_missing_packages() {
+  local missing=()
+  command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+  command -v ninja >/dev/null 2>&1 || missing+=(ninja-build)
+  command -v g++ >/dev/null 2>&1 || missing+=(g++)
+  [ -f /usr/include/eigen3/Eigen/Dense ] || missing+=(libeigen3-dev)
+  [ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
+  [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+  command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || missing+=(python3)
+  local pkg
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  echo "${missing[@]}"
+}
+
+lsgd_ensure_deps() {
+  local missing
+  missing=$(lsgd_missing_packages "$@")
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "lsgd: installing missing packages: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq $missing || {
+      echo "lsgd: apt-get install failed for: $missing" >&2
+      return 1
+    }
+    return 0
+  fi
+  echo "lsgd: missing build dependencies. Install them with:" >&2
+  echo "  sudo apt-get install -y $missing" >&2
+  return 1
+}
+
+# The configure preset: cuda when nvcc is found (on PATH or in /usr/local/cuda), else cpu.
+lsgd_default_preset() {
+  if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
+    echo cuda
+  else
+    echo cpu
+  fi
+}
+
+# An interpreter that can import the given modules: python3 first, then /usr/bin/python3.
+lsgd_find_python() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c "import $1" >/dev/null 2>&1; then
+      echo "$py"
+      return 0
+    fi
+  done
+  return 1
+}
