@@ -22,20 +22,11 @@ constexpr double kDivergenceFactor = 1e8;
 
 // Checks the options every GD solver reads; throws InvalidInput naming the solver and the option.
 inline void check_options(const std::string& name, const SolverOptions& o) {
-  auto bad = [&](const std::string& what) { throw InvalidInput(name + ": " + what); };
-  auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0.0; };
-  if (o.max_iters < 0) bad("max_iters must be >= 0 (got " + std::to_string(o.max_iters) + ")");
-  if (!finite_nonneg(o.tol)) bad("tol must be a finite number >= 0");
-  if (!finite_nonneg(o.step)) bad("step must be a finite number >= 0 (0: 1/L)");
-  if (!finite_nonneg(o.lipschitz)) bad("lipschitz must be a finite number >= 0 (0: estimate)");
-  if (!finite_nonneg(o.ridge_lambda)) bad("ridge_lambda must be a finite number >= 0");
-  if (!(finite_nonneg(o.momentum) && o.momentum < 1.0)) bad("momentum must be in [0, 1)");
-  if (o.lipschitz == 0.0 && o.power_iters < 1) {
-    bad("power_iters must be >= 1 when lipschitz is not given (got " +
-        std::to_string(o.power_iters) + ")");
+  validate_iterative_options(name, o);
+  if (!(std::isfinite(o.momentum) && o.momentum >= 0.0 && o.momentum < 1.0)) {
+    throw InvalidInput(name + ": momentum must be in [0, 1)");
   }
-  if (o.history_every < 0) bad("history_every must be >= 0");
-  if (o.threads < 0) bad("threads must be >= 0 (0: OpenMP default)");
+  if (o.threads < 0) throw InvalidInput(name + ": threads must be >= 0 (0: OpenMP default)");
 }
 
 // Rows per chunk of the fused pass: a chunk of A (rows x n) should stay in cache between its two

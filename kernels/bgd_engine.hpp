@@ -26,8 +26,6 @@ enum class Variant {
 // once, so this only bounds the wasted launches.
 constexpr int kCheckEvery = 10;
 
-// Throws InvalidInput naming `solver` for options outside the GD conventions.
-void validate_gd_options(const std::string& solver, const SolverOptions& o);
 
 template <typename T>
 class GdEngine {

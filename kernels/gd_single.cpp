@@ -18,7 +18,7 @@ template <typename T>
 class GdSolver final : public Solver<T> {
  public:
   explicit GdSolver(const SolverOptions& opt) : opt_(opt) {
-    validate_gd_options("cuda.gd", opt);
+    validate_iterative_options("cuda.gd", opt);
     require_gpu();
   }
   std::string name() const override { return "cuda.gd"; }

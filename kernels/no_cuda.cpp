@@ -1,6 +1,7 @@
 // Built without CUDA: the device queries say so, and the CUDA solvers of the catalog are listed but
 // report themselves unavailable, so everything links and fails clearly at run time.
 #include "lsgd/device.hpp"
+#include "kernels/catalog_entry.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd {
@@ -15,27 +16,17 @@ DeviceInfo device_info() {
 std::string describe_device() { return "no CUDA device: " + device_info().reason; }
 
 void register_cuda_solvers(Registry& r) {
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC, \
-                         REGISTER_FN) \
-  {                                                                                         \
-    SolverEntry e;                                                                          \
-    e.name = NAME;                                                                          \
-    e.backend = Backend::cuda;                                                              \
-    e.kind = KIND;                                                                          \
-    e.f32 = F32;                                                                            \
-    e.f64 = F64;                                                                            \
-    e.max_n = MAX_N;                                                                        \
-    e.requires_full_rank = FULL_RANK;                                                       \
-    e.allows_underdetermined = UNDERDET;                                                    \
-    e.normal_equations = NORMAL_EQ;                                                         \
-    e.description = DESC;                                                                   \
-    e.available = [] { return false; };                                                     \
-    e.unavailable_reason = device_info().reason;                                            \
-    r.add(std::move(e));                                                                    \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC,        \
+                         REGISTER_FN)                                                              \
+  {                                                                                                \
+    SolverEntry e =                                                                                \
+        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC);          \
+    e.available = [] { return false; };                                                            \
+    e.unavailable_reason = device_info().reason;                                                   \
+    r.add(std::move(e));                                                                           \
   }
 #include "kernels/cuda_solvers.def"
 #undef LSGD_CUDA_SOLVER
-  (void)r;
 }
 
 }  // namespace lsgd

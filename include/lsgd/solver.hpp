@@ -73,6 +73,10 @@ struct SolveInfo {
 // Failure codes of SolveInfo::problem_status.
 enum ProblemStatus : int { kSolved = 0, kSingular = 1, kDiverged = 2, kNotConverged = 3 };
 
+// Checks the SolverOptions fields every gradient-descent solver reads (max_iters, tol, step,
+// lipschitz, ridge_lambda, power_iters, history_every); throws InvalidInput naming the solver.
+void validate_iterative_options(const std::string& solver, const SolverOptions& o);
+
 // Indices of the problems whose status is not kSolved.
 std::vector<index_t> failed_indices(const SolveInfo& info);
 
