@@ -16,6 +16,9 @@ namespace {
 
 enum class BatchedMethod { qr, cholesky };
 
+// Entries of A (batch * m * n) below which the batch is solved on one thread.
+constexpr index_t kParallelMinEntries = index_t{1} << 16;
+
 const char* batched_name(BatchedMethod m) {
   return m == BatchedMethod::qr ? "cpu.batched.qr" : "cpu.batched.cholesky";
 }
@@ -62,8 +65,12 @@ class BatchedDirectSolver final : public BatchedSolver<T> {
  private:
   void solve_all() {
     int* status = this->info_.problem_status.data();
-    // Problems differ in cost only through early exits; dynamic scheduling keeps both cores busy.
-#pragma omp parallel for schedule(dynamic, 4)
+    // Whole problems go to threads, in one region; a batch too small to pay for the region's
+    // fork-join (~1 ms on a busy 2-core machine) runs on the calling thread. Problems differ in
+    // cost only through early exits; dynamic scheduling keeps both cores busy.
+    const int nt = batch_ * m_ * n_ >= kParallelMinEntries ? this->info_.threads : 1;
+    this->info_.threads = nt;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) if (nt > 1)
     for (index_t p = 0; p < batch_; ++p) {
       const MapMat<T> A(A_.data() + p * m_ * n_, m_, n_);
       const MapVec<T> b(b_.data() + p * m_, m_);

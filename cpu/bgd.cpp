@@ -15,6 +15,8 @@ namespace lsgd::cpu {
 namespace {
 
 constexpr const char* kName = "cpu.bgd";
+// Entries of A times iterations below which the batch is solved on one thread.
+constexpr double kParallelMinWork = 1 << 22;
 
 template <typename T>
 class BgdSolver final : public BatchedSolver<T> {
@@ -60,8 +62,13 @@ class BgdSolver final : public BatchedSolver<T> {
     // Exceptions must not leave an OpenMP region: the first failing problem is remembered instead.
     std::atomic<index_t> bad_problem{-1};
     std::string bad_message;
-    const int nt = info.threads;
-#pragma omp parallel num_threads(nt)
+    // Whole problems go to threads in one region; a batch whose whole solve is a few hundred
+    // microseconds runs on the calling thread (a region costs ~1 ms on a busy 2-core machine).
+    const double work = static_cast<double>(batch_) * static_cast<double>(m_ * n_) *
+                        (opt_.max_iters + opt_.power_iters);
+    const int nt = work >= kParallelMinWork ? info.threads : 1;
+    info.threads = nt;
+#pragma omp parallel num_threads(nt) if (nt > 1)
     {
       Vec<T> x(n_);
 #pragma omp for schedule(dynamic, 4)

@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <omp.h>
 
+#include "cpu/blas_threads.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/problem.hpp"
 #include "lsgd/solver.hpp"
@@ -45,10 +46,11 @@ inline int resolve_threads(const SolverOptions& opt) {
   return opt.threads > 0 ? opt.threads : omp_get_max_threads();
 }
 
-// Applies a thread count for the lifetime of the object (OpenMP and Eigen), restoring it afterwards.
+// Applies a thread count for the lifetime of the object (OpenMP, Eigen and the BLAS), restoring it
+// afterwards.
 class ScopedThreads {
  public:
-  explicit ScopedThreads(int threads) : saved_(omp_get_max_threads()) {
+  explicit ScopedThreads(int threads) : saved_(omp_get_max_threads()), blas_(threads) {
     omp_set_num_threads(threads);
     Eigen::setNbThreads(threads);
   }
@@ -61,6 +63,7 @@ class ScopedThreads {
 
  private:
   int saved_;
+  ScopedBlasThreads blas_;
 };
 
 }  // namespace lsgd::cpu

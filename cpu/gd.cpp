@@ -1,6 +1,6 @@
 // CPU gradient descent on f(x) = 1/(2m)||Ax - b||^2 + lambda/2 ||x||^2: plain (cpu.gd), heavy ball
-// (cpu.gd.momentum) and Nesterov (cpu.gd.nesterov). One fused OpenMP pass over A per iteration
-// (cpu/gd_common.hpp). Float and double.
+// (cpu.gd.momentum) and Nesterov (cpu.gd.nesterov). One OpenMP region per solve and one fused pass
+// over A per iteration (cpu/gd_common.hpp). Float and double.
 #include <memory>
 #include <sstream>
 
@@ -53,22 +53,48 @@ class GdSolver final : public Solver<T> {
   std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
 
  private:
+  // One OpenMP region for the whole solve (power iteration and every iteration): each thread owns
+  // a block of rows and runs the same loop in lock step (gd_common.hpp, GradientPass::eval).
   void solve() {
     gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
-    const double L = gd::lipschitz(pass, opt_, name());
+    double L = 0.0;
     gd::Params p;
-    p.variant = variant_;
-    p.max_iters = opt_.max_iters;
-    p.tol = opt_.tol;
-    p.alpha = opt_.step > 0.0 ? opt_.step : 1.0 / L;
-    p.beta = opt_.momentum > 0.0 ? opt_.momentum : gd::kDefaultMomentum;
-    p.lambda = opt_.ridge_lambda;
-    p.L = L;
-    p.history_every = opt_.history_every;
-    gd::Outcome out = gd::run(pass, b_.data(), p, x_);
+    gd::Outcome out;
+    gd::in_region(pass.threads(), [&](int t, int nt, auto&& sync) {
+      const auto eval = [&](const T* x, const T* b, T lambda, T* g, bool need) {
+        return pass.eval(t, nt, x, b, lambda, g, need, sync);
+      };
+      double Lt = opt_.lipschitz;
+      if (!(Lt > 0.0)) {
+        Lt = gd::power_iteration<T>(eval, n_, opt_.power_iters);
+        if (!(Lt > 0.0) || !std::isfinite(Lt)) {  // the same value in every thread: all leave
+          if (t == 0) L = Lt;
+          return;
+        }
+        Lt += opt_.ridge_lambda;
+      }
+      gd::Params pt;
+      pt.variant = variant_;
+      pt.max_iters = opt_.max_iters;
+      pt.tol = opt_.tol;
+      pt.alpha = opt_.step > 0.0 ? opt_.step : 1.0 / Lt;
+      pt.beta = opt_.momentum > 0.0 ? opt_.momentum : gd::kDefaultMomentum;
+      pt.lambda = opt_.ridge_lambda;
+      pt.L = Lt;
+      pt.history_every = opt_.history_every;
+      Vec<T> x_other;
+      gd::Outcome o = gd::run<T>(eval, m_, n_, b_.data(), pt, t == 0 ? x_ : x_other);
+      if (t == 0) {
+        L = Lt;
+        p = pt;
+        out = std::move(o);
+      }
+    });
+    if (!(L > 0.0) || !std::isfinite(L)) gd::throw_bad_lipschitz(name(), L);
     if (out.diverged)
       throw NumericalError(gd::divergence_message(name(), out.iterations, p.alpha, L));
     SolveInfo& info = this->info_;
+    info.threads = pass.threads();
     info.iterations = out.iterations;
     info.converged = out.converged;
     info.loss_history = std::move(out.history);

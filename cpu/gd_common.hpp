@@ -46,14 +46,38 @@ constexpr index_t kFusedMinChunkRows = 128;
 // microseconds too) does not pay.
 constexpr index_t kParallelMinEntries = 1 << 16;
 
+// Runs body(t, nt, sync) on `threads` threads in ONE OpenMP parallel region (directly, without a
+// region, when threads == 1); sync() is a barrier of that region and nt the threads it really got.
+// A parallel region costs ~1 ms and a barrier up to ~0.6 ms on a busy 2-core machine, so solvers
+// open one region per solve, never one per iteration.
+template <typename F>
+void in_region(int threads, F&& body) {
+  if (threads <= 1) {
+    body(0, 1, [] {});
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    const auto sync = [] {
+#pragma omp barrier
+    };
+    body(omp_get_thread_num(), omp_get_num_threads(), sync);
+  }
+}
+
 // r = A x - b and g = A^T r / m + lambda x.
 // Tall, narrow A (the usual least-squares shape): ONE pass over A. Each thread owns a block of rows
 // and walks it in cache-sized chunks, computing the chunk's residual and at once its contribution
 // A_c^T r_c to the gradient, so A is read from memory once per iteration instead of twice.
 // Wide A (a cache-sized chunk would hold < kFusedMinChunkRows rows): r = A x - b by row blocks,
-// then g = A^T r by column blocks, both in parallel. Partial sums are combined in thread order:
-// results are deterministic for a fixed thread count. A is column-major m x n and must outlive the
-// pass.
+// then g = A^T r by column blocks.
+//
+// Inside a region (eval()), every thread of the region calls eval() with the same x and gets the
+// same f and g back: the partial sums are combined in a fixed order by every thread redundantly
+// (n values; cheaper than another barrier), so the callers' iterations stay in lock step without a
+// broadcast. Partials alternate between two slots, so one barrier per evaluation suffices (two for
+// the wide variant). Results are deterministic for a fixed thread count. A is column-major m x n
+// and must outlive the pass.
 template <typename T>
 class GradientPass {
  public:
@@ -63,92 +87,112 @@ class GradientPass {
         n_(n),
         threads_(m * n >= kParallelMinEntries ? std::max(1, threads) : 1),
         chunk_(std::min(chunk_rows<T>(n), m)),
-        fused_(chunk_ >= std::min(m, kFusedMinChunkRows)),
-        part_g_(n, fused_ ? threads_ : 0),
-        part_f_(static_cast<size_t>(threads_), 0.0),
-        rbuf_(static_cast<size_t>(fused_ ? threads_ : 1)) {
+        fused_(chunk_ >= std::min(m, kFusedMinChunkRows)) {
+    for (int s = 0; s < 2; ++s) {
+      part_g_[s] = Mat<T>::Zero(n, fused_ ? threads_ : 1);
+      part_f_[s].assign(static_cast<size_t>(threads_), 0.0);
+    }
+    rbuf_.resize(static_cast<size_t>(fused_ ? threads_ : 1));
     if (fused_) {
       for (auto& r : rbuf_) r.resize(chunk_);
     } else {
       rbuf_[0].resize(m);
     }
+    calls_.assign(static_cast<size_t>(threads_), 0);
   }
 
   index_t m() const { return m_; }
   index_t n() const { return n_; }
   int threads() const { return threads_; }
 
-  // Returns ||A x - b||^2 (b = nullptr: b = 0). With need_grad, g = A^T (A x - b)/m + lambda x;
-  // without, only the residual half of the pass runs and g is left alone.
-  double operator()(const T* x, const T* b, T lambda, T* g, bool need_grad) {
+  // Called by thread t of nt (nt <= threads()) of one region, every thread with the same x: returns
+  // ||A x - b||^2 (b = nullptr: b = 0). With need_grad, g = A^T (A x - b)/m + lambda x (g is the
+  // calling thread's own vector); without, only the residual half of the pass runs.
+  template <typename Sync>
+  double eval(int t, int nt, const T* x, const T* b, T lambda, T* g, bool need_grad, Sync&& sync) {
+    const int slot = static_cast<int>(calls_[static_cast<size_t>(t)]++ & 1);
     const MapVec<T> xv(x, n_);
-    Eigen::Map<Vec<T>> gv(g, n_);
-    if (fused_) {
-      fused(xv, b, need_grad);
-      if (need_grad) {
-        gv = part_g_.col(0);
-        for (int t = 1; t < threads_; ++t) gv += part_g_.col(t);
+    // Partition p of threads_ is done by thread p % nt (nt < threads_ only when OpenMP gave the
+    // region fewer threads than asked for).
+    for (int p = t; p < threads_; p += nt) {
+      if (fused_) {
+        fused_part(p, slot, xv, b, need_grad);
+      } else {
+        residual_part(p, slot, xv, b);
       }
-    } else {
-      two_pass(xv, b, gv, need_grad);
+    }
+    sync();
+    if (!fused_ && need_grad) {
+      for (int p = t; p < threads_; p += nt) gradient_part(p, slot);
+      sync();
     }
     double f = 0.0;
-    for (double v : part_f_) f += v;
+    for (double v : part_f_[slot]) f += v;
     if (need_grad) {
-      gv *= T(1) / static_cast<T>(m_);
-      if (lambda != T(0)) gv += lambda * xv;
+      const Mat<T>& pg = part_g_[slot];
+      const T inv_m = T(1) / static_cast<T>(m_);
+      for (index_t j = 0; j < n_; ++j) {
+        T s = pg(j, 0);
+        for (index_t c = 1; c < pg.cols(); ++c) s += pg(j, c);
+        g[j] = s * inv_m + lambda * x[j];
+      }
     }
     return f;
   }
 
+  // The same evaluation in a region of its own (for callers outside one: cpu.sgd's epoch ends).
+  double operator()(const T* x, const T* b, T lambda, T* g, bool need_grad) {
+    double f = 0.0;
+    in_region(threads_, [&](int t, int nt, auto&& sync) {
+      const double ft = eval(t, nt, x, b, lambda, g_scratch(t, g), need_grad, sync);
+      if (t == 0) f = ft;
+    });
+    return f;
+  }
+
  private:
-  template <typename F>
-  void for_threads(F&& body) {
-    if (threads_ > 1) {
-#pragma omp parallel for schedule(static) num_threads(threads_)
-      for (int t = 0; t < threads_; ++t) body(t);
-    } else {
-      body(0);
+  // Thread 0 writes the caller's g; the others a scratch vector of theirs with the same values.
+  T* g_scratch(int t, T* g) {
+    if (t == 0) return g;
+    if (scratch_.size() < static_cast<size_t>(threads_)) scratch_.resize(static_cast<size_t>(threads_));
+    Vec<T>& v = scratch_[static_cast<size_t>(t)];
+    if (v.size() != n_) v.resize(n_);
+    return v.data();
+  }
+
+  void fused_part(int p, int slot, const MapVec<T>& xv, const T* b, bool need_grad) {
+    const index_t r0 = m_ * p / threads_;
+    const index_t r1 = m_ * (p + 1) / threads_;
+    auto gt = part_g_[slot].col(p);
+    gt.setZero();
+    double f = 0.0;
+    Vec<T>& rbuf = rbuf_[static_cast<size_t>(p)];
+    for (index_t i = r0; i < r1; i += chunk_) {
+      const index_t len = std::min(chunk_, r1 - i);
+      const auto Ac = A_.middleRows(i, len);
+      auto rc = rbuf.head(len);
+      rc.noalias() = Ac * xv;
+      if (b != nullptr) rc -= MapVec<T>(b + i, len);
+      f += static_cast<double>(rc.squaredNorm());
+      if (need_grad) gt.noalias() += Ac.transpose() * rc;
     }
+    part_f_[slot][static_cast<size_t>(p)] = f;
   }
 
-  void fused(const MapVec<T>& xv, const T* b, bool need_grad) {
-    for_threads([&](int t) {
-      const index_t r0 = m_ * t / threads_;
-      const index_t r1 = m_ * (t + 1) / threads_;
-      auto gt = part_g_.col(t);
-      gt.setZero();
-      double f = 0.0;
-      Vec<T>& rbuf = rbuf_[static_cast<size_t>(t)];
-      for (index_t i = r0; i < r1; i += chunk_) {
-        const index_t len = std::min(chunk_, r1 - i);
-        const auto Ac = A_.middleRows(i, len);
-        auto rc = rbuf.head(len);
-        rc.noalias() = Ac * xv;
-        if (b != nullptr) rc -= MapVec<T>(b + i, len);
-        f += static_cast<double>(rc.squaredNorm());
-        if (need_grad) gt.noalias() += Ac.transpose() * rc;
-      }
-      part_f_[static_cast<size_t>(t)] = f;
-    });
+  void residual_part(int p, int slot, const MapVec<T>& xv, const T* b) {
+    const index_t r0 = m_ * p / threads_;
+    const index_t len = m_ * (p + 1) / threads_ - r0;
+    auto rt = rbuf_[0].segment(r0, len);
+    rt.noalias() = A_.middleRows(r0, len) * xv;
+    if (b != nullptr) rt -= MapVec<T>(b + r0, len);
+    part_f_[slot][static_cast<size_t>(p)] = static_cast<double>(rt.squaredNorm());
   }
 
-  void two_pass(const MapVec<T>& xv, const T* b, Eigen::Map<Vec<T>>& gv, bool need_grad) {
-    Vec<T>& r = rbuf_[0];
-    for_threads([&](int t) {
-      const index_t r0 = m_ * t / threads_;
-      const index_t len = m_ * (t + 1) / threads_ - r0;
-      auto rt = r.segment(r0, len);
-      rt.noalias() = A_.middleRows(r0, len) * xv;
-      if (b != nullptr) rt -= MapVec<T>(b + r0, len);
-      part_f_[static_cast<size_t>(t)] = static_cast<double>(rt.squaredNorm());
-    });
-    if (!need_grad) return;
-    for_threads([&](int t) {
-      const index_t c0 = n_ * t / threads_;
-      const index_t len = n_ * (t + 1) / threads_ - c0;
-      gv.segment(c0, len).noalias() = A_.middleCols(c0, len).transpose() * r;
-    });
+  void gradient_part(int p, int slot) {
+    const index_t c0 = n_ * p / threads_;
+    const index_t len = n_ * (p + 1) / threads_ - c0;
+    part_g_[slot].col(0).segment(c0, len).noalias() =
+        A_.middleCols(c0, len).transpose() * rbuf_[0];
   }
 
   MapMat<T> A_;
@@ -156,27 +200,45 @@ class GradientPass {
   int threads_;
   index_t chunk_;
   bool fused_;
-  Mat<T> part_g_;
-  std::vector<double> part_f_;
+  Mat<T> part_g_[2];
+  std::vector<double> part_f_[2];
   std::vector<Vec<T>> rbuf_;
+  std::vector<std::uint64_t> calls_;
+  std::vector<Vec<T>> scratch_;
 };
+
+// ||v|| accumulated in double by a plain loop: the same value in every thread of a region (the
+// threads' stopping decisions must agree exactly, or they would part at the next barrier).
+template <typename T>
+double norm_of(const T* v, index_t n) {
+  double s = 0.0;
+  for (index_t i = 0; i < n; ++i) s += static_cast<double>(v[i]) * static_cast<double>(v[i]);
+  return std::sqrt(s);
+}
 
 // Power iteration on A^T A / m from v = ones/sqrt(n): returns ||A^T A v / m|| after `iters` steps
 // (a lower estimate of sigma_max^2/m that converges from below), 0 if A v vanished (A = 0, or the
-// start vector lies in A's null space).
-template <typename T>
-double power_iteration(GradientPass<T>& pass, int iters) {
-  const index_t n = pass.n();
+// start vector lies in A's null space). eval(x, b, lambda, g, need_grad) is a GradientPass
+// evaluation (GradientPass::eval bound to a thread of a region, or GradientPass::operator()).
+template <typename T, typename Eval>
+double power_iteration(Eval&& eval, index_t n, int iters) {
   Vec<T> v = Vec<T>::Constant(n, T(1) / std::sqrt(static_cast<T>(n)));
   Vec<T> w(n);
   double L = 0.0;
   for (int it = 0; it < iters; ++it) {
-    pass(v.data(), nullptr, T(0), w.data(), true);
-    L = static_cast<double>(w.norm());
+    eval(v.data(), static_cast<const T*>(nullptr), T(0), w.data(), true);
+    L = norm_of(w.data(), n);
     if (!(L > 0.0) || !std::isfinite(L)) return std::isfinite(L) ? 0.0 : L;
     v = w / static_cast<T>(L);
   }
   return L;
+}
+
+template <typename T>
+double power_iteration(GradientPass<T>& pass, int iters) {
+  return power_iteration<T>(
+      [&](const T* x, const T* b, T lambda, T* g, bool need) { return pass(x, b, lambda, g, need); },
+      pass.n(), iters);
 }
 
 [[noreturn]] inline void throw_bad_lipschitz(const std::string& who, double L) {
@@ -263,10 +325,12 @@ struct Outcome {
 // grad f(y_k) = (1 + mu_k) grad f(x_k) - mu_k grad f(x_{k-1}), exact in exact arithmetic, so each
 // variant costs one pass per iteration. With tol = 0 the final iterate gets only the residual half
 // of the pass (for f, the history and the divergence check).
-template <typename T>
-Outcome run(GradientPass<T>& pass, const T* b, const Params& p, Vec<T>& x) {
-  const index_t n = pass.n();
-  const double m = static_cast<double>(pass.m());
+//
+// eval is a GradientPass evaluation as in power_iteration(); inside a region every thread runs this
+// loop in lock step with its own x (identical values) and its own Outcome.
+template <typename T, typename Eval>
+Outcome run(Eval&& eval, index_t m_rows, index_t n, const T* b, const Params& p, Vec<T>& x) {
+  const double m = static_cast<double>(m_rows);
   const T alpha = static_cast<T>(p.alpha);
   const T beta = static_cast<T>(p.beta);
   const T lambda = static_cast<T>(p.lambda);
@@ -280,9 +344,10 @@ Outcome run(GradientPass<T>& pass, const T* b, const Params& p, Vec<T>& x) {
   for (;; ++k) {
     const bool last = k == p.max_iters;
     const bool need_grad = !(last && p.tol == 0.0);
-    const double rr = pass(x.data(), b, lambda, g.data(), need_grad);
-    const double f = 0.5 * rr / m + 0.5 * p.lambda * static_cast<double>(x.squaredNorm());
-    const double gn = need_grad ? static_cast<double>(g.norm()) : 0.0;
+    const double rr = eval(x.data(), b, lambda, g.data(), need_grad);
+    const double xn = p.lambda != 0.0 ? norm_of(x.data(), n) : 0.0;
+    const double f = 0.5 * rr / m + 0.5 * p.lambda * xn * xn;
+    const double gn = need_grad ? norm_of(g.data(), n) : 0.0;
     if (k == 0) {
       f0 = f;
       g0 = gn;
@@ -327,6 +392,15 @@ Outcome run(GradientPass<T>& pass, const T* b, const Params& p, Vec<T>& x) {
   out.iterations = k;
   out.history = history.take();
   return out;
+}
+
+template <typename T>
+Outcome run(GradientPass<T>& pass, const T* b, const Params& p, Vec<T>& x) {
+  return run<T>(
+      [&](const T* xx, const T* bb, T lambda, T* g, bool need) {
+        return pass(xx, bb, lambda, g, need);
+      },
+      pass.m(), pass.n(), b, p, x);
 }
 
 }  // namespace lsgd::cpu::gd

@@ -184,13 +184,14 @@ TEST_P(BatchedCpu, BadInputIsInvalidInput) {
   check_bad_input<double>(entry());
 }
 
-// timed_solve() solves from scratch each call; the thread count changes nothing but speed.
+// timed_solve() solves from scratch each call; the thread count changes nothing but speed. The
+// batch (400 x 30 x 7 entries) is above the size that the solvers split across threads.
 TEST_P(BatchedCpu, RepeatableAndThreadCountIndependent) {
   const SolverEntry& e = entry();
   GenOptions o;
   o.m = 30;
   o.n = 7;
-  const BatchedProblem<double> bp = generate_batch<double>(40, o, 1e3);
+  const BatchedProblem<double> bp = generate_batch<double>(400, o, 1e3);
   SolverOptions one, two;
   one.threads = 1;
   two.threads = 2;
@@ -205,6 +206,21 @@ TEST_P(BatchedCpu, RepeatableAndThreadCountIndependent) {
   const std::vector<double> x2 = solve(e, bp, &info2, two);
   EXPECT_EQ(info2.threads, 2);
   EXPECT_LE(forward_error(x2, x1), 10 * eps<double>()) << e.name;
+}
+
+// A batch that costs less than an OpenMP fork-join runs on the calling thread, and says so.
+TEST_P(BatchedCpu, SmallBatchRunsOnOneThread) {
+  const SolverEntry& e = entry();
+  GenOptions o;
+  o.m = 64;
+  o.n = 8;
+  const BatchedProblem<double> bp = generate_batch<double>(1, o, 10.0);
+  SolverOptions two;
+  two.threads = 2;
+  SolveInfo info;
+  const std::vector<double> x = solve(e, bp, &info, two);
+  EXPECT_EQ(info.threads, 1) << e.name;
+  EXPECT_EQ(x.size(), 8u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, BatchedCpu, ::testing::ValuesIn(cpu_batched_names()),
