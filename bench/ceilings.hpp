@@ -8,8 +8,8 @@ namespace lsgd::bench {
 
 struct Ceilings {
   // 0 = not available (no GPU, or the measurement failed: see note).
-  double cpu_copy_GBps = 0.0;        // parallel copy of 256 MiB, bytes read + written
-  double cpu_gemm_f32_GFLOPs = 0.0;  // Eigen 1024^3 GEMM on all OpenMP threads
+  double cpu_copy_GBps = 0.0;        // memory bandwidth: STREAM triad on all threads (3 x 8 B/elem)
+  double cpu_gemm_f32_GFLOPs = 0.0;  // BLAS (OpenBLAS) 1536^3 GEMM on all threads
   double cpu_gemm_f64_GFLOPs = 0.0;
   double gpu_copy_GBps = 0.0;
   double gpu_gemm_f32_GFLOPs = 0.0;

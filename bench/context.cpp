@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include "lsgd/cpu_info.hpp"
 #include "lsgd/device.hpp"
 
 #ifndef LSGD_GIT_REVISION
@@ -81,6 +82,16 @@ void add_context(const Config& config, const Ceilings& c, const std::string& fam
   add_context_value("cuda_driver", version(d.driver_version));
   add_context_value("cpu_model", cpu_model());
   add_context_value("omp_threads", std::to_string(omp_get_max_threads()));
+  add_context_value("blas_vendor", blas_vendor());
+  add_context_value("blas_config", blas_config());
+  add_context_value("blas_threads", std::to_string(blas_threads()));
+  add_context_value("isa_flags", isa_flags());
+  add_context_value("isa_extensions", isa_extensions());
+  const OmpCosts omp = measure_omp_costs();
+  add_context_value("omp_region_us", number(omp.region_us));
+  add_context_value("omp_barrier_us", number(omp.barrier_us));
+  add_context_value("ceiling_cpu_copy_kernel", "STREAM triad a = b + s*c, 3 x 8 bytes per element");
+  add_context_value("ceiling_cpu_gemm_kernel", "BLAS " + blas_vendor() + " GEMM 1536^3");
   add_context_value("eigen_version", std::to_string(EIGEN_WORLD_VERSION) + "." +
                                          std::to_string(EIGEN_MAJOR_VERSION) + "." +
                                          std::to_string(EIGEN_MINOR_VERSION));

@@ -93,3 +93,85 @@ std::string isa_extensions() {
 }
 
 }  // namespace lsgd
+
+// ---- measurements -------------------------------------------------------------------------------
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "cpu/lapack.hpp"
+#include "lsgd/error.hpp"
+
+namespace lsgd {
+namespace {
+
+template <typename F>
+double best_seconds(int reps, F&& fn) {
+  fn();  // warm-up: page faults, BLAS thread start-up
+  double best = 0.0;
+  for (int r = 0; r < std::max(1, reps); ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r == 0 || s < best) best = s;
+  }
+  return best;
+}
+
+template <typename T>
+double gemm_rate(int n, int reps) {
+  const size_t nn = static_cast<size_t>(n) * static_cast<size_t>(n);
+  std::vector<T> a(nn), b(nn), c(nn, T(0));
+  for (size_t i = 0; i < nn; ++i) {  // deterministic, bounded, not all equal
+    a[i] = static_cast<T>((i * 7919 % 1000) * 1e-3 - 0.5);
+    b[i] = static_cast<T>((i * 104729 % 1000) * 1e-3 - 0.5);
+  }
+  const double s = best_seconds(reps, [&] {
+    cpu::lapack::gemm('N', 'N', n, n, n, T(1), a.data(), n, b.data(), n, T(0), c.data(), n);
+  });
+  for (size_t i = 0; i < nn; i += nn / 7 + 1) {
+    if (!std::isfinite(c[i])) throw NumericalError("BLAS GEMM ceiling: non-finite result");
+  }
+  return 2.0 * n * static_cast<double>(n) * n / s * 1e-9;
+}
+
+}  // namespace
+
+double measure_blas_gemm_gflops(bool f64, int n, int reps) {
+  if (n <= 0) throw InvalidInput("measure_blas_gemm_gflops: n must be > 0");
+  return f64 ? gemm_rate<double>(n, reps) : gemm_rate<float>(n, reps);
+}
+
+OmpCosts measure_omp_costs() {
+  OmpCosts c;
+  c.threads = omp_get_max_threads();
+  constexpr int kRounds = 200;
+  volatile int sink = 0;
+#pragma omp parallel
+  { sink = sink + omp_get_thread_num(); }  // start the pool: the first region creates threads
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRounds; ++i) {
+#pragma omp parallel
+    { sink = sink + omp_get_thread_num(); }
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+#pragma omp parallel
+  {
+    for (int i = 0; i < kRounds; ++i) {
+#pragma omp barrier
+    }
+  }
+  const auto t2 = std::chrono::steady_clock::now();
+  const double region = std::chrono::duration<double>(t1 - t0).count() / kRounds;
+  // The barrier loop's time includes one region; subtract it.
+  const double barrier =
+      std::max(0.0, std::chrono::duration<double>(t2 - t1).count() - region) / kRounds;
+  c.region_us = region * 1e6;
+  c.barrier_us = barrier * 1e6;
+  return c;
+}
+
+}  // namespace lsgd

@@ -42,6 +42,10 @@ void sgeqrf_(const int* m, const int* n, float* a, const int* lda, float* tau, f
              const int* lwork, int* info);
 void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
              const int* lwork, int* info);
+void sgeqrt_(const int* m, const int* n, const int* nb, float* a, const int* lda, float* t,
+             const int* ldt, float* work, int* info);
+void dgeqrt_(const int* m, const int* n, const int* nb, double* a, const int* lda, double* t,
+             const int* ldt, double* work, int* info);
 void sgeqp3_(const int* m, const int* n, float* a, const int* lda, int* jpvt, float* tau,
              float* work, const int* lwork, int* info);
 void dgeqp3_(const int* m, const int* n, double* a, const int* lda, int* jpvt, double* tau,
@@ -160,6 +164,18 @@ inline void geqrf(int m, int n, double* a, int lda, double* tau, double* work, i
   int info = 0;
   dgeqrf_(&m, &n, a, &lda, tau, work, &lwork, &info);
   check_info(info, "dgeqrf");
+}
+// Householder QR in compact WY form, panels of nb columns factored recursively (GEQRT3): far fewer
+// passes over a tall matrix than GEQRF's level-2 panels. t: nb x min(m,n), work: nb x n.
+inline void geqrt(int m, int n, int nb, float* a, int lda, float* t, int ldt, float* work) {
+  int info = 0;
+  sgeqrt_(&m, &n, &nb, a, &lda, t, &ldt, work, &info);
+  check_info(info, "sgeqrt");
+}
+inline void geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt, double* work) {
+  int info = 0;
+  dgeqrt_(&m, &n, &nb, a, &lda, t, &ldt, work, &info);
+  check_info(info, "dgeqrt");
 }
 inline void geqp3(int m, int n, float* a, int lda, int* jpvt, float* tau, float* work, int lwork) {
   int info = 0;

@@ -93,6 +93,15 @@ class DirectSolverBase : public Solver<T> {
     }
   }
 
+  // info().note of the rank-revealing solvers when they truncated.
+  std::string rank_note(index_t rank, index_t full) const {
+    if (rank >= full) return std::string();
+    std::ostringstream os;
+    os << "numerical rank " << rank << " of " << full << " at rcond " << cutoff()
+       << " (singular values or pivots below rcond times the largest treated as zero)";
+    return os.str();
+  }
+
   [[noreturn]] void throw_overflow(index_t col) const {
     std::ostringstream os;
     os << name_ << ": the norm of column " << col + 1
@@ -107,9 +116,16 @@ class DirectSolverBase : public Solver<T> {
     const T tol = rank_tolerance<T>(m_);
     for (index_t j = 0; j < n_; ++j) {
       const T* col = r + j * ldr;
+      double big = 0.0;  // scaled like LAPACK's nrm2: columns near 1e300 must not overflow here
+      for (index_t i = 0; i <= j; ++i) big = std::max(big, std::abs(static_cast<double>(col[i])));
       double norm2 = 0.0;
-      for (index_t i = 0; i <= j; ++i) norm2 += static_cast<double>(col[i]) * col[i];
-      const double norm = std::sqrt(norm2);
+      if (big > 0.0 && std::isfinite(big)) {
+        for (index_t i = 0; i <= j; ++i) {
+          const double v = static_cast<double>(col[i]) / big;
+          norm2 += v * v;
+        }
+      }
+      const double norm = std::isfinite(big) ? big * std::sqrt(norm2) : big;
       if (!std::isfinite(norm)) throw_overflow(j);
       const T rjj = std::abs(col[j]);
       if (!(static_cast<double>(rjj) > static_cast<double>(tol) * norm)) {

@@ -49,9 +49,7 @@ class ColPivQrSolver final : public DirectSolverBase<T> {
     if (r > 0) lapack::trtrs_upper(r, 1, W_.data(), m, c_.data(), m);
     std::fill(this->x_.begin(), this->x_.end(), T(0));
     for (int i = 0; i < r; ++i) this->x_[static_cast<size_t>(jpvt_[i] - 1)] = c_[static_cast<size_t>(i)];
-    this->info_.note = r < n ? "numerical rank " + std::to_string(r) + " of " + std::to_string(n) +
-                                   " at rcond " + std::to_string(static_cast<double>(this->cutoff()))
-                             : std::string();
+    this->info_.note = this->rank_note(r, n);
   }
 
   std::vector<T> W_, c_, tau_, work_;
@@ -97,11 +95,7 @@ class CodSolver final : public DirectSolverBase<T> {
                                    static_cast<int>(ldb()), jpvt_.data(), this->cutoff(),
                                    work_.data(), static_cast<int>(work_.size()));
     std::copy(B_.begin(), B_.begin() + this->n_, this->x_.begin());
-    this->info_.note = rank < std::min(m, n)
-                           ? "numerical rank " + std::to_string(rank) + " of " +
-                                 std::to_string(std::min(m, n)) + " at rcond " +
-                                 std::to_string(static_cast<double>(this->cutoff()))
-                           : std::string();
+    this->info_.note = this->rank_note(rank, std::min(m, n));
   }
 
   std::vector<T> W_, B_, work_;

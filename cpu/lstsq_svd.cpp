@@ -52,10 +52,7 @@ class SvdSolver final : public DirectSolverBase<T> {
     svd.setThreshold(this->cutoff());
     Eigen::Map<Vec<T>>(this->x_.data(), this->n_) = svd.solve(b);
     const index_t rank = svd.rank();
-    this->info_.note = rank < this->n_ ? "numerical rank " + std::to_string(rank) + " of " +
-                                             std::to_string(this->n_) + " at rcond " +
-                                             std::to_string(static_cast<double>(this->cutoff()))
-                                       : std::string();
+    this->info_.note = this->rank_note(rank, this->n_);
   }
 
   void solve() override {
@@ -78,11 +75,7 @@ class SvdSolver final : public DirectSolverBase<T> {
     }
     if (!std::isfinite(s_.empty() ? T(0) : s_[0])) this->throw_overflow(0);
     std::copy(B_.begin(), B_.begin() + this->n_, this->x_.begin());
-    this->info_.note = rank < std::min(m, n)
-                           ? "numerical rank " + std::to_string(rank) + " of " +
-                                 std::to_string(std::min(m, n)) + " at rcond " +
-                                 std::to_string(static_cast<double>(this->cutoff()))
-                           : std::string();
+    this->info_.note = this->rank_note(rank, std::min(m, n));
   }
 
   std::vector<T> W_, B_, s_, work_;

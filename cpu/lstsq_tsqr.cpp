@@ -74,9 +74,11 @@ class TsqrSolver final : public DirectSolverBase<T> {
     // Rows per block: L2-sized, at least 4 (n+1) so that refactoring the triangle with each block
     // adds at most about a quarter to the flops, at most the rows a thread owns.
     const index_t fit = kBlockBytes / (n1 * static_cast<index_t>(sizeof(T)));
-    const index_t rows = std::min(std::max(fit, 4 * n1), (m + threads_ - 1) / threads_);
+    // At least n+1 rows: the tree reduction stacks a partner's whole triangle under one's own.
+    const index_t rows =
+        std::max(std::min(std::max(fit, 4 * n1), (m + threads_ - 1) / threads_), n1);
     stacks_.clear();
-    for (int t = 0; t < threads_; ++t) stacks_.emplace_back(n1, std::max<index_t>(rows, 1));
+    for (int t = 0; t < threads_; ++t) stacks_.emplace_back(n1, rows);
     this->info_.threads = threads_;
   }
 

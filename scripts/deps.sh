@@ -12,6 +12,8 @@ lsgd_missing_packages() {
   [ -f /usr/include/eigen3/Eigen/Dense ] || missing+=(libeigen3-dev)
   [ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
   [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+  # OpenBLAS (BLAS + LAPACK) under the CPU solvers; also switches Debian's NumPy off the reference BLAS.
+  ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' || missing+=(libopenblas-dev)
   command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || missing+=(python3)
   local pkg
   for pkg in "$@"; do
