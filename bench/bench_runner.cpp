@@ -16,6 +16,7 @@
 #include "bench/bench_config.hpp"
 #include "bench/cases.hpp"
 #include "bench/ceilings.hpp"
+#include "lsgd/cpu_info.hpp"
 #include "bench/context.hpp"
 #include "bench/presets.hpp"
 #include "bench/problems.hpp"
@@ -266,6 +267,7 @@ int run_main(int argc, char** argv, Family family) {
                env.ceilings.cpu_gemm_f64_GFLOPs, env.ceilings.gpu_copy_GBps,
                env.ceilings.gpu_gemm_f32_GFLOPs, env.ceilings.gpu_gemm_f64_GFLOPs);
   if (!env.ceilings.note.empty()) std::fprintf(stderr, "  %s\n", env.ceilings.note.c_str());
+  if (!blas_core_note().empty()) std::fprintf(stderr, "  warning: %s\n", blas_core_note().c_str());
   add_context(env.config, env.ceilings, to_string(family));
 
   Notes notes;

@@ -85,6 +85,7 @@ void add_context(const Config& config, const Ceilings& c, const std::string& fam
   add_context_value("blas_vendor", blas_vendor());
   add_context_value("blas_config", blas_config());
   add_context_value("blas_threads", std::to_string(blas_threads()));
+  if (!blas_core_note().empty()) add_context_value("blas_core_note", blas_core_note());
   add_context_value("isa_flags", isa_flags());
   add_context_value("isa_extensions", isa_extensions());
   const OmpCosts omp = measure_omp_costs();

@@ -57,6 +57,31 @@ std::string blas_config() {
 
 int blas_threads() { return cpu::get_blas_threads(); }
 
+std::string blas_core_note() {
+#if defined(LSGD_OPENBLAS) && (defined(__x86_64__) || defined(__i386__))
+  const std::string core = openblas_get_corename();
+  static const char* const kGeneric[] = {"Prescott", "Core2",  "Katmai",     "Coppermine", "Northwood",
+                                         "Banias",   "Atom",   "Penryn",     "Dunnington", "Nehalem"};
+  bool generic = false;
+  for (const char* g : kGeneric) generic = generic || core == g;
+  if (!generic) return std::string();
+  const char* fix = nullptr;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl")) {
+    fix = "SkylakeX";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    fix = "Haswell";
+  }
+  if (fix == nullptr) return std::string();
+  return "OpenBLAS runs its generic '" + core + "' kernels on a CPU with " +
+         (std::string(fix) == "SkylakeX" ? "AVX-512" : "AVX2") +
+         " (this OpenBLAS predates the CPU): BLAS/LAPACK run several times below the machine's "
+         "capability; set OPENBLAS_CORETYPE=" + fix + " (scripts/bench does)";
+#else
+  return std::string();
+#endif
+}
+
 std::string isa_flags() { return LSGD_ISA_FLAGS; }
 
 std::string isa_extensions() {

@@ -60,3 +60,18 @@ lsgd_find_python() {
   done
   return 1
 }
+
+# Benchmark runs only (never tests or CI): when OpenBLAS does not know this CPU and fell back to its
+# generic kernels, export OPENBLAS_CORETYPE (SkylakeX on AVX-512, Haswell on AVX2) for lsgd and the
+# NumPy peers alike, and say so. Both sides load the same OpenBLAS, so the comparison stays fair; the
+# JSON context's blas_config names the kernels used.
+lsgd_openblas_coretype() {
+  [ -n "${OPENBLAS_CORETYPE:-}" ] && return 0
+  local py core
+  py=$(lsgd_find_python ctypes) || return 0
+  core=$("$py" "$(dirname "${BASH_SOURCE[0]}")/../bench/peers/common.py" --openblas-coretype 2>/dev/null) || return 0
+  if [ -n "$core" ]; then
+    export OPENBLAS_CORETYPE="$core"
+    echo "lsgd: OpenBLAS does not recognise this CPU (generic kernels); OPENBLAS_CORETYPE=$core for this run"
+  fi
+}

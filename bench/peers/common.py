@@ -329,3 +329,56 @@ def reexec_with(modules, candidates=("/usr/bin/python3",)):
         env = dict(os.environ, LSGD_PY_REEXEC="1")
         os.execve(exe, [exe] + sys.argv, env)
     return missing
+
+
+# OpenBLAS releases older than a CPU do not recognise it and fall back to their generic x86-64
+# kernels (Debian 12's 0.3.21 on an Emerald Rapids core: "Prescott", DGEMM ~8 GFLOP/s on two cores
+# instead of ~60-80 with the SkylakeX kernels). OPENBLAS_CORETYPE picks the kernels at load time.
+GENERIC_OPENBLAS_CORES = {"Prescott", "Core2", "Katmai", "Coppermine", "Northwood", "Banias",
+                          "Atom", "Penryn", "Dunnington", "Nehalem"}
+
+
+def openblas_core():
+    """The kernel set the OpenBLAS of this machine chooses (loads it through ctypes), or None."""
+    import ctypes
+    for name in ("libopenblas.so.0", "libopenblas.so"):
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        try:
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except AttributeError:
+            return None
+    return None
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def openblas_coretype_fix():
+    """The OPENBLAS_CORETYPE a benchmark run should set, or None: only when the variable is unset,
+    OpenBLAS fell back to a generic core, and the CPU has AVX-512 (SkylakeX) or AVX2 (Haswell)."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return None
+    if openblas_core() not in GENERIC_OPENBLAS_CORES:
+        return None
+    flags = cpu_flags()
+    if "avx512f" in flags and "avx512bw" in flags and "avx512vl" in flags:
+        return "SkylakeX"
+    if "avx2" in flags and "fma" in flags:
+        return "Haswell"
+    return None
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--openblas-coretype"]:
+    print(openblas_coretype_fix() or "")

@@ -8,6 +8,9 @@ namespace lsgd {
 std::string blas_vendor();       // "OpenBLAS", "generic", ... (from the build)
 std::string blas_config();       // the library's own description (OpenBLAS: version, core, threading)
 int blas_threads();              // threads the BLAS uses now (1 when it cannot say)
+// Empty, or a warning that OpenBLAS runs its generic kernels on a CPU with AVX2/AVX-512 (an OpenBLAS
+// older than the CPU), naming the OPENBLAS_CORETYPE that fixes it.
+std::string blas_core_note();
 std::string isa_flags();         // the host compiler's target flags ("-march=native" or "portable ...")
 std::string isa_extensions();    // the SIMD extensions compiled in, e.g. "avx512f avx2 fma"
 
