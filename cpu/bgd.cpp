@@ -17,6 +17,9 @@ namespace {
 constexpr const char* kName = "cpu.bgd";
 // Entries of A times iterations below which the batch is solved on one thread.
 constexpr double kParallelMinWork = 1 << 22;
+// Problems up to this size (A in bytes; 64 x 8 floats is 2 KB) take gd::SmallPass: plain vectorized
+// loops over A in L1/L2; larger ones the chunked Eigen pass of cpu.gd on one thread.
+constexpr index_t kSmallBytes = 256 * 1024;
 
 template <typename T>
 class BgdSolver final : public BatchedSolver<T> {
@@ -71,11 +74,12 @@ class BgdSolver final : public BatchedSolver<T> {
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
       Vec<T> x(n_);
+      gd::SmallPass<T> small(m_);
 #pragma omp for schedule(dynamic, 4)
       for (index_t q = 0; q < batch_; ++q) {
         if (bad_problem.load() >= 0) continue;
         try {
-          solve_one(q, x);
+          solve_one(q, x, small);
         } catch (const Error& e) {
           index_t expected = -1;
           if (bad_problem.compare_exchange_strong(expected, q)) bad_message = e.what();
@@ -102,14 +106,27 @@ class BgdSolver final : public BatchedSolver<T> {
     }
   }
 
-  void solve_one(index_t q, Vec<T>& x) {
+  void solve_one(index_t q, Vec<T>& x, gd::SmallPass<T>& small) {
     const T* a = A_.data() + q * m_ * n_;
     const T* b = b_.data() + q * m_;
-    gd::GradientPass<T> pass(a, m_, n_, 1);
+    if (m_ * n_ * static_cast<index_t>(sizeof(T)) <= kSmallBytes) {
+      small.bind(a, m_, n_);
+      solve_with(q, b, x, small);
+    } else {
+      gd::GradientPass<T> pass(a, m_, n_, 1);
+      solve_with(q, b, x, pass);
+    }
+  }
+
+  template <typename Pass>
+  void solve_with(index_t q, const T* b, Vec<T>& x, Pass& pass) {
+    const auto eval = [&pass](const T* xx, const T* bb, T lambda, T* g, bool need) {
+      return pass(xx, bb, lambda, g, need);
+    };
     double L = opt_.lipschitz;
     if (L == 0.0) {
       // The message is built only on failure: a problem's solve takes microseconds.
-      L = gd::power_iteration(pass, opt_.power_iters);
+      L = gd::power_iteration<T>(eval, n_, opt_.power_iters);
       if (!(L > 0.0) || !std::isfinite(L)) {
         gd::throw_bad_lipschitz(std::string(kName) + ": problem " + std::to_string(q), L);
       }
@@ -122,7 +139,7 @@ class BgdSolver final : public BatchedSolver<T> {
     p.alpha = opt_.step > 0.0 ? opt_.step : 1.0 / L;
     p.lambda = opt_.ridge_lambda;
     p.L = L;
-    const gd::Outcome out = gd::run(pass, b, p, x);
+    const gd::Outcome out = gd::run<T>(eval, m_, n_, b, p, x);
     const size_t qs = static_cast<size_t>(q);
     T* xq = x_.data() + q * n_;
     this->info_.problem_iterations[qs] = out.iterations;

@@ -30,18 +30,26 @@ inline void check_options(const std::string& name, const SolverOptions& o) {
 }
 
 // Rows per chunk of the fused pass: a chunk of A (rows x n) should stay in cache between its two
-// uses. 48 KB (about L1 on current x86 cores) measured best of 16 / 48 / 256 KB on Zen 5.
+// uses. 48 KB (about L1 on current x86 cores) measured best of 16 / 48 / 256 KB on Zen 5; wider A
+// gets kFusedMinChunkRows rows as long as that chunk fits kFusedMaxChunkBytes (a quarter of a 1-2 MB
+// L2), since the two-GEMV fallback reads A twice from memory.
+// Every chunk but a thread's last has a multiple of 16 rows (whole AVX-512 float vectors).
+constexpr index_t kFusedMinChunkRows = 128;
+constexpr index_t kFusedMaxChunkBytes = 512 * 1024;
+
 template <typename T>
 index_t chunk_rows(index_t n) {
   constexpr index_t kChunkBytes = 48 * 1024;
-  const index_t rows = kChunkBytes / (n * static_cast<index_t>(sizeof(T)));
+  const index_t row_bytes = n * static_cast<index_t>(sizeof(T));
+  index_t rows = kChunkBytes / row_bytes;
+  if (rows < kFusedMinChunkRows && kFusedMinChunkRows * row_bytes <= kFusedMaxChunkBytes) {
+    rows = kFusedMinChunkRows;
+  }
   return std::max<index_t>(16, rows / 16 * 16);
 }
-// The fused pass needs whole rows of a chunk; when a cache-sized chunk holds fewer rows than this,
-// the GEMVs on such short column segments lose more than reading A once saves (measured, see
-// bench/NOTES.md (cpugd)), and the pass falls back to two parallel GEMVs.
-constexpr index_t kFusedMinChunkRows = 128;
-
+// The fused pass needs whole rows of a chunk; when even kFusedMinChunkRows rows overflow
+// kFusedMaxChunkBytes, the GEMVs on such short column segments lose more than reading A once saves
+// (measured, see bench/NOTES.md (cpugd)), and the pass falls back to two parallel GEMVs.
 // Below this many entries of A one pass costs a few microseconds and an OpenMP fork-join (a few
 // microseconds too) does not pay.
 constexpr index_t kParallelMinEntries = 1 << 16;
@@ -215,6 +223,59 @@ double norm_of(const T* v, index_t n) {
   for (index_t i = 0; i < n; ++i) s += static_cast<double>(v[i]) * static_cast<double>(v[i]);
   return std::sqrt(s);
 }
+
+// The evaluation of GradientPass for one small problem on one thread (cpu.bgd): plain loops over the
+// columns of a column-major A that sits in L1/L2 for the whole solve, vectorized by the compiler
+// (omp simd for the reductions), without Eigen's per-call dispatch, which dominates at 64 x 8.
+template <typename T>
+class SmallPass {
+ public:
+  explicit SmallPass(index_t max_m) : r_(static_cast<size_t>(max_m)) {}
+
+  void bind(const T* A, index_t m, index_t n) {
+    A_ = A;
+    m_ = m;
+    n_ = n;
+    if (r_.size() < static_cast<size_t>(m)) r_.resize(static_cast<size_t>(m));
+  }
+  index_t m() const { return m_; }
+  index_t n() const { return n_; }
+
+  double operator()(const T* x, const T* b, T lambda, T* g, bool need_grad) {
+    T* __restrict r = r_.data();
+    const index_t m = m_;
+    if (b != nullptr) {
+      for (index_t i = 0; i < m; ++i) r[i] = -b[i];
+    } else {
+      std::fill(r, r + m, T(0));
+    }
+    for (index_t j = 0; j < n_; ++j) {
+      const T* __restrict a = A_ + j * m;
+      const T xj = x[j];
+#pragma omp simd
+      for (index_t i = 0; i < m; ++i) r[i] += a[i] * xj;
+    }
+    double f = 0.0;
+#pragma omp simd reduction(+ : f)
+    for (index_t i = 0; i < m; ++i) f += static_cast<double>(r[i]) * static_cast<double>(r[i]);
+    if (need_grad) {
+      const T inv_m = T(1) / static_cast<T>(m);
+      for (index_t j = 0; j < n_; ++j) {
+        const T* __restrict a = A_ + j * m;
+        T s = T(0);
+#pragma omp simd reduction(+ : s)
+        for (index_t i = 0; i < m; ++i) s += a[i] * r[i];
+        g[j] = s * inv_m + lambda * x[j];
+      }
+    }
+    return f;
+  }
+
+ private:
+  const T* A_ = nullptr;
+  index_t m_ = 0, n_ = 0;
+  std::vector<T> r_;
+};
 
 // Power iteration on A^T A / m from v = ones/sqrt(n): returns ||A^T A v / m|| after `iters` steps
 // (a lower estimate of sigma_max^2/m that converges from below), 0 if A v vanished (A = 0, or the
