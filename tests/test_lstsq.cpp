@@ -644,10 +644,66 @@ INSTANTIATE_TEST_SUITE_P(Registry, LstsqTiming, ::testing::ValuesIn(entry_cases(
 // give empty lists).
 TEST(LstsqRegistry, CpuDirectSolversAreAllParameterized) {
   const auto cases = accuracy_cases();
-  for (const char* name : {"cpu.cholesky", "cpu.qr", "cpu.colpiv_qr", "cpu.cod", "cpu.svd"}) {
+  for (const char* name :
+       {"cpu.cholesky", "cpu.qr", "cpu.tsqr", "cpu.colpiv_qr", "cpu.cod", "cpu.svd"}) {
     size_t count = 0;
     for (const Case& c : cases) count += c.entry->name == name;
     EXPECT_EQ(count, 15u) << name << ": 3 shapes x (2 f32 + 3 f64 kappas)";
+  }
+}
+
+// Columns of scale 1e300 and 1e-300 (their norms and products near the ends of double's range): the
+// QR solvers solve it to rounding; the rank-revealing ones at the default rcond truncate the tiny
+// column and say so in the note (they used to return x = 0 as "ok"); without truncation they solve it
+// or raise a NumericalError telling the user to rescale; the normal equations overflow (A^T A ~ 1e600)
+// and say so. Never a silent zero or a non-finite x.
+TEST(LstsqExtremeScales, SolvedTruncatedWithNoteOrRescaleError) {
+  Problem<double> p;
+  p.m = 20;
+  p.n = 2;
+  p.A.resize(40);
+  p.b.resize(20);
+  for (index_t i = 0; i < p.m; ++i) {
+    const double u = std::sin(1.0 + 3.7 * static_cast<double>(i));
+    const double v = std::cos(0.3 + 1.9 * static_cast<double>(i));
+    p.a(i, 0) = 1e300 * u;
+    p.a(i, 1) = 1e-300 * v;
+    p.b[static_cast<size_t>(i)] = 2.0 * u + 3.0 * v;  // x = (2e-300, 3e300)
+  }
+  // Component-wise: ||x - x_true||^2 itself overflows at this scale.
+  const auto exact = [](const std::vector<double>& x, const char* who) {
+    EXPECT_NEAR(x[0] / 2e-300, 1.0, 1e-12) << who;
+    EXPECT_NEAR(x[1] / 3e300, 1.0, 1e-12) << who;
+  };
+  for (const char* name : {"cpu.qr", "cpu.tsqr"}) {
+    exact(solve(default_registry().get(name), p), name);
+  }
+  for (const char* name : {"cpu.colpiv_qr", "cpu.cod", "cpu.svd"}) {
+    auto s = default_registry().get(name).make<double>();
+    s->setup(p);
+    s->timed_solve();
+    const std::vector<double> x = s->solution();
+    EXPECT_TRUE(all_finite(x)) << name;
+    EXPECT_NE(x[0], 0.0) << name << ": the well-scaled part of the solution is lost";
+    EXPECT_NE(s->info().note.find("numerical rank 1 of 2"), std::string::npos)
+        << name << ": truncation not reported: '" << s->info().note << "'";
+  }
+  SolverOptions no_cut;
+  no_cut.rcond = 0.0;
+  exact(solve(default_registry().get("cpu.colpiv_qr"), p, no_cut), "cpu.colpiv_qr, rcond 0");
+  try {
+    const std::vector<double> y = solve(default_registry().get("cpu.cod"), p, no_cut);
+    EXPECT_TRUE(all_finite(y));
+  } catch (const NumericalError& e) {
+    EXPECT_NE(std::string(e.what()).find("rescale"), std::string::npos) << e.what();
+  }
+  auto chol = default_registry().get("cpu.cholesky").make<double>();
+  chol->setup(p);
+  try {
+    chol->timed_solve();
+    ADD_FAILURE() << "cpu.cholesky: A^T A overflows, yet it returned";
+  } catch (const NumericalError& e) {
+    EXPECT_NE(std::string(e.what()).find("rescale"), std::string::npos) << e.what();
   }
 }
 
