@@ -74,7 +74,7 @@ class BgdSolver final : public BatchedSolver<T> {
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
       Vec<T> x(n_);
-      gd::SmallPass<T> small(m_);
+      gd::SmallPass<T> small(n_);
 #pragma omp for schedule(dynamic, 4)
       for (index_t q = 0; q < batch_; ++q) {
         if (bad_problem.load() >= 0) continue;
