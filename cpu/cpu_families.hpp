@@ -5,6 +5,7 @@
 namespace lsgd {
 void register_cpu_cholesky(Registry& r);       // cpu/lstsq_cholesky.cpp: cholesky
 void register_cpu_qr(Registry& r);             // cpu/lstsq_qr.cpp: qr
+void register_cpu_refined(Registry& r);        // cpu/lstsq_refined.cpp: qr.refined
 void register_cpu_rrqr(Registry& r);           // cpu/lstsq_rrqr.cpp: colpiv_qr, cod
 void register_cpu_svd(Registry& r);            // cpu/lstsq_svd.cpp: svd
 void register_cpu_tsqr(Registry& r);           // cpu/lstsq_tsqr.cpp: tsqr

@@ -203,6 +203,36 @@ inline void ormqr_lt(int m, int n, int k, const double* a, int lda, const double
   dormqr_(&s, &t, &m, &n, &k, a, &lda, tau, c, &ldc, work, &lwork, &info, 1, 1);
   check_info(info, "dormqr");
 }
+// C = op(Q) C (side L), trans 'N' or 'T', Q from geqrf with k reflectors.
+inline void ormqr(char trans, int m, int n, int k, const float* a, int lda, const float* tau,
+                  float* c, int ldc, float* work, int lwork) {
+  const char s = 'L';
+  int info = 0;
+  sormqr_(&s, &trans, &m, &n, &k, a, &lda, tau, c, &ldc, work, &lwork, &info, 1, 1);
+  check_info(info, "sormqr");
+}
+inline void ormqr(char trans, int m, int n, int k, const double* a, int lda, const double* tau,
+                  double* c, int ldc, double* work, int lwork) {
+  const char s = 'L';
+  int info = 0;
+  dormqr_(&s, &trans, &m, &n, &k, a, &lda, tau, c, &ldc, work, &lwork, &info, 1, 1);
+  check_info(info, "dormqr");
+}
+// Solves op(R) x = b, R upper triangular n x n, trans 'N' or 'T'; returns info (> 0: singular).
+inline int trtrs_upper(char trans, int n, int nrhs, const float* a, int lda, float* b, int ldb) {
+  const char u = 'U', d = 'N';
+  int info = 0;
+  strtrs_(&u, &trans, &d, &n, &nrhs, a, &lda, b, &ldb, &info, 1, 1, 1);
+  check_info(info, "strtrs");
+  return info;
+}
+inline int trtrs_upper(char trans, int n, int nrhs, const double* a, int lda, double* b, int ldb) {
+  const char u = 'U', d = 'N';
+  int info = 0;
+  dtrtrs_(&u, &trans, &d, &n, &nrhs, a, &lda, b, &ldb, &info, 1, 1, 1);
+  check_info(info, "dtrtrs");
+  return info;
+}
 // Solves R x = b, R upper triangular n x n (non-unit); returns info (> 0: R(info-1,info-1) == 0).
 inline int trtrs_upper(int n, int nrhs, const float* a, int lda, float* b, int ldb) {
   const char u = 'U', t = 'N', d = 'N';

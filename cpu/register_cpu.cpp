@@ -5,6 +5,7 @@ namespace lsgd {
 void register_cpu_solvers(Registry& r) {
   register_cpu_cholesky(r);
   register_cpu_qr(r);
+  register_cpu_refined(r);
   register_cpu_rrqr(r);
   register_cpu_svd(r);
   register_cpu_tsqr(r);
