@@ -46,6 +46,12 @@ void sgeqrt_(const int* m, const int* n, const int* nb, float* a, const int* lda
              const int* ldt, float* work, int* info);
 void dgeqrt_(const int* m, const int* n, const int* nb, double* a, const int* lda, double* t,
              const int* ldt, double* work, int* info);
+void sgemqrt_(const char* side, const char* t, const int* m, const int* n, const int* k,
+              const int* nb, const float* v, const int* ldv, const float* tt, const int* ldt,
+              float* c, const int* ldc, float* work, int* info, std::size_t, std::size_t);
+void dgemqrt_(const char* side, const char* t, const int* m, const int* n, const int* k,
+              const int* nb, const double* v, const int* ldv, const double* tt, const int* ldt,
+              double* c, const int* ldc, double* work, int* info, std::size_t, std::size_t);
 void sgeqp3_(const int* m, const int* n, float* a, const int* lda, int* jpvt, float* tau,
              float* work, const int* lwork, int* info);
 void dgeqp3_(const int* m, const int* n, double* a, const int* lda, int* jpvt, double* tau,
@@ -176,6 +182,21 @@ inline void geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt, 
   int info = 0;
   dgeqrt_(&m, &n, &nb, a, &lda, t, &ldt, work, &info);
   check_info(info, "dgeqrt");
+}
+// C = op(Q) C (side L), Q from geqrt (k reflectors, block size nb, T factors t). work: nb x n.
+inline void gemqrt(char trans, int m, int n, int k, int nb, const float* v, int ldv,
+                   const float* t, int ldt, float* c, int ldc, float* work) {
+  const char s = 'L';
+  int info = 0;
+  sgemqrt_(&s, &trans, &m, &n, &k, &nb, v, &ldv, t, &ldt, c, &ldc, work, &info, 1, 1);
+  check_info(info, "sgemqrt");
+}
+inline void gemqrt(char trans, int m, int n, int k, int nb, const double* v, int ldv,
+                   const double* t, int ldt, double* c, int ldc, double* work) {
+  const char s = 'L';
+  int info = 0;
+  dgemqrt_(&s, &trans, &m, &n, &k, &nb, v, &ldv, t, &ldt, c, &ldc, work, &info, 1, 1);
+  check_info(info, "dgemqrt");
 }
 inline void geqp3(int m, int n, float* a, int lda, int* jpvt, float* tau, float* work, int lwork) {
   int info = 0;

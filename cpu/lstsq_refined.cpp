@@ -1,7 +1,7 @@
 // cpu.qr.refined: Householder QR with iterative refinement of the augmented system
 //   [ I   A ] [r]   [b]
 //   [ A^T 0 ] [x] = [0]
-// (Bjorck 1967), reusing one QR factorization A = Q [R; 0] (LAPACK GEQRF) for every correction,
+// (Bjorck 1967), reusing one QR factorization A = Q [R; 0] for every correction (GEMQRT applies Q),
 // with the residuals f = b - r - A x and g = -A^T r accumulated in extended precision: double-double
 // for double working precision (cpu/double_double.hpp), double for float. Each step solves
 //   h = R^-T g,  d = Q^T f,  dx = R^-1 (d(0:n) - h),  dr = Q [h; d(n:m)],  x += dx,  r += dr.
@@ -25,24 +25,6 @@ namespace {
 
 constexpr int kMaxSteps = 10;
 
-// The extended-precision accumulator of working precision T.
-template <typename T>
-struct Extended;
-template <>
-struct Extended<double> {
-  using type = DoubleDouble;
-  static void add(type& acc, double v) { dd_add(acc, v); }
-  static void add_prod(type& acc, double a, double b) { dd_add_prod(acc, a, b); }
-  static double value(const type& acc) { return to_double(acc); }
-};
-template <>
-struct Extended<float> {
-  using type = double;  // a product of two floats is exact in double
-  static void add(type& acc, double v) { acc += v; }
-  static void add_prod(type& acc, double a, double b) { acc += a * b; }
-  static double value(const type& acc) { return acc; }
-};
-
 template <typename T>
 double norm2(const std::vector<T>& v, size_t n) {
   double big = 0.0;
@@ -56,6 +38,19 @@ double norm2(const std::vector<T>& v, size_t n) {
   return big * std::sqrt(s);
 }
 
+// acc (hi, lo) += a * b in double-double, the product taken exactly (cpu/double_double.hpp), on
+// separate hi/lo arrays so that loops over rows vectorize.
+inline void dd_add_prod(double& hi, double& lo, double a, double b) {
+  const double p = a * b;
+  const double pe = std::fma(a, b, -p);
+  const double s = hi + p;
+  const double bb = s - hi;
+  double e = (hi - (s - bb)) + (p - bb);
+  e += lo + pe;
+  hi = s + e;
+  lo = e - (hi - s);
+}
+
 template <typename T>
 class RefinedQrSolver final : public DirectSolverBase<T> {
  public:
@@ -65,64 +60,125 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
   }
 
  private:
-  using X = Extended<T>;
+  static constexpr bool kDoubleDouble = std::is_same_v<T, double>;
+  static constexpr int kLanes = 8;
 
   void allocate() override {
     const index_t m = this->m_, n = this->n_;
-    const int mi = static_cast<int>(m), ni = static_cast<int>(n);
+    nb_ = static_cast<int>(std::min<index_t>({n, m, n <= 64 ? 16 : 32}));
     W_.assign(static_cast<size_t>(m * n), T(0));
-    tau_.assign(static_cast<size_t>(n), T(0));
+    tf_.assign(static_cast<size_t>(nb_) * static_cast<size_t>(n), T(0));
+    work_.assign(static_cast<size_t>(nb_) * static_cast<size_t>(n), T(0));
     r_.assign(static_cast<size_t>(m), T(0));
     d_.assign(static_cast<size_t>(m), T(0));
     h_.assign(static_cast<size_t>(n), T(0));
     dx_.assign(static_cast<size_t>(n), T(0));
-    acc_.assign(static_cast<size_t>(m), typename X::type{});
-    T q1 = 0, q2 = 0;
-    lapack::geqrf(mi, ni, W_.data(), mi, tau_.data(), &q1, -1);
-    lapack::ormqr('T', mi, 1, ni, W_.data(), mi, tau_.data(), d_.data(), mi, &q2, -1);
-    work_.assign(static_cast<size_t>(std::max(lapack::query_size(q1), lapack::query_size(q2))),
-                 T(0));
+    hi_.assign(static_cast<size_t>(m), 0.0);
+    lo_.assign(static_cast<size_t>(m), 0.0);
+    // The residual pass splits rows across threads when each gets >= 2^17 entries of A.
+    threads_ = static_cast<int>(std::max<index_t>(
+        1, std::min<index_t>(this->info_.threads, m * n / (index_t{1} << 17))));
+    gpart_.assign(static_cast<size_t>(threads_ * n), DoubleDouble{});
   }
 
-  // f = b - r - A x into d_, g = -A^T r into h_, both accumulated in extended precision.
+  // f = b - r - A x into d_, g = -A^T r into h_, both accumulated in extended precision
+  // (double-double for double, double for float), in ONE pass over A: column j adds -a_j x_j to every
+  // row's f and gives g_j = -a_j . r (in kLanes lane-wise partial sums, vectorized). Threads split
+  // the rows (one region per step); their partial g_j are added in thread order, in double-double.
   void residuals() {
     const index_t m = this->m_, n = this->n_;
-    const T* A = this->A_.data();
-    const T* x = this->x_.data();
-    for (index_t i = 0; i < m; ++i) {
-      typename X::type a{};
-      X::add(a, static_cast<double>(this->b_[static_cast<size_t>(i)]));
-      X::add(a, -static_cast<double>(r_[static_cast<size_t>(i)]));
-      acc_[static_cast<size_t>(i)] = a;
+    const int P = threads_;
+    const auto rows = [&](int t, index_t& r0, index_t& r1) {
+      r0 = m * t / P;
+      r1 = m * (t + 1) / P;
+    };
+    if (P > 1) {
+#pragma omp parallel num_threads(P)
+      {
+        const int t = omp_get_thread_num();
+        if (t < P) {
+          index_t r0, r1;
+          rows(t, r0, r1);
+          residual_rows(r0, r1, gpart_.data() + static_cast<size_t>(t) * n);
+        }
+      }
+    } else {
+      residual_rows(0, m, gpart_.data());
     }
     for (index_t j = 0; j < n; ++j) {
-      const T* a = A + j * m;
-      const double xj = -static_cast<double>(x[j]);
-      for (index_t i = 0; i < m; ++i) X::add_prod(acc_[static_cast<size_t>(i)], a[i], xj);
+      DoubleDouble g;
+      for (int t = 0; t < P; ++t) {
+        const DoubleDouble& p = gpart_[static_cast<size_t>(t * n + j)];
+        dd_add(g, p.hi);
+        dd_add(g, p.lo);
+      }
+      h_[static_cast<size_t>(j)] = static_cast<T>(to_double(g));
     }
-    for (index_t i = 0; i < m; ++i) {
-      d_[static_cast<size_t>(i)] = static_cast<T>(X::value(acc_[static_cast<size_t>(i)]));
+  }
+
+  // Rows [r0, r1): f into d_, and this block's -A^T r into g[0..n).
+  void residual_rows(index_t r0, index_t r1, DoubleDouble* g) {
+    const index_t m = this->m_, n = this->n_;
+    const T* __restrict A = this->A_.data();
+    const T* __restrict b = this->b_.data();
+    const T* __restrict r = r_.data();
+    double* __restrict hi = hi_.data();
+    double* __restrict lo = lo_.data();
+    for (index_t i = r0; i < r1; ++i) {
+      hi[i] = static_cast<double>(b[i]);
+      lo[i] = 0.0;
+      if constexpr (kDoubleDouble) {
+        dd_add_prod(hi[i], lo[i], static_cast<double>(r[i]), -1.0);
+      } else {
+        hi[i] -= static_cast<double>(r[i]);
+      }
     }
     for (index_t j = 0; j < n; ++j) {
-      const T* a = A + j * m;
-      typename X::type g{};
-      for (index_t i = 0; i < m; ++i) X::add_prod(g, a[i], -static_cast<double>(r_[static_cast<size_t>(i)]));
-      h_[static_cast<size_t>(j)] = static_cast<T>(X::value(g));
+      const T* __restrict a = A + j * m;
+      const double xj = -static_cast<double>(this->x_[static_cast<size_t>(j)]);
+      double ghi[kLanes] = {}, glo[kLanes] = {};
+      index_t i = r0;
+      for (; i + kLanes <= r1; i += kLanes) {
+        for (int l = 0; l < kLanes; ++l) {
+          const double ai = static_cast<double>(a[i + l]);
+          const double ri = -static_cast<double>(r[i + l]);
+          if constexpr (kDoubleDouble) {
+            dd_add_prod(hi[i + l], lo[i + l], ai, xj);
+            dd_add_prod(ghi[l], glo[l], ai, ri);
+          } else {
+            hi[i + l] += ai * xj;
+            ghi[l] += ai * ri;
+          }
+        }
+      }
+      for (; i < r1; ++i) {
+        const double ai = static_cast<double>(a[i]);
+        dd_add_prod(hi[i], lo[i], ai, xj);
+        dd_add_prod(ghi[0], glo[0], ai, -static_cast<double>(r[i]));
+      }
+      DoubleDouble gj;
+      for (int l = 0; l < kLanes; ++l) {
+        dd_add(gj, ghi[l]);
+        dd_add(gj, glo[l]);
+      }
+      g[j] = gj;
     }
+    for (index_t i = r0; i < r1; ++i) d_[static_cast<size_t>(i)] = static_cast<T>(hi[i] + lo[i]);
   }
 
   // One correction: d_ holds f, h_ holds g on entry; x_ and r_ are updated.
   void correct() {
     const int m = static_cast<int>(this->m_), n = static_cast<int>(this->n_);
-    const int lwork = static_cast<int>(work_.size());
-    lapack::trtrs_upper('T', n, 1, W_.data(), m, h_.data(), n);                        // h = R^-T g
-    lapack::ormqr('T', m, 1, n, W_.data(), m, tau_.data(), d_.data(), m, work_.data(), lwork);  // d = Q^T f
+    lapack::trtrs_upper('T', n, 1, W_.data(), m, h_.data(), n);  // h = R^-T g
+    lapack::gemqrt('T', m, 1, n, nb_, W_.data(), m, tf_.data(), nb_, d_.data(), m,
+                   work_.data());  // d = Q^T f
     for (int j = 0; j < n; ++j) {
       dx_[static_cast<size_t>(j)] = d_[static_cast<size_t>(j)] - h_[static_cast<size_t>(j)];
       d_[static_cast<size_t>(j)] = h_[static_cast<size_t>(j)];
     }
-    lapack::trtrs_upper('N', n, 1, W_.data(), m, dx_.data(), n);                       // dx = R^-1 (d1 - h)
-    lapack::ormqr('N', m, 1, n, W_.data(), m, tau_.data(), d_.data(), m, work_.data(), lwork);  // dr = Q [h; d2]
+    lapack::trtrs_upper('N', n, 1, W_.data(), m, dx_.data(), n);  // dx = R^-1 (d1 - h)
+    lapack::gemqrt('N', m, 1, n, nb_, W_.data(), m, tf_.data(), nb_, d_.data(), m,
+                   work_.data());  // dr = Q [h; d2]
     for (int j = 0; j < n; ++j) this->x_[static_cast<size_t>(j)] += dx_[static_cast<size_t>(j)];
     for (int i = 0; i < m; ++i) r_[static_cast<size_t>(i)] += d_[static_cast<size_t>(i)];
   }
@@ -130,26 +186,27 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
   void solve() override {
     const int m = static_cast<int>(this->m_), n = static_cast<int>(this->n_);
     std::copy(this->A_.begin(), this->A_.end(), W_.begin());
-    lapack::geqrf(m, n, W_.data(), m, tau_.data(), work_.data(), static_cast<int>(work_.size()));
+    lapack::geqrt(m, n, nb_, W_.data(), m, tf_.data(), nb_, work_.data());
     this->check_full_rank(W_.data(), this->m_);
-    // From x = 0, r = 0 the first correction is the plain QR solution and its residual.
-    std::fill(this->x_.begin(), this->x_.end(), T(0));
-    std::fill(r_.begin(), r_.end(), T(0));
+    // The plain QR solution x0 = R^-1 (Q^T b)(0:n) and its residual r0 = Q [0; (Q^T b)(n:m)] (the
+    // first correction from x = 0, r = 0, without the residual pass that would find f = b, g = 0).
+    std::copy(this->b_.begin(), this->b_.end(), r_.begin());
+    lapack::gemqrt('T', m, 1, n, nb_, W_.data(), m, tf_.data(), nb_, r_.data(), m, work_.data());
+    std::copy(r_.begin(), r_.begin() + n, this->x_.begin());
+    lapack::trtrs_upper('N', n, 1, W_.data(), m, this->x_.data(), n);
+    std::fill(r_.begin(), r_.begin() + n, T(0));
+    lapack::gemqrt('N', m, 1, n, nb_, W_.data(), m, tf_.data(), nb_, r_.data(), m, work_.data());
     const double eps_t = eps<T>();
-    double prev = 0.0, last = 0.0;
+    double prev = 0.0, last = 1.0;  // last: the latest correction relative to ||x||
     int steps = 0;
     bool converged = false, stalled = false;
-    for (int k = 0; k <= kMaxSteps; ++k) {
+    prev = norm2(this->x_, static_cast<size_t>(n));
+    for (int k = 1; k <= kMaxSteps; ++k) {
       residuals();
       correct();
       const double xn = norm2(this->x_, static_cast<size_t>(n));
       const double dn = norm2(dx_, static_cast<size_t>(n));
       if (!std::isfinite(xn) || !std::isfinite(dn)) this->throw_overflow(0);
-      if (k == 0) {  // the initial solve, not a refinement step
-        prev = dn;
-        last = 1.0;
-        continue;
-      }
       steps = k;
       last = xn > 0.0 ? dn / xn : 0.0;
       if (last <= 2.0 * eps_t) {
@@ -178,8 +235,11 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
     info.note = os.str();
   }
 
-  std::vector<T> W_, tau_, r_, d_, h_, dx_, work_;
-  std::vector<typename X::type> acc_;
+  int nb_ = 16;
+  int threads_ = 1;
+  std::vector<T> W_, tf_, work_, r_, d_, h_, dx_;
+  std::vector<double> hi_, lo_;
+  std::vector<DoubleDouble> gpart_;
 };
 
 }  // namespace
