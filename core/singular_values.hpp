@@ -1,7 +1,7 @@
 #pragma once
-// Singular values in double, one Eigen SVD per translation unit (each is a heavy template to
-// compile): singular_values_jacobi.cpp holds JacobiSVD<MatrixXd> (explicitly instantiated, and reused
-// by BDCSVD for its small blocks), singular_values_bdc.cpp holds BDCSVD<MatrixXd>.
+// Singular values in double for condition_number(). The Eigen SVDs are heavy templates to compile:
+// JacobiSVD<MatrixXd> is instantiated once in singular_values_jacobi.cpp, BDCSVD<MatrixXd> is spread
+// over three translation units (core/bdcsvd_split.hpp), so that none is slow to compile.
 #include <Eigen/Core>
 
 namespace lsgd::detail {

@@ -1,10 +1,7 @@
-#include <Eigen/SVD>
-
+// BDCSVD<MatrixXd>'s driver (constructor, compute, allocate, copyUV); its heavy members are
+// instantiated in the TUs core/bdcsvd_split.hpp names.
+#include "core/bdcsvd_split.hpp"
 #include "core/singular_values.hpp"
-
-// BDCSVD solves its small blocks with JacobiSVD<MatrixXd>, instantiated in
-// singular_values_jacobi.cpp: not compiled a second time here.
-extern template class Eigen::JacobiSVD<Eigen::MatrixXd>;
 
 namespace lsgd::detail {
 

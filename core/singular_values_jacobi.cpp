@@ -1,8 +1,9 @@
+// JacobiSVD<MatrixXd>, instantiated once: condition_number's small-n path, and BDCSVD's base case
+// (core/bdcsvd_split.hpp declares it extern elsewhere).
 #include <Eigen/SVD>
 
 #include "core/singular_values.hpp"
 
-// The one instantiation of JacobiSVD<MatrixXd>: singular_values_bdc.cpp declares it extern.
 template class Eigen::JacobiSVD<Eigen::MatrixXd>;
 
 namespace lsgd::detail {
