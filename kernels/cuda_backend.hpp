@@ -46,8 +46,8 @@ const Api& api();
 // and sets *error when it cannot.
 const Api* load_from(const std::string& path, std::string* error);
 
-// Where the backend comes from once loaded: "linked into the executable" or the .so's path; "" if
-// not loaded yet.
+// Where the backend comes from: "linked into the executable" or the .so's path; "" if it cannot be
+// loaded. Loads it (after the driver check) if that has not happened yet.
 std::string loaded_from();
 
 }  // namespace lsgd::cuda_backend
