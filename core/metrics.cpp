@@ -1,8 +1,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include <Eigen/Dense>
+#include <Eigen/Core>
 
+#include "core/singular_values.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/metrics.hpp"
 
@@ -93,12 +94,10 @@ double gd_objective(const Problem<T>& p, const std::vector<U>& x, double lambda)
 template <typename T>
 double condition_number(const Problem<T>& p) {
   const Eigen::MatrixXd A = to_matrix(p);
-  Eigen::VectorXd s;
-  if (std::min(p.m, p.n) <= 64) {
-    s = Eigen::JacobiSVD<Eigen::MatrixXd>(A).singularValues();
-  } else {
-    s = Eigen::BDCSVD<Eigen::MatrixXd>(A).singularValues();
-  }
+  // Each SVD in its own translation unit (core/singular_values_*.cpp): together they made this
+  // file the slowest of the core to compile.
+  const Eigen::VectorXd s = std::min(p.m, p.n) <= 64 ? detail::singular_values_jacobi(A)
+                                                     : detail::singular_values_bdc(A);
   const double smin = s(s.size() - 1);
   return smin > 0.0 ? s(0) / smin : std::numeric_limits<double>::infinity();
 }

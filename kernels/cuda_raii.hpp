@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/cuda_check.hpp"
+#include "lsgd/device.hpp"
 
 namespace lsgd::cuda {
 
@@ -369,6 +370,9 @@ class IrsInfos {
   }
   cusolverDnIRSInfos_t p_ = nullptr;
 };
+
+// The backend's query of device 0 (cached); lsgd::device_info() reaches it through the loader.
+DeviceInfo device_query();
 
 // Throws DeviceError("no CUDA device: <reason>") unless a device is usable. Every GPU solver's
 // constructor calls it, so a GPU solver made on a machine without a GPU fails clearly.

@@ -1,12 +1,11 @@
-// CUDA build: device queries, status names, out-of-memory reporting.
+// The CUDA backend's device query (reached through kernels/cuda_loader.cpp, which defines the public
+// lsgd::device_info() and friends), status names, out-of-memory reporting.
 #include <sstream>
 
 #include "kernels/cuda_raii.hpp"
 #include "lsgd/device.hpp"
 
-namespace lsgd {
-
-bool built_with_cuda() { return true; }
+namespace lsgd::cuda {
 
 namespace {
 DeviceInfo query() {
@@ -46,24 +45,11 @@ DeviceInfo query() {
 }
 }  // namespace
 
-DeviceInfo device_info() {
+DeviceInfo device_query() {
   static const DeviceInfo info = query();
   return info;
 }
 
-bool gpu_available() { return device_info().present; }
-
-std::string describe_device() {
-  const DeviceInfo d = device_info();
-  if (!d.present) return d.reason;
-  std::ostringstream os;
-  os << d.name << " (sm_" << d.cc_major << d.cc_minor << ", " << d.sm_count << " SMs, " << d.memory_gib
-     << " GiB, " << d.sm_clock_mhz << " MHz SM, " << d.mem_clock_mhz << " MHz memory, L2 " << d.l2_mib
-     << " MiB, driver " << d.driver_version << ", runtime " << d.runtime_version << ")";
-  return os.str();
-}
-
-namespace cuda {
 
 const char* cublas_status_name(cublasStatus_t s) {
   switch (s) {
@@ -131,8 +117,8 @@ void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err) {
 }
 
 void require_gpu() {
-  if (!gpu_available()) throw DeviceError("no CUDA device: " + device_info().reason);
+  const DeviceInfo d = device_query();
+  if (!d.present) throw DeviceError("no CUDA device: " + d.reason);
 }
 
-}  // namespace cuda
-}  // namespace lsgd
+}  // namespace lsgd::cuda

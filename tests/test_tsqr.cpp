@@ -58,7 +58,7 @@ void check(index_t m, index_t n, double kappa, double noise = 0.0) {
   EXPECT_LE(normal_eq_residual(p, x), kC * eps<T>()) << m << "x" << n << " kappa " << kappa;
 }
 
-TEST(Tsqr, CatalogEntry) {
+TEST(TsqrCatalog, Entry) {
   const SolverEntry& e = tsqr();
   EXPECT_EQ(e.kind, Kind::direct);
   EXPECT_EQ(e.max_n, 64);
