@@ -97,7 +97,7 @@ double condition_number(const Problem<T>& p) {
   // Each SVD in its own translation unit (core/singular_values_*.cpp): together they made this
   // file the slowest of the core to compile.
   const Eigen::VectorXd s = std::min(p.m, p.n) <= 64 ? detail::singular_values_jacobi(A)
-                                                     : detail::singular_values_bdc(A);
+                                                     : detail::singular_values_dc(A);
   const double smin = s(s.size() - 1);
   return smin > 0.0 ? s(0) / smin : std::numeric_limits<double>::infinity();
 }

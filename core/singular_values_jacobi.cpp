@@ -1,5 +1,4 @@
-// JacobiSVD<MatrixXd>, instantiated once: condition_number's small-n path, and BDCSVD's base case
-// (core/bdcsvd_split.hpp declares it extern elsewhere).
+// JacobiSVD<MatrixXd>, instantiated once: condition_number's small-matrix path.
 #include <Eigen/SVD>
 
 #include "core/singular_values.hpp"

@@ -5,8 +5,10 @@
 //
 // Integers are LAPACK's default 32-bit int: sizes are checked by lapack::dim() before a call.
 #include <climits>
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "lsgd/error.hpp"
 #include "lsgd/problem.hpp"
@@ -74,6 +76,9 @@ void sgelsy_(const int* m, const int* n, const int* nrhs, float* a, const int* l
 void dgelsy_(const int* m, const int* n, const int* nrhs, double* a, const int* lda, double* b,
              const int* ldb, int* jpvt, const double* rcond, int* rank, double* work,
              const int* lwork, int* info);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+             int* iwork, int* info, std::size_t);
 void sgelsd_(const int* m, const int* n, const int* nrhs, float* a, const int* lda, float* b,
              const int* ldb, float* s, const float* rcond, int* rank, float* work,
              const int* lwork, int* iwork, int* info);
@@ -302,6 +307,25 @@ inline int gelsd(int m, int n, double* a, int lda, double* b, int ldb, double* s
   int info = 0;
   dgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, rank, work, &lwork, iwork, &info);
   check_info(info, "dgelsd");
+  return info;
+}
+
+// Singular values only (divide and conquer), descending, into s (min(m, n)); a is overwritten.
+// Returns info (> 0: did not converge).
+inline int gesdd_values(int m, int n, double* a, int lda, double* s) {
+  const char jobz = 'N';
+  const int one = 1;
+  int info = 0, lwork = -1;
+  double query = 0.0, dummy = 0.0;
+  std::vector<int> iwork(static_cast<size_t>(8 * std::max(1, std::min(m, n))));
+  dgesdd_(&jobz, &m, &n, a, &lda, s, &dummy, &one, &dummy, &one, &query, &lwork, iwork.data(),
+          &info, 1);
+  check_info(info, "dgesdd");
+  lwork = static_cast<int>(query) + 1;
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dgesdd_(&jobz, &m, &n, a, &lda, s, &dummy, &one, &dummy, &one, work.data(), &lwork,
+          iwork.data(), &info, 1);
+  check_info(info, "dgesdd");
   return info;
 }
 
