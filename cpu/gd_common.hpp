@@ -248,8 +248,26 @@ class SmallPass {
   index_t n() const { return n_; }
 
   double operator()(const T* x, const T* b, T lambda, T* g, bool need_grad) {
-    const index_t m = m_, n = n_;
-    T* __restrict acc = acc_.data();
+    // A compile-time n lets the compiler keep the accumulators in registers and unroll the column
+    // loops (measured at 64 x 8 float: 100 ns per evaluation against 162 with n at run time).
+    switch (n_) {
+      case 8:
+        return eval<8>(x, b, lambda, g, need_grad);
+      case 16:
+        return eval<16>(x, b, lambda, g, need_grad);
+      case 32:
+        return eval<32>(x, b, lambda, g, need_grad);
+      default:
+        return eval<0>(x, b, lambda, g, need_grad);
+    }
+  }
+
+ private:
+  template <int N>
+  double eval(const T* x, const T* b, T lambda, T* g, bool need_grad) {
+    const index_t m = m_, n = N > 0 ? N : n_;
+    T fixed[N > 0 ? N * W : 1];
+    T* __restrict acc = N > 0 ? fixed : acc_.data();
     std::fill(acc, acc + n * W, T(0));
     double fv[W] = {};
     index_t i = 0;
@@ -300,7 +318,6 @@ class SmallPass {
     return f;
   }
 
- private:
   const T* A_ = nullptr;
   index_t m_ = 0, n_ = 0;
   std::vector<T> acc_;
