@@ -7,6 +7,8 @@
 #include <new>
 #include <type_traits>
 
+#include <omp.h>
+
 #include "lsgd/device.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/io.hpp"
@@ -15,6 +17,7 @@
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
 #include "tools/cli_format.hpp"
+#include "tools/cli_paths.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -42,9 +45,9 @@ std::vector<OptionSpec> solve_options() {
       {"b", "FILE", "right-hand side b as a Matrix Market m x 1 file (with an .mtx input)"},
       {"precision", "P", "f32 or f64 (default f64)"},
       {"lambda", "X", "ridge lambda >= 0 (normal equations and gradient descent)"},
-      {"rcond", "X", "relative singular-value cutoff of SVD/COD/pivoted QR (default max(m,n)*eps)"},
+      {"rcond", "X", "relative singular-value cutoff of SVD/COD/pivoted QR, >= 0 (default max(m,n)*eps)"},
       {"max-iters", "N", "iterative solvers: iteration limit (default 1000)"},
-      {"tol", "X", "iterative solvers: stop at ||grad|| <= tol*||grad(0)|| (default 1e-6; 0: run all)"},
+      {"tol", "X", "iterative solvers: stop at ||grad|| <= tol*||grad(0)||, 0 <= X < 1 (default 1e-6; 0: run all)"},
       {"step", "X", "iterative solvers: step size (default 0: 1/L by power iteration)"},
       {"lipschitz", "X", "iterative solvers: known Lipschitz constant L (skips power iteration)"},
       {"power-iters", "N", "iterative solvers: power iterations for L (default 20)"},
@@ -59,35 +62,46 @@ std::vector<OptionSpec> solve_options() {
       {"reference", "FILE", "known solution (one value per line, name,value lines, or .mtx n x 1)"},
       {"output", "FILE", "write the solution (.csv or .mtx); never left partial on error"},
       {"json", "", "print JSON (one object; an array with --solver all)"},
+      {"allow-unconverged", "",
+       "iterative solvers: keep the last iterate if --max-iters ends the run before --tol (default: exit 1)"},
   };
 }
 
+// More threads than this is a typo (or 2^32 + 2 wrapping to 2), and asking libgomp for thousands
+// of threads ends in an abort, not an error.
+int max_threads() {
+  const int cores = std::max(1, omp_get_num_procs());
+  return std::min(4 * cores, 1024);
+}
+
 SolverOptions solver_options(const Args& a) {
+  constexpr long long kIntMax = std::numeric_limits<int>::max();
   SolverOptions o;
   o.ridge_lambda = a.number("lambda", 0.0, 0.0);
-  o.rcond = a.number("rcond", -1.0);
-  o.max_iters = static_cast<int>(a.integer("max-iters", o.max_iters, 1));
+  if (a.has("rcond")) o.rcond = a.number("rcond", 0.0, 0.0);  // absent: the solver's default
+  o.max_iters = static_cast<int>(a.integer("max-iters", o.max_iters, 1, 1000000000));
   o.tol = a.number("tol", o.tol, 0.0);
+  if (o.tol >= 1.0) {
+    throw UsageError("solve: --tol: must be < 1 (it is relative to the first gradient: " +
+                     a.str("tol") + " would stop at once, at x = 0)");
+  }
   o.step = a.number("step", 0.0, 0.0);
   o.lipschitz = a.number("lipschitz", 0.0, 0.0);
-  o.power_iters = static_cast<int>(a.integer("power-iters", o.power_iters, 1));
+  o.power_iters = static_cast<int>(a.integer("power-iters", o.power_iters, 1, 1000000));
   o.momentum = a.number("momentum", 0.0, 0.0);
   if (o.momentum >= 1.0) throw UsageError("solve: --momentum: must be < 1");
-  o.sgd_batch = static_cast<int>(a.integer("sgd-batch", o.sgd_batch, 1));
+  o.sgd_batch = static_cast<int>(a.integer("sgd-batch", o.sgd_batch, 1, kIntMax));
   const std::string sched = a.choice("schedule", "constant", {"constant", "inv_sqrt", "inv_time"});
   o.schedule = sched == "inv_sqrt"   ? StepSchedule::inv_sqrt
                : sched == "inv_time" ? StepSchedule::inv_time
                                      : StepSchedule::constant;
   o.seed = static_cast<std::uint64_t>(a.integer("seed", 1, 0));
-  o.history_every = static_cast<int>(a.integer("history-every", 0, 0));
+  o.history_every = static_cast<int>(a.integer("history-every", 0, 0, kIntMax));
   o.inner_precision = a.choice("inner", "tf32", {"tf32", "fp16", "bf16", "fp32"});
   o.gpu_mode = a.choice("mode", "resident", {"resident", "end-to-end"}) == "end-to-end"
                    ? GpuMode::end_to_end
                    : GpuMode::resident;
-  o.threads = static_cast<int>(a.integer("threads", 0, 0));
-  if (o.max_iters > 1000000000 || o.power_iters > 1000000000 || o.threads > 100000) {
-    throw UsageError("solve: --max-iters / --power-iters / --threads out of range");
-  }
+  o.threads = static_cast<int>(a.integer("threads", 0, 0, max_threads()));
   return o;
 }
 
@@ -210,6 +224,13 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
   if (!reference.empty()) {
     r.forward_error = forward_error(r.x, reference);
     r.digits = lre(r.x, reference);
+  }
+  if (e.is_iterative() && !r.info.converged && !args.flag("allow-unconverged")) {
+    std::string why = e.name + ": not converged within --max-iters " + std::to_string(opt.max_iters);
+    if (!r.info.note.empty()) why += " (" + r.info.note + ")";
+    throw NumericalError(why + "; raise --max-iters, loosen --tol, or pass --allow-unconverged to "
+                               "keep the last iterate" +
+                         (args.has("output") ? "; nothing was written" : ""));
   }
   // Write the file before printing: a failed write leaves neither output nor a partial file.
   const std::string output = args.str("output");
@@ -434,6 +455,9 @@ int run_solve(const std::vector<std::string>& argv) {
   const CsvOptions csv = csv_options(args);
 
   // Everything the command line alone can rule out is a usage error, checked before any reading.
+  check_distinct_files("solve",
+                       {{"input", input}, {"b", args.str("b")}, {"reference", args.str("reference")}},
+                       {{"output", args.str("output")}});
   const Registry& reg = default_registry();
   const SolverEntry* entry = nullptr;
   if (name != "all") {
