@@ -139,29 +139,39 @@ index_t resolve_target(const std::string& path, const Columns& t, const std::str
                                  : " (the file has no header: give a 0-based column index)"));
 }
 
-// A numeric row without quotes: fields between delimiters, blanks around them ignored, each parsed
-// by from_chars in place. False for anything else (the careful path then decides).
+// A numeric row: each field parsed by from_chars where it stands, blanks around it skipped, then the
+// delimiter (or the end) expected. No search for delimiters, no copies. False for anything else
+// (a quote, a '+', hex, out of range, a bad field): the careful path then decides.
 bool parse_row_fast(std::string_view line, char delim, size_t ncols, double* row) {
   const char* p = line.data();
   const char* const end = p + line.size();
+  const bool tab_blank = delim != '\t';
+  auto skip_blanks = [&] {
+    while (p < end && (*p == ' ' || (tab_blank && *p == '\t'))) ++p;
+  };
   for (size_t j = 0; j < ncols; ++j) {
-    const char* q = static_cast<const char*>(std::memchr(p, delim, static_cast<size_t>(end - p)));
+    skip_blanks();
+    const auto [ptr, ec] = std::from_chars(p, end, row[j]);
+    if (ec != std::errc() || ptr == p) return false;
+    p = ptr;
+    skip_blanks();
     if (j + 1 < ncols) {
-      if (q == nullptr) return false;
-    } else {
-      if (q != nullptr) return false;
-      q = end;
+      if (p == end || *p != delim) return false;
+      ++p;
     }
-    const char* s = p;
-    const char* e = q;
-    while (s < e && (*s == ' ' || *s == '\t')) ++s;
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) --e;
-    if (s == e) return false;
-    const auto [ptr, ec] = std::from_chars(s, e, row[j]);
-    if (ec != std::errc() || ptr != e || !std::isfinite(row[j])) return false;
-    p = q + 1;
+  }
+  if (p != end) return false;
+  for (size_t j = 0; j < ncols; ++j) {
+    if (!std::isfinite(row[j])) return false;
   }
   return true;
+}
+
+// A data line for the fast path: starts with a character that is neither blank nor a comment.
+bool plainly_data(std::string_view line, char comment) {
+  if (line.empty()) return false;
+  const char c = line.front();
+  return c != comment && c != ' ' && c != '\t' && c != '\f' && c != '\v' && c != '\r';
 }
 
 // The careful path: splits (quotes honoured), and either fills row or throws naming the line and
@@ -260,11 +270,11 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
   }
   const bool fast_ok = delim != ' ' && delim != '"';
   while (reader.next(line)) {
-    if (is_comment_or_blank(line, '#')) continue;
+    const bool plain = plainly_data(line, '#');
+    if (!plain && is_comment_or_blank(line, '#')) continue;
     const index_t ln = reader.line();
     if (c.first_data_line == 0) c.first_data_line = ln;
-    if (!fast_ok || std::memchr(line.data(), '"', line.size()) != nullptr ||
-        !parse_row_fast(line, delim, ncols, row.data())) {
+    if (!(fast_ok && plain && parse_row_fast(line, delim, ncols, row.data()))) {
       parse_row_slow(path, ln, line, delim, c, width_line, row.data());
     }
     store(ln);

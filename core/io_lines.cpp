@@ -185,10 +185,21 @@ bool LineReader::next(std::string_view& line) {
   return true;
 }
 
-std::uint64_t LineReader::count_newlines() {
-  if (from_memory_) {
-    return static_cast<std::uint64_t>(std::count(data_, data_ + end_, '\n'));
+namespace {
+std::uint64_t count_lf(const char* p, const char* end) {
+  std::uint64_t n = 0;
+  while (p < end) {
+    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (p == nullptr) break;
+    ++n;
+    ++p;
   }
+  return n;
+}
+}  // namespace
+
+std::uint64_t LineReader::count_newlines() {
+  if (from_memory_) return count_lf(data_, data_ + end_);
   std::string block(kBlock, '\0');
   std::uint64_t count = 0;
   off_t off = 0;
@@ -197,7 +208,7 @@ std::uint64_t LineReader::count_newlines() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail_file(path_, std::string("read error: ") + std::strerror(errno));
     if (n == 0) break;
-    count += static_cast<std::uint64_t>(std::count(block.data(), block.data() + n, '\n'));
+    count += count_lf(block.data(), block.data() + n);
     off += n;
   }
   return count;

@@ -294,5 +294,23 @@ TEST_F(CliHostileTest, Utf16InputIsNamed) {
   }
 }
 
+// Item 11: a value beyond float's range, with --precision f32, is named by file, row and column.
+TEST_F(CliHostileTest, F32OverflowNamesTheFileRowAndColumn) {
+  write("big.csv", "a,b,y\n1,2,3\n4,1e39,6\n7,8,10\n");
+  const CliResult r = run("solve --input big.csv --solver cpu.qr --precision f32");
+  EXPECT_DATA_ERROR(r);
+  EXPECT_CONTAINS(r.err, "big.csv: data row 2, column 2 of A ('b'): ");
+  EXPECT_CONTAINS(r.err, "overflows f32 (largest 3.4e+38); use --precision f64");
+  EXPECT_EQ(run("solve --input big.csv --solver cpu.qr").code, 0);
+}
+
+// Item 8 and 11: a negative entry count is named as such, not as an "empty matrix".
+TEST_F(CliHostileTest, NegativeEntryCountIsNamed) {
+  write("n.mtx", "%%MatrixMarket matrix coordinate real general\n3 2 -1\n");
+  const CliResult r = run("solve --input n.mtx --solver cpu.qr");
+  EXPECT_DATA_ERROR(r);
+  EXPECT_CONTAINS(r.err, "n.mtx:2: invalid number of entries -1 (must be >= 0)");
+}
+
 }  // namespace
 }  // namespace lsgd

@@ -127,6 +127,32 @@ CsvOptions csv_options(const Args& a) {
   return c;
 }
 
+// A value beyond float's range would become Inf in the f32 copy and fail later with a message that
+// names no file: name the file, the data row and the column here instead.
+void check_fits_f32(const std::string& input, const std::string& b_path, const Problem<double>& p) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  auto fail = [&](const std::string& file, index_t row, const std::string& col, double v) {
+    throw InvalidInput(file + ": data row " + std::to_string(row + 1) + ", " + col + ": " +
+                       fmt("%.17g", v) + " overflows f32 (largest " + fmt("%.3g", kMax) +
+                       "); use --precision f64, or rescale the data");
+  };
+  for (index_t j = 0; j < p.n; ++j) {
+    for (index_t i = 0; i < p.m; ++i) {
+      if (std::fabs(p.a(i, j)) > kMax) {
+        const std::string name = static_cast<size_t>(j) < p.column_names.size()
+                                     ? " ('" + p.column_names[static_cast<size_t>(j)] + "')"
+                                     : "";
+        fail(input, i, "column " + std::to_string(j + 1) + " of A" + name, p.a(i, j));
+      }
+    }
+  }
+  for (index_t i = 0; i < p.m; ++i) {
+    if (std::fabs(p.b[static_cast<size_t>(i)]) > kMax) {
+      fail(b_path.empty() ? input : b_path, i, "the target b", p.b[static_cast<size_t>(i)]);
+    }
+  }
+}
+
 // Why a registered solver cannot run here, in one line.
 std::string unavailable_message(const SolverEntry& e) {
   std::string why = e.backend == Backend::cuda && !gpu_available() ? describe_device()
@@ -479,6 +505,7 @@ int run_solve(const std::vector<std::string>& argv) {
   }
 
   const Problem<double> p = read_problem(input, csv, args.str("b"));
+  if (prec == Precision::f32) check_fits_f32(input, args.str("b"), p);
   std::vector<double> reference;
   if (args.has("reference")) {
     const std::string ref_path = args.str("reference");
