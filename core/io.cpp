@@ -151,7 +151,7 @@ bool parse_row_fast(std::string_view line, char delim, size_t ncols, double* row
   };
   for (size_t j = 0; j < ncols; ++j) {
     skip_blanks();
-    const auto [ptr, ec] = std::from_chars(p, end, row[j]);
+    const auto [ptr, ec] = detail::parse_double(p, end, row[j]);
     if (ec != std::errc() || ptr == p) return false;
     p = ptr;
     skip_blanks();

@@ -2,6 +2,7 @@
 // The text layer under the CSV and Matrix Market readers: lines from a file read in large blocks
 // (or from memory), and number parsing with std::from_chars. Nothing here allocates per line or
 // per field; the readers fall back to slower, string-based code only to word an error message.
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ class LineReader {
   std::uint64_t size_ = 0, consumed_ = 0;
   index_t line_ = 0;
 };
+
+// std::from_chars for a double (correctly rounded, no locale, no allocation): the one place the
+// readers parse a number, so that a faster parser can replace it under test_io_numbers.
+std::from_chars_result parse_double(const char* first, const char* last, double& out);
 
 enum class Num { ok, empty, not_number, non_finite };
 

@@ -103,7 +103,7 @@ bool parse_triplet_fast(std::string_view line, index_t& i, index_t& j, double& v
   p = r2.ptr;
   while (p < end && blank(*p)) ++p;
   while (end > p && blank(end[-1])) --end;
-  auto r3 = std::from_chars(p, end, v);
+  auto r3 = parse_double(p, end, v);
   if (r3.ec != std::errc() || r3.ptr != end || !std::isfinite(v)) return false;
   i = a;
   j = b;
@@ -115,7 +115,7 @@ bool parse_value_fast(std::string_view line, double& v) {
   const char* end = p + line.size();
   while (p < end && blank(*p)) ++p;
   while (end > p && blank(end[-1])) --end;
-  auto r = std::from_chars(p, end, v);
+  auto r = parse_double(p, end, v);
   return r.ec == std::errc() && r.ptr == end && p != end && std::isfinite(v);
 }
 
