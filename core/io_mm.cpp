@@ -127,7 +127,7 @@ struct Triplet {
 
 }  // namespace
 
-MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols) {
+MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t max_values) {
   const std::string& path = reader.path();
   std::string_view line;
   if (!reader.next(line)) fail_at(path, 1, "empty file; expected a '%%MatrixMarket' header line");
@@ -154,7 +154,7 @@ MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols) {
     if (nnz < 0) {
       fail_at(path, size_line, "invalid number of entries " + std::to_string(nnz) + " (must be >= 0)");
     }
-    if (mm.rows > (index_t{1} << 40) / mm.cols) {
+    if (mm.rows > max_values / mm.cols) {
       fail_at(path, size_line, "matrix too large to densify (" + std::to_string(mm.rows) + " x " +
                                    std::to_string(mm.cols) + ")");
     }

@@ -19,6 +19,13 @@ namespace lsgd::cli_test {
 
 namespace fs = std::filesystem;
 
+// The binary under test: the one built with the suite, or $LSGD_CLI (to run the suite against
+// another build, e.g. to check that a test fails on the code before a fix).
+inline std::string cli_path() {
+  const char* e = std::getenv("LSGD_CLI");
+  return e != nullptr && *e != '\0' ? std::string(e) : std::string(LSGD_CLI_PATH);
+}
+
 struct CliResult {
   int code = -1;
   std::string out;
@@ -51,7 +58,7 @@ class CliTest : public ::testing::Test {
   }
   // Runs `lsgd <args>` in the temporary directory; args are passed through the shell.
   CliResult run(const std::string& args) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && '" LSGD_CLI_PATH "' " + args +
+    const std::string cmd = "cd '" + dir_.string() + "' && '" + cli_path() + "' " + args +
                             " >cli_out.txt 2>cli_err.txt";
     const int st = std::system(cmd.c_str());
     CliResult r;

@@ -17,6 +17,7 @@
 
 #include "lsgd/io.hpp"
 #include "tests/cli_fixture.hpp"
+#include "tests/sanitizers.hpp"
 
 namespace lsgd {
 namespace {
@@ -96,7 +97,7 @@ TEST_F(CliHostileTest, SymlinkOutputIsWrittenThrough) {
 TEST_F(CliHostileTest, FifoOutputIsWrittenThroughNotReplaced) {
   ASSERT_EQ(mkfifo(path("out.fifo").c_str(), 0600), 0);
   // A reader drains the FIFO; `timeout` ends it if lsgd never opens the FIFO for writing.
-  const int code = shell("(timeout 30 cat out.fifo > got.csv &) ; '" LSGD_CLI_PATH
+  const int code = shell("(timeout 30 cat out.fifo > got.csv &) ; '" + cli_test::cli_path() +
                          "' solve --input p.csv --solver cpu.qr --output out.fifo >/dev/null; "
                          "st=$?; wait; sleep 0.2; exit $st");
   EXPECT_EQ(code, 0);
@@ -128,7 +129,7 @@ TEST_F(CliHostileTest, FullStdoutExitsOne) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   for (const std::string args : {"list", "list --json", "solve --input p.csv --solver cpu.qr --json",
                                  "solve --input p.csv --solver cpu.qr", "gen --m 5 --n 2 --output q.csv"}) {
-    const int code = shell("'" LSGD_CLI_PATH "' " + args + " >/dev/full 2>err.txt");
+    const int code = shell("'" + cli_test::cli_path() + "' " + args + " >/dev/full 2>err.txt");
     const std::string err = cli_test::slurp(path("err.txt"));
     EXPECT_EQ(code, 1) << args << ": " << err;
     EXPECT_EQ(count_lines(err), 1u) << args << ": " << err;
@@ -140,10 +141,11 @@ TEST_F(CliHostileTest, FullStdoutExitsOne) {
 TEST_F(CliHostileTest, SignalDuringGenLeavesNoTemporary) {
   for (const int sig : {SIGINT, SIGTERM}) {
     const std::string out = path("big.csv");
+    const std::string cli = cli_test::cli_path();
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      execl(LSGD_CLI_PATH, "lsgd", "gen", "--gaussian", "--m", "300000", "--n", "10", "--output",
+      execl(cli.c_str(), "lsgd", "gen", "--gaussian", "--m", "300000", "--n", "10", "--output",
             out.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -249,8 +251,10 @@ TEST_F(CliHostileTest, HostileMatrixMarketSizesFailFast) {
   write("arr.mtx", "%%MatrixMarket matrix array real general\n20000 20000\n1\n");
   write("coo.mtx", "%%MatrixMarket matrix coordinate real general\n20000 20000 400000000\n1 1 1\n");
   for (const char* f : {"arr.mtx", "coo.mtx"}) {
-    // 1 GB of address space: enough to run, far less than the 3.2 GB the file declares.
-    const int code = shell("ulimit -v 1000000; '" LSGD_CLI_PATH "' solve --input " + std::string(f) +
+    // 1 GB of address space: enough to run, far less than the 3.2 GB the file declares. (Not
+    // under AddressSanitizer, which reserves terabytes of shadow address space.)
+    const std::string limit = LSGD_TEST_ASAN ? "" : "ulimit -v 1000000; ";
+    const int code = shell(limit + "'" + cli_test::cli_path() + "' solve --input " + std::string(f) +
                            " --solver cpu.qr >out.txt 2>err.txt");
     const std::string err = cli_test::slurp(path("err.txt"));
     EXPECT_EQ(code, 1) << f << ": " << err;

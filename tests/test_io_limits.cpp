@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/sanitizers.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -15,6 +17,7 @@ namespace fs = std::filesystem;
 class IoLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (LSGD_TEST_ASAN) GTEST_SKIP() << "resident memory is not the reader's under AddressSanitizer";
     std::string tmpl = (fs::temp_directory_path() / "lsgd_test_io_limits_XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
