@@ -3,6 +3,8 @@
 // permission bits. Special files (devices, FIFOs) are written through instead, since renaming over
 // them would replace the device node. Temporaries are listed where a signal handler can remove them.
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,9 +148,17 @@ void OutputSet::write(const std::string& path, const std::function<void(std::FIL
     return;
   }
   Staged s{path, target + ".tmpXXXXXX", target, -1};
+  // The temporary must be listed before a signal can find it unlisted: hold the signals that
+  // remove temporaries between its creation and its registration.
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   const int fd = ::mkstemp(s.tmp.data());
-  if (fd < 0) fail(path, std::string("cannot write: ") + std::strerror(errno));
-  s.slot = register_temporary(s.tmp);
+  const int mkstemp_errno = errno;
+  if (fd >= 0) s.slot = register_temporary(s.tmp);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (fd < 0) fail(path, std::string("cannot write: ") + std::strerror(mkstemp_errno));
   auto discard = [&s] {
     ::unlink(s.tmp.c_str());
     unregister_temporary(s.slot);

@@ -5,7 +5,12 @@
 #include <cstdio>
 #include <limits>
 #include <new>
+#include <system_error>
+#include <thread>
 #include <type_traits>
+#include <vector>
+
+#include <omp.h>
 
 #include "lsgd/device.hpp"
 #include "lsgd/error.hpp"
@@ -31,6 +36,21 @@ const char* kSummary =
     "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, the\n"
     "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
     "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.";
+
+// libgomp aborts the process when it cannot create its threads (a process limit, a container's
+// pids cap). Start the threads the solve will want once, here, so that this is an lsgd error.
+void check_threads_can_start(int requested) {
+  const int n = requested > 0 ? requested : omp_get_max_threads();
+  std::vector<std::thread> pool;
+  try {
+    for (int k = 1; k < n; ++k) pool.emplace_back([] {});
+  } catch (const std::system_error& e) {
+    for (auto& t : pool) t.join();
+    throw Error("cannot start " + std::to_string(n) + " CPU threads (" + e.what() +
+                "); lower --threads or OMP_NUM_THREADS");
+  }
+  for (auto& t : pool) t.join();
+}
 
 // A value beyond float's range would become Inf in the f32 copy and fail later with a message that
 // names no file: name the file, the data row and the column here instead.
@@ -409,6 +429,7 @@ int run_solve(const std::vector<std::string>& argv) {
     if (!entry->available()) throw DeviceError(unavailable_message(*entry));
   }
 
+  check_threads_can_start(opt.threads);
   const Problem<double> p = read_problem(input, csv, args.str("b"));
   if (prec == Precision::f32) check_fits_f32(input, args.str("b"), p);
   std::vector<double> reference;
