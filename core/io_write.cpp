@@ -84,7 +84,7 @@ mode_t default_mode() {
 }
 
 // Runs fn on f, then flushes and closes it; returns 0 or the errno of the first failure.
-int write_and_close(std::FILE* f, const std::function<void(std::FILE*)>& fn, bool sync) {
+int write_and_close(std::FILE* f, const std::function<void(std::FILE*)>& fn) {
   try {
     fn(f);
   } catch (...) {
@@ -93,7 +93,6 @@ int write_and_close(std::FILE* f, const std::function<void(std::FILE*)>& fn, boo
   }
   int err = 0;
   if (std::fflush(f) != 0 || std::ferror(f) != 0) err = errno != 0 ? errno : EIO;
-  if (err == 0 && sync && ::fsync(fileno(f)) != 0 && errno != EINVAL) err = errno;
   if (std::fclose(f) != 0 && err == 0) err = errno != 0 ? errno : EIO;
   return err;
 }
@@ -109,7 +108,7 @@ void write_through(const std::string& path, const std::string& target,
     fail(path, std::string("cannot write: ") + std::strerror(e));
   }
   errno = 0;
-  const int err = write_and_close(f, fn, false);
+  const int err = write_and_close(f, fn);
   if (err != 0) fail(path, std::string("write failed: ") + std::strerror(err));
 }
 
@@ -178,7 +177,7 @@ void OutputSet::write(const std::string& path, const std::function<void(std::FIL
   int err = 0;
   try {
     errno = 0;
-    err = write_and_close(f, fn, false);
+    err = write_and_close(f, fn);
   } catch (...) {
     discard();
     throw;

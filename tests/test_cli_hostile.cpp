@@ -311,6 +311,15 @@ TEST_F(CliHostileTest, F32OverflowNamesTheFileRowAndColumn) {
   EXPECT_EQ(run("solve --input big.csv --solver cpu.qr").code, 0);
 }
 
+// Item 11: the library's "options.lipschitz" reaches the user as the option they can type.
+TEST_F(CliHostileTest, LibraryOptionNamesAreShownAsCommandLineOptions) {
+  write("z.csv", "a,b,y\n0,0,1\n0,0,2\n0,0,3\n");
+  const CliResult r = run("solve --input z.csv --solver cpu.gd");
+  EXPECT_DATA_ERROR(r);
+  EXPECT_CONTAINS(r.err, "pass --lipschitz");
+  EXPECT_EQ(r.err.find("options."), std::string::npos) << r.err;
+}
+
 // Item 8 and 11: a negative entry count is named as such, not as an "empty matrix".
 TEST_F(CliHostileTest, NegativeEntryCountIsNamed) {
   write("n.mtx", "%%MatrixMarket matrix coordinate real general\n3 2 -1\n");
