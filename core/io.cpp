@@ -1,41 +1,31 @@
-// File input / output: CSV and Matrix Market readers that name the file, line and column of every
-// malformed entry, and writers at full precision (%.17g round-trips every double) that write to a
-// temporary file and rename it, so a failed write never leaves a partial file behind.
+// CSV files and vectors: a reader that parses numeric rows with std::from_chars straight into the
+// column-major problem (allocated once, from a count of the file's lines), and falls back to the
+// careful field splitter for quoted fields and to word errors (file:line: column N ('name'): ...);
+// writers at full precision (%.17g round-trips every double) through io_write's atomic writes.
 #include <algorithm>
-#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <functional>
-#include <limits>
-#include <random>
 #include <sstream>
 #include <string_view>
 
+#include "core/io_detail.hpp"
+#include "core/io_lines.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/io.hpp"
 
 namespace lsgd {
 namespace {
 
-[[noreturn]] void fail_at(const std::string& path, index_t line, const std::string& msg) {
-  throw InvalidInput(path + ":" + std::to_string(line) + ": " + msg);
-}
-
-[[noreturn]] void fail_file(const std::string& path, const std::string& msg) {
-  throw InvalidInput(path + ": " + msg);
-}
-
-std::string_view trim(std::string_view s) {
-  const char* ws = " \t\r\n\f\v";
-  const size_t b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  const size_t e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
+using detail::fail_at;
+using detail::LineReader;
+using detail::Num;
+using detail::parse_index;
+using detail::parse_number;
+using detail::show;
+using detail::trim;
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -46,77 +36,13 @@ std::string extension_of(const std::string& path) {
   return lower(std::filesystem::path(path).extension().string());
 }
 
-// Shortens a field for an error message (a binary file may hold a very long "field").
-std::string show(std::string_view s) {
-  constexpr size_t kMax = 40;
-  std::string out = "'";
-  out += s.size() > kMax ? std::string(s.substr(0, kMax)) + "..." : std::string(s);
-  out += "'";
-  return out;
-}
-
-enum class Num { ok, empty, not_number, non_finite };
-
-// The whole field must be a number. Overflow (1e999) counts as non-finite; underflow to a
-// subnormal or zero is accepted, as every CSV reader does.
-Num parse_number(std::string_view field, double& out) {
-  const std::string s(trim(field));
-  if (s.empty()) return Num::empty;
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end == s.c_str() || *end != '\0') return Num::not_number;
-  if (!std::isfinite(v) || (errno == ERANGE && std::abs(v) > 1.0)) return Num::non_finite;
-  out = v;
-  return Num::ok;
-}
-
-bool parse_index(std::string_view field, index_t& out) {
-  const std::string s(trim(field));
-  if (s.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (end == s.c_str() || *end != '\0' || errno == ERANGE) return false;
-  out = static_cast<index_t>(v);
-  return true;
-}
-
-// Reads physical lines, counting them (1-based), without the trailing '\r' of CRLF files and
-// without a UTF-8 byte-order mark on the first line.
-class LineReader {
- public:
-  explicit LineReader(const std::string& path) : path_(path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) fail_file(path, "cannot read: is a directory");
-    in_.open(path, std::ios::binary);
-    if (!in_) fail_file(path, std::string("cannot open file: ") + std::strerror(errno));
-  }
-  bool next(std::string& line) {
-    if (!std::getline(in_, line)) {
-      if (in_.bad()) fail_at(path_, line_ + 1, "read error");
-      return false;
-    }
-    ++line_;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
-    return true;
-  }
-  index_t line() const { return line_; }
-
- private:
-  std::string path_;
-  std::ifstream in_;
-  index_t line_ = 0;
-};
-
 // Splits a line into trimmed fields. A field may be enclosed in double quotes (then it may hold
 // the delimiter, and "" stands for one quote). A space delimiter splits on runs of blanks.
-std::vector<std::string> split_fields(const std::string& line, char delim, const std::string& path,
+std::vector<std::string> split_fields(std::string_view line, char delim, const std::string& path,
                                       index_t lineno) {
   std::vector<std::string> out;
   if (delim == ' ') {
-    std::istringstream is(line);
+    std::istringstream is{std::string(line)};
     std::string tok;
     while (is >> tok) out.push_back(tok);
     return out;
@@ -153,40 +79,9 @@ std::vector<std::string> split_fields(const std::string& line, char delim, const
   return out;
 }
 
-bool is_comment_or_blank(const std::string& line, char comment) {
+bool is_comment_or_blank(std::string_view line, char comment) {
   const std::string_view t = trim(line);
   return t.empty() || t.front() == comment;
-}
-
-// Writes through fn to a temporary file next to `path`, then renames it over `path`.
-void write_atomically(const std::string& path, const std::function<void(std::FILE*)>& fn) {
-  if (path.empty()) throw InvalidInput("output path is empty");
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail_file(path, "cannot write: is a directory");
-  std::random_device rd;
-  const std::string tmp = path + ".tmp" + std::to_string(rd() % 1000000u);
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) fail_file(path, std::string("cannot write: ") + std::strerror(errno));
-  bool ok = true;
-  try {
-    fn(f);
-  } catch (...) {
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  ok = std::ferror(f) == 0;
-  const int saved = errno;
-  if (std::fclose(f) != 0) ok = false;
-  if (!ok) {
-    std::remove(tmp.c_str());
-    fail_file(path, std::string("write failed: ") + std::strerror(saved != 0 ? saved : errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    fail_file(path, std::string("cannot rename the temporary file into place: ") + std::strerror(e));
-  }
 }
 
 // A CSV field: quoted when it holds the delimiter, a quote or outer blanks.
@@ -202,18 +97,16 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-// A dense column-major table with its column names, from either file format.
-struct Table {
-  index_t rows = 0;
+// The columns of a table, for choosing the target and naming columns in messages.
+struct Columns {
   index_t cols = 0;
-  std::vector<double> values;  // column-major
   std::vector<std::string> names;
-  index_t header_line = 0;     // for messages about columns (0: no header)
+  index_t header_line = 0;  // 0: no header
   index_t first_data_line = 0;
 };
 
 // Picks the target column: a header name first, then a 0-based index (negative counts from the end).
-index_t resolve_target(const std::string& path, const Table& t, const std::string& target) {
+index_t resolve_target(const std::string& path, const Columns& t, const std::string& target) {
   if (target.empty()) return t.cols - 1;
   const index_t where = t.header_line > 0 ? t.header_line : t.first_data_line;
   if (t.header_line > 0) {
@@ -246,176 +139,181 @@ index_t resolve_target(const std::string& path, const Table& t, const std::strin
                                  : " (the file has no header: give a 0-based column index)"));
 }
 
-// A Problem from a table: the target column becomes b, the rest A (with a column of ones first when
-// `intercept`), in file order.
-Problem<double> to_problem(const std::string& path, const Table& t, index_t target, bool intercept,
-                           bool has_b_column) {
-  const index_t features = t.cols - (has_b_column ? 1 : 0);
-  if (features + (intercept ? 1 : 0) <= 0) {
-    fail_at(path, t.first_data_line,
-            "no feature columns: the only column is the target (add more columns, or an intercept)");
-  }
-  Problem<double> p;
-  p.m = t.rows;
-  p.n = features + (intercept ? 1 : 0);
-  p.A.reserve(static_cast<size_t>(p.m * p.n));
-  if (intercept) {
-    p.A.assign(static_cast<size_t>(p.m), 1.0);
-    p.column_names.push_back("(intercept)");
-  }
-  for (index_t j = 0; j < t.cols; ++j) {
-    const auto* col = t.values.data() + j * t.rows;
-    if (has_b_column && j == target) {
-      p.b.assign(col, col + t.rows);
-    } else {
-      p.A.insert(p.A.end(), col, col + t.rows);
-      p.column_names.push_back(t.names[static_cast<size_t>(j)]);
+// A numeric row: each field parsed by from_chars where it stands, blanks around it skipped, then the
+// delimiter (or the end) expected. No search for delimiters, no copies. False for anything else
+// (a quote, a '+', hex, out of range, a bad field): the careful path then decides.
+bool parse_row_fast(std::string_view line, char delim, size_t ncols, double* row) {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  const bool tab_blank = delim != '\t';
+  auto skip_blanks = [&] {
+    while (p < end && (*p == ' ' || (tab_blank && *p == '\t'))) ++p;
+  };
+  for (size_t j = 0; j < ncols; ++j) {
+    skip_blanks();
+    const auto [ptr, ec] = detail::parse_double(p, end, row[j]);
+    if (ec != std::errc() || ptr == p) return false;
+    p = ptr;
+    skip_blanks();
+    if (j + 1 < ncols) {
+      if (p == end || *p != delim) return false;
+      ++p;
     }
   }
-  return p;
+  if (p != end) return false;
+  for (size_t j = 0; j < ncols; ++j) {
+    if (!std::isfinite(row[j])) return false;
+  }
+  return true;
 }
 
-Table read_csv_table(const std::string& path, const CsvOptions& opt) {
-  LineReader reader(path);
-  Table t;
-  std::vector<double> row_major;
-  std::string line;
-  bool first = true;
-  size_t ncols = 0;
-  index_t width_line = 0;  // the line that fixed the field count
-  while (reader.next(line)) {
-    if (is_comment_or_blank(line, '#')) continue;
-    const index_t ln = reader.line();
-    std::vector<std::string> fields = split_fields(line, opt.delimiter, path, ln);
-    if (first) {
-      first = false;
-      ncols = fields.size();
-      width_line = ln;
-      bool header = opt.header == CsvOptions::Header::present;
-      if (opt.header == CsvOptions::Header::detect) {
-        for (const auto& f : fields) {
-          double v;
-          if (parse_number(f, v) == Num::not_number) header = true;
-        }
-      }
-      if (header) {
-        t.header_line = ln;
-        t.names = fields;
-        for (size_t j = 0; j < t.names.size(); ++j) {
-          if (t.names[j].empty()) t.names[j] = "column" + std::to_string(j + 1);
-        }
-        continue;
-      }
-    }
-    if (fields.size() != ncols) {
-      fail_at(path, ln,
-              "ragged row: " + std::to_string(fields.size()) + " fields, expected " +
-                  std::to_string(ncols) + " (as on line " + std::to_string(width_line) + ")");
-    }
-    if (t.first_data_line == 0) t.first_data_line = ln;
-    for (size_t j = 0; j < ncols; ++j) {
-      double v = 0.0;
-      const Num r = parse_number(fields[j], v);
-      if (r == Num::ok) {
-        row_major.push_back(v);
-        continue;
-      }
-      std::string col = "column " + std::to_string(j + 1);
-      if (t.header_line > 0) col += " (" + show(t.names[j]) + ")";
-      if (r == Num::empty) fail_at(path, ln, col + ": empty field");
-      if (r == Num::non_finite) {
-        fail_at(path, ln, col + ": NaN/Inf value " + show(fields[j]) + " (only finite numbers)");
-      }
-      fail_at(path, ln, col + ": non-numeric field " + show(fields[j]));
-    }
-    ++t.rows;
-  }
-  if (t.rows == 0) {
-    fail_at(path, std::max<index_t>(reader.line(), 1),
-            std::string("no data rows (end of file") + (t.header_line > 0 ? ", after the header)" : ")"));
-  }
-  t.cols = static_cast<index_t>(ncols);
-  if (t.header_line == 0) {
-    for (index_t j = 0; j < t.cols; ++j) t.names.push_back("x" + std::to_string(j + 1));
-  }
-  t.values.resize(row_major.size());
-  for (index_t i = 0; i < t.rows; ++i) {
-    for (index_t j = 0; j < t.cols; ++j) {
-      t.values[static_cast<size_t>(j * t.rows + i)] = row_major[static_cast<size_t>(i * t.cols + j)];
-    }
-  }
-  return t;
+// A data line for the fast path: starts with a character that is neither blank nor a comment.
+bool plainly_data(std::string_view line, char comment) {
+  if (line.empty()) return false;
+  const char c = line.front();
+  return c != comment && c != ' ' && c != '\t' && c != '\f' && c != '\v' && c != '\r';
 }
 
-struct MmHeader {
-  bool coordinate = false;
-  enum class Sym { general, symmetric, skew } sym = Sym::general;
-};
-
-MmHeader parse_mm_header(const std::string& path, const std::string& line) {
-  const char* usage =
-      "expected '%%MatrixMarket matrix array|coordinate real|integer general|symmetric'";
-  std::istringstream is(line);
-  std::vector<std::string> tok;
-  std::string s;
-  while (is >> s) tok.push_back(lower(s));
-  if (tok.empty() || tok[0] != "%%matrixmarket") {
-    fail_at(path, 1, std::string("missing Matrix Market header line; ") + usage);
+// The careful path: splits (quotes honoured), and either fills row or throws naming the line and
+// column of the first bad field.
+void parse_row_slow(const std::string& path, index_t ln, std::string_view line, char delim,
+                    const Columns& c, index_t width_line, double* row) {
+  const std::vector<std::string> fields = split_fields(line, delim, path, ln);
+  const auto ncols = static_cast<size_t>(c.cols);
+  if (fields.size() != ncols) {
+    fail_at(path, ln,
+            "ragged row: " + std::to_string(fields.size()) + " fields, expected " +
+                std::to_string(ncols) + " (as on line " + std::to_string(width_line) + ")");
   }
-  if (tok.size() != 5) fail_at(path, 1, std::string("invalid Matrix Market header line; ") + usage);
-  if (tok[1] != "matrix") fail_at(path, 1, "object " + show(tok[1]) + " not supported; " + usage);
-  MmHeader h;
-  if (tok[2] == "coordinate") {
-    h.coordinate = true;
-  } else if (tok[2] != "array") {
-    fail_at(path, 1, "format " + show(tok[2]) + " not supported; " + usage);
+  for (size_t j = 0; j < ncols; ++j) {
+    const Num r = parse_number(fields[j], row[j]);
+    if (r == Num::ok) continue;
+    std::string col = "column " + std::to_string(j + 1);
+    if (c.header_line > 0) col += " (" + show(c.names[j]) + ")";
+    if (r == Num::empty) fail_at(path, ln, col + ": empty field");
+    if (r == Num::non_finite) {
+      fail_at(path, ln, col + ": NaN/Inf value " + show(fields[j]) + " (only finite numbers)");
+    }
+    fail_at(path, ln, col + ": non-numeric field " + show(fields[j]));
   }
-  if (tok[3] == "pattern") {
-    fail_at(path, 1, "pattern matrices (structure only, no values) are not supported: a least-squares "
-                     "problem needs the values");
-  }
-  if (tok[3] == "complex") fail_at(path, 1, "complex matrices are not supported (real data only)");
-  if (tok[3] != "real" && tok[3] != "integer" && tok[3] != "double") {
-    fail_at(path, 1, "field " + show(tok[3]) + " not supported; " + usage);
-  }
-  if (tok[4] == "symmetric") {
-    h.sym = MmHeader::Sym::symmetric;
-  } else if (tok[4] == "skew-symmetric") {
-    h.sym = MmHeader::Sym::skew;
-  } else if (tok[4] != "general") {
-    fail_at(path, 1, "symmetry " + show(tok[4]) + " not supported; " + usage);
-  }
-  return h;
 }
 
-std::vector<std::string> split_blanks(const std::string& line) {
-  std::istringstream is(line);
-  std::vector<std::string> out;
-  std::string s;
-  while (is >> s) out.push_back(s);
-  return out;
-}
-
-double mm_value(const std::string& path, index_t ln, const std::string& field) {
-  double v = 0.0;
-  const Num r = parse_number(field, v);
-  if (r == Num::non_finite) fail_at(path, ln, "NaN/Inf value " + show(field) + " (only finite numbers)");
-  if (r != Num::ok) fail_at(path, ln, "non-numeric value " + show(field));
-  return v;
+[[noreturn]] void no_features(const std::string& path, index_t line) {
+  fail_at(path, line,
+          "no feature columns: the only column is the target (add more columns, or an intercept)");
 }
 
 }  // namespace
 
-Problem<double> read_csv(const std::string& path, const CsvOptions& opt) {
-  const Table t = read_csv_table(path, opt);
-  Problem<double> p = to_problem(path, t, resolve_target(path, t, opt.target), opt.intercept, true);
+namespace detail {
+
+Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
+  const std::string& path = reader.path();
+  const char delim = opt.delimiter;
+  std::string_view line;
+  bool found = false;
+  while (reader.next(line)) {
+    if (!is_comment_or_blank(line, '#')) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) fail_at(path, std::max<index_t>(reader.line(), 1), "no data rows (end of file)");
+  const index_t width_line = reader.line();
+  const std::vector<std::string> first = split_fields(line, delim, path, width_line);
+  Columns c;
+  c.cols = static_cast<index_t>(first.size());
+  const auto ncols = first.size();
+  bool header = opt.header == CsvOptions::Header::present;
+  if (opt.header == CsvOptions::Header::detect) {
+    for (const auto& f : first) {
+      double v;
+      if (parse_number(f, v) == Num::not_number) header = true;
+    }
+  }
+  if (header) {
+    c.header_line = width_line;
+    c.names = first;
+    for (size_t j = 0; j < ncols; ++j) {
+      if (c.names[j].empty()) c.names[j] = "column" + std::to_string(j + 1);
+    }
+  } else {
+    c.first_data_line = width_line;
+    for (size_t j = 0; j < ncols; ++j) c.names.push_back("x" + std::to_string(j + 1));
+  }
+  const index_t target = resolve_target(path, c, opt.target);
+  const index_t icpt = opt.intercept ? 1 : 0;
+  const index_t width = c.cols - 1 + icpt;  // columns of A
+
+  // Rows: at most one per line feed (+1), and at most one per 2*ncols bytes ("1,2,3\n"): A and b
+  // are allocated once, written in place, and compacted in place if comments took some lines.
+  const std::uint64_t by_lines = reader.count_newlines() + 1;
+  const std::uint64_t by_bytes = reader.bytes_left() / (2 * ncols) + 2;
+  const auto cap = static_cast<index_t>(std::min(by_lines, by_bytes));
+  Problem<double> p;
+  p.A.assign(static_cast<size_t>(cap * width), 0.0);
+  p.b.assign(static_cast<size_t>(cap), 0.0);
+  std::vector<double*> dest(ncols);
+  for (index_t j = 0, f = icpt; j < c.cols; ++j) {
+    dest[static_cast<size_t>(j)] = j == target ? p.b.data() : p.A.data() + (f++) * cap;
+  }
+  std::vector<double> row(ncols);
+  index_t rows = 0;
+  auto store = [&](index_t ln) {
+    if (rows == cap) fail_at(path, ln, "more rows than the file had lines (did it change while read?)");
+    for (size_t j = 0; j < ncols; ++j) dest[j][rows] = row[j];
+    ++rows;
+  };
+  if (!header) {
+    parse_row_slow(path, width_line, line, delim, c, width_line, row.data());
+    store(width_line);
+  }
+  const bool fast_ok = delim != ' ' && delim != '"';
+  while (reader.next(line)) {
+    const bool plain = plainly_data(line, '#');
+    if (!plain && is_comment_or_blank(line, '#')) continue;
+    const index_t ln = reader.line();
+    if (c.first_data_line == 0) c.first_data_line = ln;
+    if (!(fast_ok && plain && parse_row_fast(line, delim, ncols, row.data()))) {
+      parse_row_slow(path, ln, line, delim, c, width_line, row.data());
+    }
+    store(ln);
+  }
+  if (rows == 0) {
+    fail_at(path, std::max<index_t>(reader.line(), 1),
+            std::string("no data rows (end of file") + (header ? ", after the header)" : ")"));
+  }
+  if (width <= 0) no_features(path, c.first_data_line);
+  if (rows < cap) {
+    for (index_t f = 1; f < width; ++f) {
+      std::memmove(p.A.data() + f * rows, p.A.data() + f * cap, static_cast<size_t>(rows) * sizeof(double));
+    }
+    p.A.resize(static_cast<size_t>(rows * width));
+    p.b.resize(static_cast<size_t>(rows));
+  }
+  if (icpt) {
+    std::fill(p.A.begin(), p.A.begin() + rows, 1.0);
+    p.column_names.push_back("(intercept)");
+  }
+  for (index_t j = 0; j < c.cols; ++j) {
+    if (j != target) p.column_names.push_back(c.names[static_cast<size_t>(j)]);
+  }
+  p.m = rows;
+  p.n = width;
   p.validate();
   return p;
 }
 
-void write_csv(const std::string& path, const Problem<double>& p) {
+}  // namespace detail
+
+Problem<double> read_csv(const std::string& path, const CsvOptions& opt) {
+  LineReader reader(path);
+  return detail::read_csv(reader, opt);
+}
+
+void write_csv(const std::string& path, const Problem<double>& p, OutputSet* set) {
   p.validate();
-  write_atomically(path, [&](std::FILE* f) {
+  detail::write_atomically(path, [&](std::FILE* f) {
     for (index_t j = 0; j < p.n; ++j) {
       const std::string name = p.column_names.size() == static_cast<size_t>(p.n)
                                    ? p.column_names[static_cast<size_t>(j)]
@@ -427,173 +325,56 @@ void write_csv(const std::string& path, const Problem<double>& p) {
       for (index_t j = 0; j < p.n; ++j) std::fprintf(f, "%.17g,", p.a(i, j));
       std::fprintf(f, "%.17g\n", p.b[static_cast<size_t>(i)]);
     }
-  });
-}
-
-MatrixMarket read_matrix_market(const std::string& path) {
-  LineReader reader(path);
-  std::string line;
-  if (!reader.next(line)) {
-    fail_at(path, 1, "empty file; expected a '%%MatrixMarket' header line");
-  }
-  const MmHeader h = parse_mm_header(path, line);
-  MatrixMarket mm;
-  // Size line: the first line after the comments.
-  index_t nnz = 0;
-  for (;;) {
-    if (!reader.next(line)) fail_at(path, reader.line(), "missing size line (end of file)");
-    if (is_comment_or_blank(line, '%')) continue;
-    const auto tok = split_blanks(line);
-    const size_t want = h.coordinate ? 3 : 2;
-    const char* form = h.coordinate ? "'rows cols entries'" : "'rows cols'";
-    if (tok.size() != want) fail_at(path, reader.line(), std::string("invalid size line; expected ") + form);
-    if (!parse_index(tok[0], mm.rows) || !parse_index(tok[1], mm.cols) ||
-        (h.coordinate && !parse_index(tok[2], nnz))) {
-      fail_at(path, reader.line(), std::string("invalid size line; expected integers ") + form);
-    }
-    if (mm.rows <= 0 || mm.cols <= 0 || nnz < 0) {
-      fail_at(path, reader.line(), "invalid size " + std::to_string(mm.rows) + " x " +
-                                       std::to_string(mm.cols) + " (empty matrix)");
-    }
-    if (mm.rows > std::numeric_limits<index_t>::max() / mm.cols ||
-        mm.rows * mm.cols > (index_t{1} << 40)) {
-      fail_at(path, reader.line(), "matrix too large to densify (" + std::to_string(mm.rows) +
-                                       " x " + std::to_string(mm.cols) + ")");
-    }
-    if (h.sym != MmHeader::Sym::general && mm.rows != mm.cols) {
-      fail_at(path, reader.line(), "a symmetric matrix must be square, got " +
-                                       std::to_string(mm.rows) + " x " + std::to_string(mm.cols));
-    }
-    if (h.coordinate && nnz > mm.rows * mm.cols) {
-      fail_at(path, reader.line(), std::to_string(nnz) + " entries declared for a " +
-                                       std::to_string(mm.rows) + " x " + std::to_string(mm.cols) +
-                                       " matrix");
-    }
-    break;
-  }
-  const index_t rows = mm.rows, cols = mm.cols;
-  mm.values.assign(static_cast<size_t>(rows * cols), 0.0);
-  const bool sym = h.sym != MmHeader::Sym::general;
-  const double mirror = h.sym == MmHeader::Sym::skew ? -1.0 : 1.0;
-  index_t expected = nnz;
-  if (!h.coordinate) {
-    expected = h.sym == MmHeader::Sym::general ? rows * cols
-               : h.sym == MmHeader::Sym::symmetric ? rows * (rows + 1) / 2
-                                                    : rows * (rows - 1) / 2;
-  }
-  std::vector<char> seen;
-  if (h.coordinate) seen.assign(static_cast<size_t>(rows * cols), 0);
-  index_t count = 0;
-  // Array format walks the stored (lower) triangle column by column.
-  index_t ai = 0, aj = 0;
-  if (h.sym == MmHeader::Sym::skew) ai = 1;
-  while (reader.next(line)) {
-    if (is_comment_or_blank(line, '%')) continue;
-    const index_t ln = reader.line();
-    if (count == expected) {
-      fail_at(path, ln, "more entries than the " + std::to_string(expected) + " declared");
-    }
-    const auto tok = split_blanks(line);
-    if (h.coordinate) {
-      if (tok.size() != 3) {
-        fail_at(path, ln, "expected 'row column value', found " + std::to_string(tok.size()) +
-                              " fields");
-      }
-      index_t i = 0, j = 0;
-      if (!parse_index(tok[0], i)) fail_at(path, ln, "invalid row index " + show(tok[0]));
-      if (!parse_index(tok[1], j)) fail_at(path, ln, "invalid column index " + show(tok[1]));
-      if (i < 1 || i > rows) {
-        fail_at(path, ln, "row index " + tok[0] + " out of range 1.." + std::to_string(rows));
-      }
-      if (j < 1 || j > cols) {
-        fail_at(path, ln, "column index " + tok[1] + " out of range 1.." + std::to_string(cols));
-      }
-      --i;
-      --j;
-      const double v = mm_value(path, ln, tok[2]);
-      if (h.sym == MmHeader::Sym::skew && i == j) {
-        fail_at(path, ln, "skew-symmetric matrix with a diagonal entry (" + tok[0] + ", " + tok[1] + ")");
-      }
-      const size_t k = static_cast<size_t>(j * rows + i), kt = static_cast<size_t>(i * rows + j);
-      if (seen[k]) {
-        fail_at(path, ln, "duplicate entry (" + tok[0] + ", " + tok[1] + ")" +
-                              (sym ? " (a symmetric file stores each pair once)" : ""));
-      }
-      seen[k] = 1;
-      mm.values[k] = v;
-      if (sym && i != j) {
-        // An entry above the diagonal is accepted as its mirror image.
-        seen[kt] = 1;
-        mm.values[kt] = mirror * v;
-      }
-    } else {
-      if (tok.size() != 1) {
-        fail_at(path, ln, "expected one value per line in array format, found " +
-                              std::to_string(tok.size()) + " fields");
-      }
-      const double v = mm_value(path, ln, tok[0]);
-      mm.values[static_cast<size_t>(aj * rows + ai)] = v;
-      if (sym && ai != aj) mm.values[static_cast<size_t>(ai * rows + aj)] = mirror * v;
-      if (++ai == rows) {
-        ++aj;
-        ai = sym ? aj + (h.sym == MmHeader::Sym::skew ? 1 : 0) : 0;
-      }
-    }
-    ++count;
-  }
-  if (count < expected) {
-    fail_at(path, reader.line(), "too few entries: " + std::to_string(count) + " of the " +
-                                     std::to_string(expected) + " declared (end of file)");
-  }
-  return mm;
-}
-
-void write_matrix_market(const std::string& path, const MatrixMarket& mm) {
-  if (mm.rows <= 0 || mm.cols <= 0 || mm.values.size() != static_cast<size_t>(mm.rows * mm.cols)) {
-    throw InvalidInput(path + ": cannot write a " + std::to_string(mm.rows) + " x " +
-                       std::to_string(mm.cols) + " matrix from " + std::to_string(mm.values.size()) +
-                       " values");
-  }
-  for (size_t k = 0; k < mm.values.size(); ++k) {
-    if (!std::isfinite(mm.values[k])) {
-      throw InvalidInput(path + ": cannot write a non-finite value at row " +
-                         std::to_string(static_cast<index_t>(k) % mm.rows + 1) + ", column " +
-                         std::to_string(static_cast<index_t>(k) / mm.rows + 1));
-    }
-  }
-  write_atomically(path, [&](std::FILE* f) {
-    std::fprintf(f, "%%%%MatrixMarket matrix array real general\n%% written by lsgd\n");
-    std::fprintf(f, "%lld %lld\n", static_cast<long long>(mm.rows), static_cast<long long>(mm.cols));
-    for (double v : mm.values) std::fprintf(f, "%.17g\n", v);
-  });
+  }, set);
 }
 
 namespace {
 
 Problem<double> read_mm_problem(const std::string& a_path, const std::string& b_path,
                                 const CsvOptions& opt) {
-  const MatrixMarket mm = read_matrix_market(a_path);
-  Table t;
-  t.rows = mm.rows;
-  t.cols = mm.cols;
-  t.values = mm.values;
-  t.first_data_line = 1;
-  for (index_t j = 0; j < t.cols; ++j) t.names.push_back("x" + std::to_string(j + 1));
+  const bool separate_b = !b_path.empty();
+  if (separate_b && !opt.target.empty()) {
+    throw InvalidInput(a_path + ": a target column cannot be chosen when b comes from " + b_path);
+  }
+  const index_t icpt = opt.intercept ? 1 : 0;
+  MatrixMarket mm;
+  {
+    LineReader reader(a_path);
+    // Room for the intercept column, so that adding it moves A within its own allocation.
+    mm = detail::read_matrix_market(reader, separate_b ? icpt : 0);
+  }
+  Columns c;
+  c.cols = mm.cols;
+  c.first_data_line = 1;
+  for (index_t j = 0; j < c.cols; ++j) c.names.push_back("x" + std::to_string(j + 1));
+  const index_t target = separate_b ? -1 : resolve_target(a_path, c, opt.target);
+  const index_t rows = mm.rows;
+  const index_t features = mm.cols - (separate_b ? 0 : 1);
+  if (features + icpt <= 0) no_features(a_path, 1);
   Problem<double> p;
-  if (b_path.empty()) {
-    p = to_problem(a_path, t, resolve_target(a_path, t, opt.target), opt.intercept, true);
-  } else {
-    if (!opt.target.empty()) {
-      throw InvalidInput(a_path + ": a target column cannot be chosen when b comes from " + b_path);
-    }
-    const MatrixMarket mb = read_matrix_market(b_path);
-    if (std::min(mb.rows, mb.cols) != 1 || mb.rows * mb.cols != mm.rows) {
+  p.m = rows;
+  p.n = features + icpt;
+  p.A = std::move(mm.values);  // moved, never copied: the reader's matrix becomes A in place
+  if (target >= 0) {
+    const auto first = p.A.begin() + target * rows;
+    p.b.assign(first, first + rows);
+    p.A.erase(first, first + rows);
+  }
+  if (icpt) {
+    p.A.insert(p.A.begin(), static_cast<size_t>(rows), 1.0);
+    p.column_names.push_back("(intercept)");
+  }
+  for (index_t j = 0; j < c.cols; ++j) {
+    if (j != target) p.column_names.push_back(c.names[static_cast<size_t>(j)]);
+  }
+  if (separate_b) {
+    MatrixMarket mb = read_matrix_market(b_path);
+    if (std::min(mb.rows, mb.cols) != 1 || mb.rows * mb.cols != rows) {
       throw InvalidInput(b_path + ": b is " + std::to_string(mb.rows) + " x " +
-                         std::to_string(mb.cols) + ", expected " + std::to_string(mm.rows) +
+                         std::to_string(mb.cols) + ", expected " + std::to_string(rows) +
                          " x 1 to match A in " + a_path);
     }
-    p = to_problem(a_path, t, -1, opt.intercept, false);
-    p.b = mb.values;
+    p.b = std::move(mb.values);
   }
   p.validate();
   return p;
@@ -622,7 +403,7 @@ Problem<double> read_problem(const std::string& path, const CsvOptions& opt,
 }
 
 void write_vector(const std::string& path, const std::vector<double>& x,
-                  const std::vector<std::string>& names) {
+                  const std::vector<std::string>& names, OutputSet* set) {
   if (x.empty()) throw InvalidInput(path + ": cannot write an empty vector");
   if (!names.empty() && names.size() != x.size()) {
     throw InvalidInput(path + ": " + std::to_string(names.size()) + " names for " +
@@ -633,7 +414,7 @@ void write_vector(const std::string& path, const std::vector<double>& x,
     mm.rows = static_cast<index_t>(x.size());
     mm.cols = 1;
     mm.values = x;
-    write_matrix_market(path, mm);
+    write_matrix_market(path, mm, set);
     return;
   }
   for (size_t i = 0; i < x.size(); ++i) {
@@ -641,13 +422,13 @@ void write_vector(const std::string& path, const std::vector<double>& x,
       throw InvalidInput(path + ": cannot write a non-finite value at index " + std::to_string(i));
     }
   }
-  write_atomically(path, [&](std::FILE* f) {
+  detail::write_atomically(path, [&](std::FILE* f) {
     std::fputs(names.empty() ? "x\n" : "name,x\n", f);
     for (size_t i = 0; i < x.size(); ++i) {
       if (!names.empty()) std::fprintf(f, "%s,", csv_field(names[i]).c_str());
       std::fprintf(f, "%.17g\n", x[i]);
     }
-  });
+  }, set);
 }
 
 std::vector<double> read_vector(const std::string& path) {
@@ -662,7 +443,7 @@ std::vector<double> read_vector(const std::string& path) {
   const char delim = extension_of(path) == ".tsv" ? '\t' : ',';
   LineReader reader(path);
   std::vector<double> out;
-  std::string line;
+  std::string_view line;
   size_t width = 0;
   index_t width_line = 0;
   while (reader.next(line)) {

@@ -10,7 +10,10 @@ void validate_iterative_options(const std::string& solver, const SolverOptions& 
   auto bad = [&](const std::string& what) { throw InvalidInput(solver + ": " + what); };
   auto finite_nonneg = [](double v) { return std::isfinite(v) && v >= 0.0; };
   if (o.max_iters < 0) bad("max_iters must be >= 0 (got " + std::to_string(o.max_iters) + ")");
-  if (!finite_nonneg(o.tol)) bad("tol must be a finite number >= 0");
+  if (!finite_nonneg(o.tol) || o.tol >= 1.0) {
+    bad("tol must be a finite number in [0, 1): it is relative to the first gradient, so 1 or more "
+        "stops at x = 0");
+  }
   if (!finite_nonneg(o.step)) bad("step must be a finite number >= 0 (0: 1/L)");
   if (!finite_nonneg(o.lipschitz)) bad("lipschitz must be a finite number >= 0 (0: estimate)");
   if (!finite_nonneg(o.ridge_lambda)) bad("ridge_lambda must be a finite number >= 0");

@@ -1,13 +1,6 @@
 // End-to-end tests of the `lsgd` binary: run it in a temporary directory and check exit status,
 // stdout, stderr and the files it writes.
-#include <sys/wait.h>
-
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,96 +9,16 @@
 #include "lsgd/device.hpp"
 #include "lsgd/io.hpp"
 #include "lsgd/registry.hpp"
+#include "tests/cli_fixture.hpp"
 
 namespace lsgd {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
-size_t count_lines(const std::string& s) {
-  size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lsgd_test_cli_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  // Runs `lsgd <args>` in the temporary directory; args are passed through the shell.
-  CliResult run(const std::string& args) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && '" LSGD_CLI_PATH "' " + args +
-                            " >cli_out.txt 2>cli_err.txt";
-    const int st = std::system(cmd.c_str());
-    CliResult r;
-    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(dir_ / "cli_out.txt");
-    r.err = slurp(dir_ / "cli_err.txt");
-    fs::remove(dir_ / "cli_out.txt");
-    fs::remove(dir_ / "cli_err.txt");
-    return r;
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-  }
-  // The files in the directory, for checks that nothing partial was left behind.
-  std::vector<std::string> files() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  fs::path dir_;
-};
-
-// The numbers of the JSON array "key":[...] in s.
-std::vector<double> json_array(const std::string& s, const std::string& key) {
-  const size_t k = s.find("\"" + key + "\":[");
-  if (k == std::string::npos) return {};
-  std::vector<double> out;
-  const char* p = s.c_str() + k + key.size() + 4;
-  while (*p != ']' && *p != '\0') {
-    char* end = nullptr;
-    out.push_back(std::strtod(p, &end));
-    if (end == p) return {};
-    p = end;
-    if (*p == ',') ++p;
-  }
-  return out;
-}
-
-#define EXPECT_CONTAINS(haystack, needle)                                          \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos)                 \
-      << "expected '" << (needle) << "' in: " << (haystack)
-
-// A usage error: status 2, nothing on stdout, one line "lsgd: error: ..." on stderr.
-#define EXPECT_USAGE_ERROR(r)                                \
-  do {                                                       \
-    EXPECT_EQ((r).code, 2) << (r).err;                       \
-    EXPECT_EQ(count_lines((r).err), 1u) << (r).err;          \
-    EXPECT_EQ((r).err.rfind("lsgd: error: ", 0), 0u) << (r).err; \
-  } while (0)
+using cli_test::CliResult;
+using cli_test::CliTest;
+using cli_test::count_lines;
+using cli_test::json_array;
 
 TEST_F(CliTest, GenThenSolveWithQrRecoversXTrue) {
   const CliResult g = run("gen --m 300 --n 6 --kappa 1e3 --seed 5 --output p.csv --x-output x.csv");

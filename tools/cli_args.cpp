@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 #include <sstream>
 
@@ -92,8 +93,12 @@ double Args::number(const std::string& name, double def, double min, bool min_ex
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (end == s.c_str() || *end != '\0' || !std::isfinite(v) || errno == ERANGE) {
-    throw UsageError(command_ + ": --" + name + ": expected a finite number, got '" + s + "'");
+  if (end == s.c_str() || *end != '\0' || std::isspace(static_cast<unsigned char>(s[0]))) {
+    throw UsageError(command_ + ": --" + name + ": expected a number, got '" + s + "'");
+  }
+  if (!std::isfinite(v) || (errno == ERANGE && std::fabs(v) > 1.0)) {
+    throw UsageError(command_ + ": --" + name + ": expected a finite number, got '" + s + "'" +
+                     (std::isnan(v) || std::isinf(v) ? "" : " (beyond the range of a double)"));
   }
   if (v < min || (min_exclusive && v == min)) {
     std::ostringstream os;
@@ -104,18 +109,20 @@ double Args::number(const std::string& name, double def, double min, bool min_ex
   return v;
 }
 
-long long Args::integer(const std::string& name, long long def, long long min) const {
+long long Args::integer(const std::string& name, long long def, long long min,
+                        long long max) const {
   const auto it = values_.find(name);
   if (it == values_.end()) return def;
   const std::string& s = it->second;
   errno = 0;
   char* end = nullptr;
   const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (end == s.c_str() || *end != '\0' || errno == ERANGE) {
+  if (end == s.c_str() || *end != '\0' || std::isspace(static_cast<unsigned char>(s[0]))) {
     throw UsageError(command_ + ": --" + name + ": expected an integer, got '" + s + "'");
   }
-  if (v < min) {
-    throw UsageError(command_ + ": --" + name + ": must be >= " + std::to_string(min) + ", got " + s);
+  if (errno == ERANGE || v < min || v > max) {
+    throw UsageError(command_ + ": --" + name + ": must be in " + std::to_string(min) + ".." +
+                     std::to_string(max) + ", got " + s);
   }
   return v;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // A small command-line parser for the lsgd tool: "--name value", "--name=value" and flags, with
 // strict number parsing. Every misuse throws UsageError (exit status 2, one line on stderr).
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -33,10 +34,13 @@ class Args {
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   std::string str(const std::string& name, const std::string& def = "") const;
   std::string required(const std::string& name) const;
-  // A finite number >= min (or > min when min_exclusive).
+  // A finite number >= min (or > min when min_exclusive). A value that underflows (1e-320) is
+  // accepted as the nearest double, as strtod rounds it.
   double number(const std::string& name, double def, double min = -1e308,
                 bool min_exclusive = false) const;
-  long long integer(const std::string& name, long long def, long long min) const;
+  // An integer in [min, max], checked on the full value before any narrowing by the caller.
+  long long integer(const std::string& name, long long def, long long min,
+                    long long max = std::numeric_limits<long long>::max()) const;
   // One of `choices`.
   std::string choice(const std::string& name, const std::string& def,
                      const std::vector<std::string>& choices) const;

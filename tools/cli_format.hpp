@@ -1,5 +1,6 @@
 #pragma once
 // Text and JSON formatting shared by the lsgd subcommands.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -64,13 +65,36 @@ inline std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
-// One line: newlines and tabs of a message become spaces.
-inline std::string one_line(std::string s) {
-  for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+// A message for stderr on one line: newlines and tabs become spaces; other control bytes, NULs and
+// DEL (from a binary file or a hostile argument) are shown as \xNN so they cannot drive the
+// terminal; the library's "options.name" becomes the option the user typed, "--name".
+inline std::string message_line(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n' || c == '\r' || c == '\t') {
+      out += ' ';
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (s.compare(i, 8, "options.") == 0 && i + 8 < s.size() &&
+               std::islower(static_cast<unsigned char>(s[i + 8]))) {
+      out += "--";
+      for (i += 8; i < s.size() && (std::islower(static_cast<unsigned char>(s[i])) || s[i] == '_');
+           ++i) {
+        out += s[i] == '_' ? '-' : s[i];
+      }
+      --i;
+    } else {
+      out += s[i];
+    }
   }
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
+
+// The same, for a table cell or a note on stdout.
+inline std::string one_line(const std::string& s) { return message_line(s); }
 
 }  // namespace lsgd::cli

@@ -5,7 +5,12 @@
 #include <cstdio>
 #include <limits>
 #include <new>
+#include <system_error>
+#include <thread>
 #include <type_traits>
+#include <vector>
+
+#include <omp.h>
 
 #include "lsgd/device.hpp"
 #include "lsgd/error.hpp"
@@ -15,6 +20,8 @@
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
 #include "tools/cli_format.hpp"
+#include "tools/cli_paths.hpp"
+#include "tools/cli_solve_options.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -30,87 +37,45 @@ const char* kSummary =
     "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
     "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.";
 
-std::vector<OptionSpec> solve_options() {
-  return {
-      {"input", "FILE", "data file: .csv, .txt, .tsv or .mtx (required)"},
-      {"solver", "NAME", "solver name from 'lsgd list', or 'all' (required)"},
-      {"target", "COL", "CSV target column: header name or 0-based index (default: last)"},
-      {"intercept", "", "prepend a column of ones named (intercept)"},
-      {"header", "", "the first CSV row is a header (default: detected)"},
-      {"no-header", "", "the first CSV row is data"},
-      {"delimiter", "C", "CSV field delimiter: one character, 'tab' or 'space' (default ',')"},
-      {"b", "FILE", "right-hand side b as a Matrix Market m x 1 file (with an .mtx input)"},
-      {"precision", "P", "f32 or f64 (default f64)"},
-      {"lambda", "X", "ridge lambda >= 0 (normal equations and gradient descent)"},
-      {"rcond", "X", "relative singular-value cutoff of SVD/COD/pivoted QR (default max(m,n)*eps)"},
-      {"max-iters", "N", "iterative solvers: iteration limit (default 1000)"},
-      {"tol", "X", "iterative solvers: stop at ||grad|| <= tol*||grad(0)|| (default 1e-6; 0: run all)"},
-      {"step", "X", "iterative solvers: step size (default 0: 1/L by power iteration)"},
-      {"lipschitz", "X", "iterative solvers: known Lipschitz constant L (skips power iteration)"},
-      {"power-iters", "N", "iterative solvers: power iterations for L (default 20)"},
-      {"momentum", "X", "iterative solvers: momentum beta in [0, 1) (default 0: solver's choice)"},
-      {"sgd-batch", "N", "SGD: mini-batch rows (default 32)"},
-      {"schedule", "S", "SGD step schedule: constant, inv_sqrt or inv_time (default constant)"},
-      {"seed", "N", "SGD shuffling seed (default 1)"},
-      {"history-every", "N", "record the loss every N iterations (shown with --json)"},
-      {"inner", "P", "cuda.gels_irs inner precision: tf32, fp16, bf16 or fp32 (default tf32)"},
-      {"mode", "M", "GPU timing: resident or end-to-end (default resident)"},
-      {"threads", "N", "CPU threads (default 0: OMP_NUM_THREADS or all cores)"},
-      {"reference", "FILE", "known solution (one value per line, name,value lines, or .mtx n x 1)"},
-      {"output", "FILE", "write the solution (.csv or .mtx); never left partial on error"},
-      {"json", "", "print JSON (one object; an array with --solver all)"},
+// libgomp aborts the process when it cannot create its threads (a process limit, a container's
+// pids cap). Start the threads the solve will want once, here, so that this is an lsgd error.
+void check_threads_can_start(int requested) {
+  const int n = requested > 0 ? requested : omp_get_max_threads();
+  std::vector<std::thread> pool;
+  try {
+    for (int k = 1; k < n; ++k) pool.emplace_back([] {});
+  } catch (const std::system_error& e) {
+    for (auto& t : pool) t.join();
+    throw Error("cannot start " + std::to_string(n) + " CPU threads (" + e.what() +
+                "); lower --threads or OMP_NUM_THREADS");
+  }
+  for (auto& t : pool) t.join();
+}
+
+// A value beyond float's range would become Inf in the f32 copy and fail later with a message that
+// names no file: name the file, the data row and the column here instead.
+void check_fits_f32(const std::string& input, const std::string& b_path, const Problem<double>& p) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  auto fail = [&](const std::string& file, index_t row, const std::string& col, double v) {
+    throw InvalidInput(file + ": data row " + std::to_string(row + 1) + ", " + col + ": " +
+                       fmt("%.17g", v) + " overflows f32 (largest " + fmt("%.3g", kMax) +
+                       "); use --precision f64, or rescale the data");
   };
-}
-
-SolverOptions solver_options(const Args& a) {
-  SolverOptions o;
-  o.ridge_lambda = a.number("lambda", 0.0, 0.0);
-  o.rcond = a.number("rcond", -1.0);
-  o.max_iters = static_cast<int>(a.integer("max-iters", o.max_iters, 1));
-  o.tol = a.number("tol", o.tol, 0.0);
-  o.step = a.number("step", 0.0, 0.0);
-  o.lipschitz = a.number("lipschitz", 0.0, 0.0);
-  o.power_iters = static_cast<int>(a.integer("power-iters", o.power_iters, 1));
-  o.momentum = a.number("momentum", 0.0, 0.0);
-  if (o.momentum >= 1.0) throw UsageError("solve: --momentum: must be < 1");
-  o.sgd_batch = static_cast<int>(a.integer("sgd-batch", o.sgd_batch, 1));
-  const std::string sched = a.choice("schedule", "constant", {"constant", "inv_sqrt", "inv_time"});
-  o.schedule = sched == "inv_sqrt"   ? StepSchedule::inv_sqrt
-               : sched == "inv_time" ? StepSchedule::inv_time
-                                     : StepSchedule::constant;
-  o.seed = static_cast<std::uint64_t>(a.integer("seed", 1, 0));
-  o.history_every = static_cast<int>(a.integer("history-every", 0, 0));
-  o.inner_precision = a.choice("inner", "tf32", {"tf32", "fp16", "bf16", "fp32"});
-  o.gpu_mode = a.choice("mode", "resident", {"resident", "end-to-end"}) == "end-to-end"
-                   ? GpuMode::end_to_end
-                   : GpuMode::resident;
-  o.threads = static_cast<int>(a.integer("threads", 0, 0));
-  if (o.max_iters > 1000000000 || o.power_iters > 1000000000 || o.threads > 100000) {
-    throw UsageError("solve: --max-iters / --power-iters / --threads out of range");
+  for (index_t j = 0; j < p.n; ++j) {
+    for (index_t i = 0; i < p.m; ++i) {
+      if (std::fabs(p.a(i, j)) > kMax) {
+        const std::string name = static_cast<size_t>(j) < p.column_names.size()
+                                     ? " ('" + p.column_names[static_cast<size_t>(j)] + "')"
+                                     : "";
+        fail(input, i, "column " + std::to_string(j + 1) + " of A" + name, p.a(i, j));
+      }
+    }
   }
-  return o;
-}
-
-CsvOptions csv_options(const Args& a) {
-  CsvOptions c;
-  c.target = a.str("target");
-  c.intercept = a.flag("intercept");
-  if (a.flag("header") && a.flag("no-header")) {
-    throw UsageError("solve: --header and --no-header contradict each other");
+  for (index_t i = 0; i < p.m; ++i) {
+    if (std::fabs(p.b[static_cast<size_t>(i)]) > kMax) {
+      fail(b_path.empty() ? input : b_path, i, "the target b", p.b[static_cast<size_t>(i)]);
+    }
   }
-  if (a.flag("header")) c.header = CsvOptions::Header::present;
-  if (a.flag("no-header")) c.header = CsvOptions::Header::absent;
-  const std::string d = a.str("delimiter", ",");
-  if (d == "tab" || d == "\\t") {
-    c.delimiter = '\t';
-  } else if (d == "space") {
-    c.delimiter = ' ';
-  } else if (d.size() == 1 && d != "\"" && d != "#") {
-    c.delimiter = d[0];
-  } else {
-    throw UsageError("solve: --delimiter: expected one character, 'tab' or 'space', got '" + d + "'");
-  }
-  return c;
 }
 
 // Why a registered solver cannot run here, in one line.
@@ -210,6 +175,13 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
   if (!reference.empty()) {
     r.forward_error = forward_error(r.x, reference);
     r.digits = lre(r.x, reference);
+  }
+  if (e.is_iterative() && !r.info.converged && !args.flag("allow-unconverged")) {
+    std::string why = e.name + ": not converged within --max-iters " + std::to_string(opt.max_iters);
+    if (!r.info.note.empty()) why += " (" + r.info.note + ")";
+    throw NumericalError(why + "; raise --max-iters, loosen --tol, or pass --allow-unconverged to "
+                               "keep the last iterate" +
+                         (args.has("output") ? "; nothing was written" : ""));
   }
   // Write the file before printing: a failed write leaves neither output nor a partial file.
   const std::string output = args.str("output");
@@ -434,6 +406,9 @@ int run_solve(const std::vector<std::string>& argv) {
   const CsvOptions csv = csv_options(args);
 
   // Everything the command line alone can rule out is a usage error, checked before any reading.
+  check_distinct_files("solve",
+                       {{"input", input}, {"b", args.str("b")}, {"reference", args.str("reference")}},
+                       {{"output", args.str("output")}});
   const Registry& reg = default_registry();
   const SolverEntry* entry = nullptr;
   if (name != "all") {
@@ -454,7 +429,9 @@ int run_solve(const std::vector<std::string>& argv) {
     if (!entry->available()) throw DeviceError(unavailable_message(*entry));
   }
 
+  check_threads_can_start(opt.threads);
   const Problem<double> p = read_problem(input, csv, args.str("b"));
+  if (prec == Precision::f32) check_fits_f32(input, args.str("b"), p);
   std::vector<double> reference;
   if (args.has("reference")) {
     const std::string ref_path = args.str("reference");

@@ -2,13 +2,17 @@
 //
 // Exit status: 0 success; 1 data, numerical or device error ("lsgd: <file>:<line>: ..."); 2 usage
 // error ("lsgd: error: ..."). Either error is exactly one line on stderr; no exception escapes.
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "lsgd/error.hpp"
+#include "lsgd/io.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
 #include "tools/cli_format.hpp"
@@ -46,14 +50,52 @@ int dispatch(const std::vector<std::string>& args) {
 
 void report(const char* prefix, const std::string& what) {
   std::fflush(stdout);
-  std::fprintf(stderr, "%s%s\n", prefix, lsgd::cli::one_line(what).c_str());
+  std::fprintf(stderr, "%s%s\n", prefix, lsgd::cli::message_line(what).c_str());
+}
+
+// SIGINT/SIGTERM/SIGHUP while a file is being written: remove its temporary, then die of the signal
+// as if unhandled (so the parent sees the usual status).
+extern "C" void on_fatal_signal(int sig) {
+  lsgd::remove_temporary_files();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void install_signal_handlers() {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction sa {};
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old {};
+    // A signal the caller chose to ignore (nohup, background jobs) stays ignored.
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+// stdout is buffered: a full disk or a closed pipe shows only when it is flushed. A report that did
+// not reach its reader is a failure, not a success.
+int finish_stdout(int status) {
+  const bool failed_before = std::ferror(stdout) != 0;  // a flush while printing failed
+  errno = 0;
+  const bool flush_failed = std::fflush(stdout) != 0;
+  if (!flush_failed && !failed_before) return status;
+  const int e = errno;
+  std::fprintf(stderr, "lsgd: cannot write to standard output: %s\n",
+               flush_failed && e != 0 ? std::strerror(e) : "write error");
+  return status == 0 ? 1 : status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  install_signal_handlers();
+  // Reports are written whole at the end: a large buffer makes a failing stdout fail in the final,
+  // checked flush (with its errno) rather than silently in the middle of printing.
+  static char out_buffer[1 << 16];
+  std::setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
   try {
-    return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+    return finish_stdout(dispatch(std::vector<std::string>(argv + 1, argv + argc)));
   } catch (const lsgd::cli::UsageError& e) {
     report("lsgd: error: ", e.what());
     return 2;

@@ -1,5 +1,7 @@
 #pragma once
 // File input / output: CSV and Matrix Market (array and coordinate).
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,12 +18,32 @@ struct CsvOptions {
   char delimiter = ',';
 };
 
+// Outputs that appear together or not at all: each write_* call given the set writes a temporary
+// file in full; commit() renames them all into place; a set destroyed uncommitted removes them.
+// (A special file such as /dev/stdout or a FIFO cannot be staged and is written through at once.)
+class OutputSet {
+ public:
+  OutputSet();
+  ~OutputSet();
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+  void write(const std::string& path, const std::function<void(std::FILE*)>& fn);
+  void commit();
+
+ private:
+  struct Staged;
+  std::vector<Staged> staged_;
+};
+
+// Removes the temporary files of writes in progress. Async-signal-safe: for SIGINT/SIGTERM handlers.
+void remove_temporary_files() noexcept;
+
 // Read A and b from a CSV file. Throws InvalidInput naming the file, line and column of a malformed
 // entry (non-numeric, NaN/Inf, ragged row), an unknown target, or empty data.
 Problem<double> read_csv(const std::string& path, const CsvOptions& opt = {});
 
 // Write a problem as CSV with header x1..xn,y (or column_names) and the target last.
-void write_csv(const std::string& path, const Problem<double>& p);
+void write_csv(const std::string& path, const Problem<double>& p, OutputSet* set = nullptr);
 
 // Matrix Market: a dense or sparse matrix.
 struct MatrixMarket {
@@ -30,7 +52,8 @@ struct MatrixMarket {
   std::vector<double> values;  // column-major rows*cols (coordinate files are densified)
 };
 MatrixMarket read_matrix_market(const std::string& path);  // real/integer, general/symmetric
-void write_matrix_market(const std::string& path, const MatrixMarket& mm);  // array format
+void write_matrix_market(const std::string& path, const MatrixMarket& mm,
+                         OutputSet* set = nullptr);  // array format
 
 // A problem from Matrix Market: A from `a_path`; b from `b_path` (a rows x 1 matrix), or if b_path is
 // empty, the last column of A is taken as b.
@@ -42,7 +65,7 @@ Problem<double> read_problem(const std::string& path, const CsvOptions& opt = {}
 
 // Write a vector (a solution) as CSV (one value per line, header "x" or names) or .mtx (n x 1 array).
 void write_vector(const std::string& path, const std::vector<double>& x,
-                  const std::vector<std::string>& names = {});
+                  const std::vector<std::string>& names = {}, OutputSet* set = nullptr);
 
 // Read a vector (a known solution, or what write_vector wrote): .mtx (n x 1 or 1 x n), otherwise
 // text with one value per line, or "name,value" per line, with an optional header line.

@@ -1,0 +1,25 @@
+#pragma once
+// Internals shared by the io_*.cpp files (not part of the public interface).
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "lsgd/io.hpp"
+
+namespace lsgd::detail {
+
+class LineReader;
+
+// The readers behind read_csv and read_matrix_market, on an open reader (a file or text in memory,
+// as the fuzzers use). `spare_cols`: extra capacity, in columns, reserved after the matrix;
+// `max_values`: the largest rows x cols densified (the fuzzers lower it to stay in memory).
+Problem<double> read_csv(LineReader& reader, const CsvOptions& opt);
+MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols,
+                                index_t max_values = index_t{1} << 40);
+
+// Writes through fn to a temporary next to `path` and renames it into place (or stages it in `set`,
+// which renames when committed). Throws InvalidInput naming `path` on any failure; no partial file.
+void write_atomically(const std::string& path, const std::function<void(std::FILE*)>& fn,
+                      OutputSet* set = nullptr);
+
+}  // namespace lsgd::detail
