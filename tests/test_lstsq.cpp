@@ -652,6 +652,30 @@ TEST(LstsqRegistry, CpuDirectSolversAreAllParameterized) {
   }
 }
 
+// The full-rank solvers' rank errors name the dependent column 1-based, as a user counts columns,
+// and point at the solvers that handle rank deficiency.
+TEST(LstsqMessages, RankErrorsNameTheColumnAndTheAlternatives) {
+  GenOptions o;
+  o.m = 300;
+  o.n = 6;
+  o.seed = 5;
+  Problem<double> p = generate<double>(o);
+  for (index_t i = 0; i < p.m; ++i) p.a(i, 3) = p.a(i, 0) + 0.5 * p.a(i, 2);  // column 4
+  for (const char* name : {"cpu.qr", "cpu.qr.refined", "cpu.tsqr", "cpu.cholesky"}) {
+    auto s = default_registry().get(name).make<double>();
+    s->setup(p);
+    try {
+      s->timed_solve();
+      ADD_FAILURE() << name << ": rank-deficient A accepted";
+    } catch (const NumericalError& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("column 4"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("cpu.cod"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("cpu.svd"), std::string::npos) << msg;
+    }
+  }
+}
+
 // Columns of scale 1e300 and 1e-300 (their norms and products near the ends of double's range): the
 // QR solvers solve it to rounding; the rank-revealing ones at the default rcond truncate the tiny
 // column and say so in the note (they used to return x = 0 as "ok"); without truncation they solve it
