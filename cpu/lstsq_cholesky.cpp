@@ -4,7 +4,6 @@
 // chunks, SYRK and GEMV on each chunk while it is in cache, into private sums added at the end (a
 // SYRK then a GEMV over all of A read a tall A twice; measured in bench/NOTES.md, cpucap).
 #include <algorithm>
-#include <exception>
 #include <memory>
 #include <sstream>
 
@@ -69,26 +68,12 @@ class CholeskySolver final : public DirectSolverBase<T> {
       const int mi = static_cast<int>(m);
       lapack::syrk_upper_t(n, mi, T(1), this->A_.data(), mi, T(0), G, n);
       lapack::gemv('T', mi, n, T(1), this->A_.data(), mi, this->b_.data(), T(0), x);
-    } else if (P == 1) {
-      gram_rows(0, m, G, x);
     } else {
-      ScopedBlasThreads one(1);  // each thread's BLAS calls run on that thread alone
-      std::exception_ptr failure;
-#pragma omp parallel num_threads(P)
-      {
-        const int t = omp_get_thread_num();
-        if (t < P) {
-          try {
-            T* Gt = t == 0 ? G : partial_G_.data() + static_cast<size_t>(t - 1) * n * n;
-            T* ct = t == 0 ? x : partial_c_.data() + static_cast<size_t>(t - 1) * n;
-            gram_rows(m * t / P, m * (t + 1) / P, Gt, ct);
-          } catch (...) {
-#pragma omp critical(lsgd_cholesky_failure)
-            if (!failure) failure = std::current_exception();
-          }
-        }
-      }
-      if (failure) std::rethrow_exception(failure);
+      for_each_partition(P, [&](int t) {
+        T* Gt = t == 0 ? G : partial_G_.data() + static_cast<size_t>(t - 1) * n * n;
+        T* ct = t == 0 ? x : partial_c_.data() + static_cast<size_t>(t - 1) * n;
+        gram_rows(m * t / P, m * (t + 1) / P, Gt, ct);
+      });
       for (int t = 1; t < P; ++t) {  // thread order: deterministic for a given thread count
         const T* Gt = partial_G_.data() + static_cast<size_t>(t - 1) * n * n;
         const T* ct = partial_c_.data() + static_cast<size_t>(t - 1) * n;

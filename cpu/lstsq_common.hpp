@@ -5,6 +5,7 @@
 // solve starts by copying A into the workspace: part of the solve, as in NumPy and SciPy.
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +23,47 @@ namespace lsgd::cpu {
 template <typename T>
 T rank_tolerance(index_t m) {
   return static_cast<T>(10.0 * std::sqrt(static_cast<double>(m)) * eps<T>());
+}
+
+// ||v||, scaled like LAPACK's nrm2 so that entries near 1e300 do not overflow the sum of squares
+// (the largest |v_i| when that is 0 or not finite).
+template <typename T>
+double scaled_norm(const T* v, index_t n) {
+  double big = 0.0;
+  for (index_t i = 0; i < n; ++i) big = std::max(big, std::abs(static_cast<double>(v[i])));
+  if (!(big > 0.0) || !std::isfinite(big)) return big;
+  double s = 0.0;
+  for (index_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(v[i]) / big;
+    s += t * t;
+  }
+  return big * std::sqrt(s);
+}
+
+// Runs body(p) for every partition p = 0..P-1 in ONE OpenMP region (on the calling thread, without a
+// region, when P == 1), the BLAS on one thread inside so that the two pools never oversubscribe the
+// cores. A thread of a region that got fewer than P threads takes several partitions. The first
+// exception is rethrown after the region (none may leave it).
+template <typename F>
+void for_each_partition(int P, F&& body) {
+  if (P <= 1) {
+    body(0);
+    return;
+  }
+  ScopedBlasThreads one(1);
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(P)
+  {
+    for (int p = omp_get_thread_num(); p < P; p += omp_get_num_threads()) {
+      try {
+        body(p);
+      } catch (...) {
+#pragma omp critical(lsgd_for_each_partition)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 template <typename T>
@@ -116,16 +158,7 @@ class DirectSolverBase : public Solver<T> {
     const T tol = rank_tolerance<T>(m_);
     for (index_t j = 0; j < n_; ++j) {
       const T* col = r + j * ldr;
-      double big = 0.0;  // scaled like LAPACK's nrm2: columns near 1e300 must not overflow here
-      for (index_t i = 0; i <= j; ++i) big = std::max(big, std::abs(static_cast<double>(col[i])));
-      double norm2 = 0.0;
-      if (big > 0.0 && std::isfinite(big)) {
-        for (index_t i = 0; i <= j; ++i) {
-          const double v = static_cast<double>(col[i]) / big;
-          norm2 += v * v;
-        }
-      }
-      const double norm = std::isfinite(big) ? big * std::sqrt(norm2) : big;
+      const double norm = scaled_norm(col, j + 1);
       if (!std::isfinite(norm)) throw_overflow(j);
       const T rjj = std::abs(col[j]);
       if (!(static_cast<double>(rjj) > static_cast<double>(tol) * norm)) {

@@ -25,19 +25,6 @@ namespace {
 
 constexpr int kMaxSteps = 10;
 
-template <typename T>
-double norm2(const std::vector<T>& v, size_t n) {
-  double big = 0.0;
-  for (size_t i = 0; i < n; ++i) big = std::max(big, std::abs(static_cast<double>(v[i])));
-  if (!(big > 0.0) || !std::isfinite(big)) return big;
-  double s = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const double t = static_cast<double>(v[i]) / big;
-    s += t * t;
-  }
-  return big * std::sqrt(s);
-}
-
 // acc (hi, lo) += a * b in double-double, the product taken exactly (cpu/double_double.hpp), on
 // separate hi/lo arrays so that loops over rows vectorize.
 inline void dd_add_prod(double& hi, double& lo, double a, double b) {
@@ -88,23 +75,9 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
   void residuals() {
     const index_t m = this->m_, n = this->n_;
     const int P = threads_;
-    const auto rows = [&](int t, index_t& r0, index_t& r1) {
-      r0 = m * t / P;
-      r1 = m * (t + 1) / P;
-    };
-    if (P > 1) {
-#pragma omp parallel num_threads(P)
-      {
-        const int t = omp_get_thread_num();
-        if (t < P) {
-          index_t r0, r1;
-          rows(t, r0, r1);
-          residual_rows(r0, r1, gpart_.data() + static_cast<size_t>(t) * n);
-        }
-      }
-    } else {
-      residual_rows(0, m, gpart_.data());
-    }
+    for_each_partition(P, [&](int t) {
+      residual_rows(m * t / P, m * (t + 1) / P, gpart_.data() + static_cast<size_t>(t) * n);
+    });
     for (index_t j = 0; j < n; ++j) {
       DoubleDouble g;
       for (int t = 0; t < P; ++t) {
@@ -200,12 +173,12 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
     double prev = 0.0, last = 1.0;  // last: the latest correction relative to ||x||
     int steps = 0;
     bool converged = false, stalled = false;
-    prev = norm2(this->x_, static_cast<size_t>(n));
+    prev = scaled_norm(this->x_.data(), this->n_);
     for (int k = 1; k <= kMaxSteps; ++k) {
       residuals();
       correct();
-      const double xn = norm2(this->x_, static_cast<size_t>(n));
-      const double dn = norm2(dx_, static_cast<size_t>(n));
+      const double xn = scaled_norm(this->x_.data(), this->n_);
+      const double dn = scaled_norm(dx_.data(), this->n_);
       if (!std::isfinite(xn) || !std::isfinite(dn)) this->throw_overflow(0);
       steps = k;
       last = xn > 0.0 ? dn / xn : 0.0;

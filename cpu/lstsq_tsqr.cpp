@@ -6,7 +6,6 @@
 // [A b] carries Q^T b through every step, so x = R^{-1} (Q^T b)(0:n) at the end, with QR's
 // accuracy (forward error ~ kappa eps). One OpenMP region per solve; m >= n, full rank.
 #include <algorithm>
-#include <exception>
 #include <memory>
 
 #include "cpu/cpu_families.hpp"
@@ -100,33 +99,19 @@ class TsqrSolver final : public DirectSolverBase<T> {
   void solve() override {
     const index_t m = this->m_, n = this->n_, n1 = n + 1;
     const int P = threads_;
-    if (P == 1) {
-      factor_rows(stacks_[0], 0, m);
-    } else {
-      ScopedBlasThreads one(1);  // each thread's LAPACK calls run on that thread alone
-      std::exception_ptr failure;
-#pragma omp parallel num_threads(P)
-      {
-        const int t = omp_get_thread_num();
-        try {
-          factor_rows(stacks_[static_cast<size_t>(t)], m * t / P, m * (t + 1) / P);
-        } catch (...) {
-#pragma omp critical(lsgd_tsqr_failure)
-          if (!failure) failure = std::current_exception();
+    for_each_partition(P, [&](int t) {
+      factor_rows(stacks_[static_cast<size_t>(t)], m * t / P, m * (t + 1) / P);
+    });
+    // Binary tree over the threads' triangles: stack's triangle on top, the partner's under it.
+    for (int step = 1; step < P; step *= 2) {
+      for (int t = 0; t + step < P; t += 2 * step) {
+        Stack<T>& dst = stacks_[static_cast<size_t>(t)];
+        Stack<T>& src = stacks_[static_cast<size_t>(t + step)];
+        for (index_t j = 0; j < n1; ++j) {
+          std::copy(src.triangle() + j * src.ld(), src.triangle() + j * src.ld() + n1,
+                    dst.block_row(j));
         }
-      }
-      if (failure) std::rethrow_exception(failure);
-      // Binary tree over the threads' triangles: stack's triangle on top, the partner's under it.
-      for (int step = 1; step < P; step *= 2) {
-        for (int t = 0; t + step < P; t += 2 * step) {
-          Stack<T>& dst = stacks_[static_cast<size_t>(t)];
-          Stack<T>& src = stacks_[static_cast<size_t>(t + step)];
-          for (index_t j = 0; j < n1; ++j) {
-            std::copy(src.triangle() + j * src.ld(), src.triangle() + j * src.ld() + n1,
-                      dst.block_row(j));
-          }
-          dst.absorb(n1);
-        }
+        dst.absorb(n1);
       }
     }
     Stack<T>& s = stacks_[0];
