@@ -114,6 +114,18 @@ void write_through(const std::string& path, const std::string& target,
 
 }  // namespace
 
+// Dekker-style handshake between a signal handler on any thread and the writer creating a
+// temporary: each side writes its flag, then reads the other's, so at least one of them sees the
+// signal while no temporary is unlisted (both may; raising twice is harmless).
+static volatile std::sig_atomic_t g_creating = 0;
+static volatile std::sig_atomic_t g_pending_signal = 0;
+
+bool defer_signal_during_creation(int sig) noexcept {
+  g_pending_signal = sig;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  return g_creating != 0;
+}
+
 void remove_temporary_files() noexcept {
   for (int k = 0; k < kSlots; ++k) {
     if (g_tmp_used[k] != 0) ::unlink(g_tmp_names[k]);
@@ -152,11 +164,23 @@ void OutputSet::write(const std::string& path, const std::function<void(std::FIL
   sigset_t block, old;
   sigemptyset(&block);
   for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  // Held on this thread by the mask; on any other thread, deferred by the handshake with the handler.
   pthread_sigmask(SIG_BLOCK, &block, &old);
+  g_creating = 1;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (g_pending_signal != 0) {  // a handler already ran (or is running): create nothing, die with it
+    g_creating = 0;
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    std::raise(g_pending_signal);
+    fail(path, "interrupted by a signal");
+  }
   const int fd = ::mkstemp(s.tmp.data());
   const int mkstemp_errno = errno;
   if (fd >= 0) s.slot = register_temporary(s.tmp);
+  g_creating = 0;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (g_pending_signal != 0) std::raise(g_pending_signal);  // the handler now finds it listed
   if (fd < 0) fail(path, std::string("cannot write: ") + std::strerror(mkstemp_errno));
   auto discard = [&s] {
     ::unlink(s.tmp.c_str());

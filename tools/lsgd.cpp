@@ -56,6 +56,7 @@ void report(const char* prefix, const std::string& what) {
 // SIGINT/SIGTERM/SIGHUP while a file is being written: remove its temporary, then die of the signal
 // as if unhandled (so the parent sees the usual status).
 extern "C" void on_fatal_signal(int sig) {
+  if (lsgd::defer_signal_during_creation(sig)) return;  // the writer raises it again
   lsgd::remove_temporary_files();
   std::signal(sig, SIG_DFL);
   std::raise(sig);

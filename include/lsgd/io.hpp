@@ -38,6 +38,13 @@ class OutputSet {
 // Removes the temporary files of writes in progress. Async-signal-safe: for SIGINT/SIGTERM handlers.
 void remove_temporary_files() noexcept;
 
+// For a fatal-signal handler, before remove_temporary_files(): true when a temporary is being
+// created right now (created but not yet listed). The signal is then remembered and raised again by
+// the writer once the temporary is listed, and the handler should just return. Needed because a
+// process-directed signal may land on any thread (OpenBLAS keeps a pool), not only on the writer's,
+// whose signal mask holds it during that step. Async-signal-safe.
+bool defer_signal_during_creation(int sig) noexcept;
+
 // Read A and b from a CSV file. Throws InvalidInput naming the file, line and column of a malformed
 // entry (non-numeric, NaN/Inf, ragged row), an unknown target, or empty data.
 Problem<double> read_csv(const std::string& path, const CsvOptions& opt = {});
