@@ -2,6 +2,7 @@
 // continued fraction (DLMF 8.17.22), evaluated with the modified Lentz method, and the Student t and
 // F tails written through it. Both tails take x and 1 - x computed separately (t^2 / (dof + t^2)
 // rather than 1 - dof / (dof + t^2)) so that tiny p-values keep their relative accuracy.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -46,12 +47,36 @@ double beta_fraction(double a, double b, double x) {
                        std::to_string(a) + ", b = " + std::to_string(b) + ")");
 }
 
+// Stirling's remainder: lgamma(z) = (z - 1/2) log z - z + log(2 pi)/2 + stirling_delta(z), z >= 10
+// (error below 1e-16 there).
+double stirling_delta(double z) {
+  const double r = 1.0 / z, r2 = r * r;
+  return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 / 1188))));
+}
+
+// lgamma(a + b) - lgamma(a) - lgamma(b). The plain difference loses about |lgamma(a)| eps in
+// absolute terms (1e-13 at a = 200, the dof / 2 of a mid-sized regression); for a, b >= 10 the
+// Stirling forms are subtracted analytically instead, leaving terms of the size of the result.
+double log_inverse_beta(double a, double b) {
+  const double big = std::max(a, b), small = std::min(a, b);
+  if (big < 10.0) return std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b);
+  // lgamma(big + small) - lgamma(big) = (big - 1/2) log1p(small/big) + small log(big + small)
+  //                                     - small + delta(big + small) - delta(big)
+  const double ratio = (big - 0.5) * std::log1p(small / big) - small +
+                       stirling_delta(big + small) - stirling_delta(big);
+  if (small < 10.0) return ratio + small * std::log(big + small) - std::lgamma(small);
+  // - lgamma(small) = -(small - 1/2) log(small) + small - log(2 pi)/2 - delta(small), and
+  // small log(big + small) - (small - 1/2) log(small) = small log1p(big/small) + log(small)/2.
+  constexpr double kHalfLog2Pi = 0.91893853320467274178;
+  return ratio + small * std::log1p(big / small) + 0.5 * std::log(small) + small - kHalfLog2Pi -
+         stirling_delta(small);
+}
+
 // I_x(a, b) with y = 1 - x given separately (exactly, when the caller can).
 double ibeta(double a, double b, double x, double y) {
   if (x <= 0.0) return 0.0;
   if (y <= 0.0) return 1.0;
-  const double log_front =
-      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log(y);
+  const double log_front = log_inverse_beta(a, b) + a * std::log(x) + b * std::log(y);
   const double front = std::exp(log_front);
   if (x < (a + 1.0) / (a + b + 2.0)) return front * beta_fraction(a, b, x) / a;
   return 1.0 - front * beta_fraction(b, a, y) / b;
