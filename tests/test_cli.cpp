@@ -339,6 +339,27 @@ TEST_F(CliTest, StatsOnLongleyMatchNistCertifiedValues) {
   EXPECT_CONTAINS(text.out, "solver agreement:");
 }
 
+// `--solver all --reference` shows the refined solver with the digits it reaches on Longley (>= 13,
+// issue 17) and its refinement steps in the iters column.
+TEST_F(CliTest, SolveAllShowsTheRefinedSolver) {
+  const std::string data = std::string(LSGD_TEST_DATA_DIR) + "/longley.csv";
+  const std::string cert = std::string(LSGD_TEST_DATA_DIR) + "/longley_certified.csv";
+  const CliResult j = run("solve --input '" + data + "' --target y --intercept --solver all "
+                          "--reference '" + cert + "' --json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  const size_t k = j.out.find("{\"solver\":\"cpu.qr.refined\"");
+  ASSERT_NE(k, std::string::npos) << j.out;
+  const std::string row = j.out.substr(k, j.out.find('}', k) - k);
+  EXPECT_GE(json_value(row, "digits"), 13.0) << row;
+  EXPECT_CONTAINS(row, "\"converged\":true");
+  const CliResult t = run("solve --input '" + data + "' --target y --intercept --solver all "
+                          "--reference '" + cert + "'");
+  ASSERT_EQ(t.code, 0) << t.err;
+  const size_t line = t.out.find("\ncpu.qr.refined ");
+  ASSERT_NE(line, std::string::npos) << t.out;
+  EXPECT_CONTAINS(t.out.substr(line, t.out.find('\n', line + 1) - line), "refinement converged");
+}
+
 // Statistics that are undefined are errors (exit 1, one line, no output file), and --stats with
 // --solver all is a usage error.
 TEST_F(CliTest, StatsUndefinedAreClearErrors) {

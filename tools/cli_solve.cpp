@@ -167,8 +167,9 @@ void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
 
 const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
 
+// Iterations, or the refinement steps of a direct solver that refines (cpu.qr.refined, gels_irs).
 std::string iterations_text(const Run& r) {
-  if (!r.entry->is_iterative()) return "-";
+  if (!r.entry->is_iterative() && r.info.iterations == 0 && r.info.converged) return "-";
   return std::to_string(r.info.iterations) + (r.info.converged ? "" : "*");
 }
 
@@ -392,7 +393,8 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     std::printf("\ndigits: %s", ref_label.c_str());
     if (!ref_failure.empty()) std::printf(" -- unavailable: %s", ref_failure.c_str());
     std::printf(".\nnormal-eq: ||A^T(b - Ax)|| / (||A||_F (||A||_F ||x|| + ||b||)), about eps for a "
-                "backward-stable solver. iters: * = not converged.\n");
+                "backward-stable solver. iters: iterations, or refinement steps of a direct solver; * = not "
+                "converged.\n");
     if (!skipped.empty()) {
       std::string names;
       for (const auto& s : skipped) names += (names.empty() ? "" : ", ") + s;
