@@ -9,6 +9,8 @@
 // in double-double, corrections from the same QR. Triangular solves and Q applications only; A^T A
 // is never formed. Plain QR would give diag((R^T R)^-1) with a relative error near kappa eps, which
 // is 1e-8 on Longley and the Wampler sets; refined, it is near eps while kappa(A D) eps << 1.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -27,7 +29,155 @@ namespace lsgd {
 namespace {
 
 constexpr int kMaxSteps = 10;
+constexpr int kBlock = 32;  // right-hand sides refined together
+// Below this kappa(A D) the plain diag((R^T R)^-1) is already accurate to about kappa eps <= 2e-14
+// (measured: the same digits as refined on Norris, Pontius, NoInt1/2), and refining p right-hand
+// sides would cost O(m p^2) double-double work per step for nothing.
+constexpr double kPlainCovarianceKappa = 100.0;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Bjorck's refinement of [I A; A^T 0][r; z] = [f; g] for a block of right-hand sides, from the QR
+// (W, T: GEQRT's output) of A (As, m x p, the scaled columns).
+class BlockRefiner {
+ public:
+  struct Outcome {
+    int steps = 0;
+    bool converged = false;
+    bool stalled = false;
+    double correction = 0.0;  // max over the block of ||dz|| / ||z|| at the last step
+  };
+
+  BlockRefiner(const double* As, const double* W, const double* T, index_t m, index_t p, int nb)
+      : As_(As), W_(W), T_(T), m_(m), p_(p), nb_(nb) {}
+
+  // b != nullptr: the right-hand side (b, 0), kb = 1. Otherwise kb right-hand sides (0, -e_j),
+  // j = j0 .. j0 + kb - 1. Writes the z parts (p x kb) to out.
+  Outcome solve(const double* b, index_t j0, int kb, double* out) const {
+    const size_t m = static_cast<size_t>(m_), p = static_cast<size_t>(p_), k = static_cast<size_t>(kb);
+    Block blk{b, j0, kb, std::vector<double>(p * k, 0.0), std::vector<double>(m * k, 0.0),
+              std::vector<double>(m * k, 0.0), std::vector<double>(p * k, 0.0),
+              std::vector<double>(p * k, 0.0)};
+    if (b != nullptr) std::copy(b, b + m, blk.F.begin());
+    for (size_t c = 0; c < k; ++c) {
+      if (b == nullptr) blk.G[static_cast<size_t>(j0) + c + c * p] = -1.0;
+    }
+    Outcome o;
+    double prev = correct(blk);  // the plain QR solution, from z = 0, r = 0
+    double last = prev;
+    for (int step = 1; step <= kMaxSteps; ++step) {
+      residuals(blk);
+      last = correct(blk);
+      o.steps = step;
+      if (last <= 2.0 * eps<double>()) {
+        o.converged = true;
+        break;
+      }
+      if (step > 1 && last > 0.5 * prev) {
+        o.stalled = true;
+        break;
+      }
+      prev = last;
+    }
+    o.correction = last;
+    std::copy(blk.Z.begin(), blk.Z.end(), out);
+    return o;
+  }
+
+ private:
+  struct Block {
+    const double* b;
+    index_t j0;
+    int kb;
+    std::vector<double> Z, Rr, F, G, DX;  // p x kb, m x kb, m x kb, p x kb, p x kb
+  };
+
+  // One correction: solves [I A; A^T 0][dr; dz] = [F; G] with the QR, adds it to (Rr, Z), and
+  // returns max over the block of ||dz|| / ||z||.
+  double correct(Block& blk) const {
+    const int m = static_cast<int>(m_), p = static_cast<int>(p_), kb = blk.kb;
+    const size_t ms = static_cast<size_t>(m_), ps = static_cast<size_t>(p_);
+    std::vector<double> work(static_cast<size_t>(nb_) * static_cast<size_t>(kb));
+    cpu::lapack::trtrs_upper('T', p, kb, W_, m, blk.G.data(), p);  // H = R^-T G
+    cpu::lapack::gemqrt('T', m, kb, p, nb_, W_, m, T_, nb_, blk.F.data(), m,
+                        work.data());  // D = Q^T F
+    for (size_t c = 0; c < static_cast<size_t>(kb); ++c) {
+      for (size_t j = 0; j < ps; ++j) {
+        blk.DX[j + c * ps] = blk.F[j + c * ms] - blk.G[j + c * ps];
+        blk.F[j + c * ms] = blk.G[j + c * ps];
+      }
+    }
+    cpu::lapack::trtrs_upper('N', p, kb, W_, m, blk.DX.data(), p);  // dz = R^-1 (D1 - H)
+    cpu::lapack::gemqrt('N', m, kb, p, nb_, W_, m, T_, nb_, blk.F.data(), m,
+                        work.data());  // dr = Q [H; D2]
+    double worst = 0.0;
+    for (size_t c = 0; c < static_cast<size_t>(kb); ++c) {
+      for (size_t j = 0; j < ps; ++j) blk.Z[j + c * ps] += blk.DX[j + c * ps];
+      for (size_t i = 0; i < ms; ++i) blk.Rr[i + c * ms] += blk.F[i + c * ms];
+      const double zn = cpu::scaled_norm(blk.Z.data() + c * ps, p_);
+      const double dn = cpu::scaled_norm(blk.DX.data() + c * ps, p_);
+      if (!std::isfinite(zn) || !std::isfinite(dn)) {
+        throw NumericalError("regression statistics: the refinement overflowed; rescale the data");
+      }
+      worst = std::max(worst, zn > 0.0 ? dn / zn : (dn > 0.0 ? 1.0 : 0.0));
+    }
+    return worst;
+  }
+
+  // The residuals of the current (Rr, Z) in double-double: F = B - Rr - A Z, G = C - A^T Rr;
+  // the columns of the block split across threads.
+  void residuals(Block& blk) const {
+    const size_t ms = static_cast<size_t>(m_);
+    // Threads only when a column's pass (m p entries) outweighs starting a parallel region.
+    const bool big = static_cast<double>(m_) * static_cast<double>(p_) >= 32768.0;
+    const int P = big ? std::max(1, std::min(blk.kb, omp_get_max_threads())) : 1;
+    std::vector<double> hilo(2 * ms * static_cast<size_t>(P));
+    cpu::for_each_partition(P, [&](int t) {
+      double* hi = hilo.data() + 2 * ms * static_cast<size_t>(t);
+      for (int c = t; c < blk.kb; c += P) residual_column(blk, c, hi, hi + ms);
+    });
+  }
+
+  void residual_column(Block& blk, int c, double* __restrict hi, double* __restrict lo) const {
+    constexpr int kLanes = 8;
+    const size_t m = static_cast<size_t>(m_), p = static_cast<size_t>(p_);
+    const size_t cs = static_cast<size_t>(c);
+    const double* __restrict r = blk.Rr.data() + cs * m;
+    const double* z = blk.Z.data() + cs * p;
+    for (size_t i = 0; i < m; ++i) {
+      cpu::two_sum(blk.b != nullptr ? blk.b[i] : 0.0, -r[i], hi[i], lo[i]);
+    }
+    for (size_t j = 0; j < p; ++j) {
+      const double* __restrict a = As_ + j * m;
+      const double zj = -z[j];
+      double ghi[kLanes] = {}, glo[kLanes] = {};
+      size_t i = 0;
+      for (; i + kLanes <= m; i += kLanes) {
+        for (int l = 0; l < kLanes; ++l) {
+          cpu::dd_add_prod(hi[i + l], lo[i + l], a[i + l], zj);
+          cpu::dd_add_prod(ghi[l], glo[l], a[i + l], -r[i + l]);
+        }
+      }
+      for (; i < m; ++i) {
+        cpu::dd_add_prod(hi[i], lo[i], a[i], zj);
+        cpu::dd_add_prod(ghi[0], glo[0], a[i], -r[i]);
+      }
+      const bool unit = blk.b == nullptr && static_cast<index_t>(j) == blk.j0 + c;
+      cpu::DoubleDouble g{unit ? -1.0 : 0.0, 0.0};
+      for (int l = 0; l < kLanes; ++l) {
+        cpu::dd_add(g, ghi[l]);
+        cpu::dd_add(g, glo[l]);
+      }
+      blk.G[j + cs * p] = cpu::to_double(g);
+    }
+    for (size_t i = 0; i < m; ++i) blk.F[i + cs * m] = hi[i] + lo[i];
+  }
+
+  const double* As_;
+  const double* W_;
+  const double* T_;
+  index_t m_, p_;
+  int nb_;
+};
 
 // The column whose entries are all equal and nonzero (statsmodels' test for a constant), or -1.
 index_t find_intercept(const Problem<double>& p) {
@@ -65,8 +215,8 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   }
   const int mi = cpu::lapack::dim(m, "m");
   const int pi = cpu::lapack::dim(p, "p");
-  const int k = cpu::lapack::dim(p + 1, "p + 1");
-  cpu::lapack::dim(m * k, "m (p + 1)");
+  cpu::lapack::dim(m * kBlock, "m x block");
+  const size_t msz = static_cast<size_t>(m), psz = static_cast<size_t>(p);
 
   // Column scales: powers of two bringing every column norm into [1, 2).
   std::vector<double> scale(static_cast<size_t>(p));
@@ -91,7 +241,7 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   // QR of A D.
   const int nb = std::min(pi, 32);
   std::vector<double> W(scaled.A), T(static_cast<size_t>(nb) * static_cast<size_t>(p));
-  std::vector<double> work(static_cast<size_t>(nb) * static_cast<size_t>(std::max(pi, k)));
+  std::vector<double> work(static_cast<size_t>(nb) * psz);
   cpu::lapack::geqrt(mi, pi, nb, W.data(), mi, T.data(), nb, work.data());
   const double tol = 10.0 * std::sqrt(static_cast<double>(m)) * eps<double>();
   for (index_t j = 0; j < p; ++j) {
@@ -107,99 +257,63 @@ RegressionStats regression_stats(const Problem<double>& problem) {
     }
   }
 
-  // Right-hand sides: column 0 (b, 0), column 1 + j (0, -e_j). F: m x k, G: p x k.
-  const size_t msz = static_cast<size_t>(m), psz = static_cast<size_t>(p), ksz = static_cast<size_t>(k);
-  std::vector<double> Z(psz * ksz, 0.0), Rr(msz * ksz, 0.0), F(msz * ksz, 0.0), G(psz * ksz, 0.0);
-  std::copy(problem.b.begin(), problem.b.end(), F.begin());
-  for (index_t j = 0; j < p; ++j) G[static_cast<size_t>(j + (j + 1) * p)] = -1.0;
-  std::vector<double> DX(psz * ksz);
-
-  // One correction: solves [I A; A^T 0][dr; dz] = [F; G] with the QR, adds it to (Rr, Z), and
-  // returns max over right-hand sides of ||dz|| / ||z||.
-  auto correct = [&]() {
-    cpu::lapack::trtrs_upper('T', pi, k, W.data(), mi, G.data(), pi);  // H = R^-T G
-    cpu::lapack::gemqrt('T', mi, k, pi, nb, W.data(), mi, T.data(), nb, F.data(), mi,
-                        work.data());  // D = Q^T F
-    for (size_t c = 0; c < ksz; ++c) {
-      for (size_t j = 0; j < psz; ++j) {
-        DX[j + c * psz] = F[j + c * msz] - G[j + c * psz];
-        F[j + c * msz] = G[j + c * psz];
-      }
-    }
-    cpu::lapack::trtrs_upper('N', pi, k, W.data(), mi, DX.data(), pi);  // dz = R^-1 (D1 - H)
-    cpu::lapack::gemqrt('N', mi, k, pi, nb, W.data(), mi, T.data(), nb, F.data(), mi,
-                        work.data());  // dr = Q [H; D2]
-    double worst = 0.0;
-    for (size_t c = 0; c < ksz; ++c) {
-      for (size_t j = 0; j < psz; ++j) Z[j + c * psz] += DX[j + c * psz];
-      for (size_t i = 0; i < msz; ++i) Rr[i + c * msz] += F[i + c * msz];
-      const double zn = cpu::scaled_norm(Z.data() + c * psz, p);
-      const double dn = cpu::scaled_norm(DX.data() + c * psz, p);
-      if (!std::isfinite(zn) || !std::isfinite(dn)) {
-        throw NumericalError("regression statistics: the refinement overflowed; rescale the data");
-      }
-      worst = std::max(worst, zn > 0.0 ? dn / zn : (dn > 0.0 ? 1.0 : 0.0));
-    }
-    return worst;
-  };
-
-  // The residuals of the current (Rr, Z) in double-double: F = B - Rr - A Z, G = C - A^T Rr.
-  std::vector<double> hi(msz), lo(msz);
-  auto residuals = [&]() {
-    for (size_t c = 0; c < ksz; ++c) {
-      const double* r = Rr.data() + c * msz;
-      const double* z = Z.data() + c * psz;
-      for (size_t i = 0; i < msz; ++i) {
-        hi[i] = c == 0 ? problem.b[i] : 0.0;
-        lo[i] = 0.0;
-        cpu::DoubleDouble acc{hi[i], 0.0};
-        cpu::dd_add(acc, -r[i]);
-        hi[i] = acc.hi;
-        lo[i] = acc.lo;
-      }
-      for (size_t j = 0; j < psz; ++j) {
-        const double* a = As + j * msz;
-        const double zj = -z[j];
-        cpu::DoubleDouble g{c == j + 1 ? -1.0 : 0.0, 0.0};
-        for (size_t i = 0; i < msz; ++i) {
-          cpu::DoubleDouble f{hi[i], lo[i]};
-          cpu::dd_add_prod(f, a[i], zj);
-          hi[i] = f.hi;
-          lo[i] = f.lo;
-          cpu::dd_add_prod(g, a[i], -r[i]);
-        }
-        G[j + c * psz] = cpu::to_double(g);
-      }
-      for (size_t i = 0; i < msz; ++i) F[i + c * msz] = hi[i] + lo[i];
-    }
-  };
-
   RegressionStats st;
-  double prev = correct();  // the plain QR solution, from z = 0, r = 0
-  double last = prev;
-  bool stalled = false;
-  for (int step = 1; step <= kMaxSteps; ++step) {
-    residuals();
-    last = correct();
-    st.refinement_steps = step;
-    if (last <= 2.0 * eps<double>()) {
-      st.converged = true;
-      break;
+  // kappa(A D) and kappa(A) from the singular values of R (p x p: cheap next to the QR).
+  {
+    std::vector<double> Rc(psz * psz, 0.0), sv(psz);
+    for (index_t j = 0; j < p; ++j) {
+      for (index_t i = 0; i <= j; ++i) Rc[static_cast<size_t>(i + j * p)] = W[static_cast<size_t>(i + j * m)];
     }
-    if (step > 1 && last > 0.5 * prev) {
-      stalled = true;
-      break;
+    std::vector<double> Ru(Rc);
+    for (index_t j = 0; j < p; ++j) {
+      for (index_t i = 0; i <= j; ++i) Ru[static_cast<size_t>(i + j * p)] /= scale[static_cast<size_t>(j)];
     }
-    prev = last;
+    cpu::lapack::gesdd_values(pi, pi, Rc.data(), pi, sv.data());
+    st.scaled_condition_number = sv[psz - 1] > 0.0 ? sv[0] / sv[psz - 1] : HUGE_VAL;
+    cpu::lapack::gesdd_values(pi, pi, Ru.data(), pi, sv.data());
+    st.condition_number = sv[psz - 1] > 0.0 ? sv[0] / sv[psz - 1] : HUGE_VAL;
   }
-  st.correction = last;
-  if (!st.converged) {
+
+  const BlockRefiner refiner(As, W.data(), T.data(), m, p, nb);
+  std::vector<double> xs(psz), cov_s(psz);
+  bool stalled = false;
+  auto account = [&](const BlockRefiner::Outcome& o) {
+    st.refinement_steps = std::max(st.refinement_steps, o.steps);
+    st.correction = std::max(st.correction, o.correction);
+    stalled = stalled || o.stalled;
+    return o.converged;
+  };
+  bool converged = account(refiner.solve(problem.b.data(), 0, 1, xs.data()));
+  st.covariance_refined = st.scaled_condition_number > kPlainCovarianceKappa;
+  if (st.covariance_refined) {
+    // Blocks of right-hand sides bound the workspace at O(m kBlock).
+    std::vector<double> Zb(psz * static_cast<size_t>(kBlock));
+    for (index_t j0 = 0; j0 < p; j0 += kBlock) {
+      const int kb = static_cast<int>(std::min<index_t>(kBlock, p - j0));
+      converged = account(refiner.solve(nullptr, j0, kb, Zb.data())) && converged;
+      for (int c = 0; c < kb; ++c) {
+        cov_s[static_cast<size_t>(j0 + c)] = Zb[static_cast<size_t>(j0 + c) + static_cast<size_t>(c) * psz];
+      }
+    }
+  } else {
+    // (R^T R)^-1 = R^-1 R^-T, whose diagonal is accurate to about kappa(A D) eps here.
+    std::vector<double> Rinv(psz * psz, 0.0);
+    for (index_t j = 0; j < p; ++j) Rinv[static_cast<size_t>(j + j * p)] = 1.0;
+    cpu::lapack::trtrs_upper('N', pi, pi, W.data(), mi, Rinv.data(), pi);
+    for (size_t i = 0; i < psz; ++i) {
+      cpu::DoubleDouble acc;  // row i of R^-1, squared
+      for (size_t j = i; j < psz; ++j) cpu::dd_add_prod(acc, Rinv[i + j * psz], Rinv[i + j * psz]);
+      cov_s[i] = cpu::to_double(acc);
+    }
+  }
+  st.converged = converged;
+  if (!converged) {
     std::ostringstream os;
     os.precision(2);
     os << "the refinement of the fit and of diag((A^T A)^-1) did not converge ("
        << (stalled ? "the correction stopped shrinking: kappa(A D) eps is too close to 1"
                    : "step limit reached")
-       << "); the last correction was " << last
+       << "); the last correction was " << st.correction
        << " relative, about the accuracy of the coefficients and standard errors";
     st.note = os.str();
   }
@@ -213,8 +327,8 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   st.coef.resize(psz);
   std::vector<double> cov_diag(psz);
   for (size_t j = 0; j < psz; ++j) {
-    st.coef[j] = scale[j] * Z[j];
-    cov_diag[j] = scale[j] * scale[j] * Z[j + (j + 1) * psz];
+    st.coef[j] = scale[j] * xs[j];
+    cov_diag[j] = scale[j] * scale[j] * cov_s[j];
   }
 
   // ||b - A x||^2 and the total sum of squares in double-double.
@@ -266,8 +380,6 @@ RegressionStats regression_stats(const Problem<double>& problem) {
       st.ssr > 0.0 ? -0.5 * md * (std::log(6.283185307179586) + std::log(st.ssr / md) + 1.0) : HUGE_VAL;
   st.aic = -2.0 * st.log_likelihood + 2.0 * static_cast<double>(p);
   st.bic = -2.0 * st.log_likelihood + std::log(md) * static_cast<double>(p);
-  st.condition_number = condition_number(problem);
-  st.scaled_condition_number = condition_number(scaled);
   return st;
 }
 

@@ -212,6 +212,63 @@ TEST(RegressionStats, UndefinedStatisticsAreClearErrors) {
   EXPECT_THROW(regression_stats(zero), NumericalError);
 }
 
+// kappa(A D) > 100 with p = 40 > one block of 32 right-hand sides: the refined path, against
+// standard errors from the normal equations in long double (64-bit significand: kappa^2 eps_ld ~
+// 1e-11 here, so 10 digits), and the plain path (kappa 10) against the same reference.
+std::vector<double> std_err_long_double(const Problem<double>& p, double s) {
+  const size_t n = static_cast<size_t>(p.n);
+  std::vector<long double> G(n * n, 0.0L);
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t k = 0; k <= j; ++k) {
+      long double acc = 0.0L;
+      for (index_t i = 0; i < p.m; ++i) {
+        acc += static_cast<long double>(p.a(i, static_cast<index_t>(j))) * p.a(i, static_cast<index_t>(k));
+      }
+      G[j + k * n] = G[k + j * n] = acc;
+    }
+  }
+  for (size_t k = 0; k < n; ++k) {  // Cholesky, lower triangle
+    for (size_t q = 0; q < k; ++q) G[k + k * n] -= G[k + q * n] * G[k + q * n];
+    G[k + k * n] = std::sqrt(G[k + k * n]);
+    for (size_t i = k + 1; i < n; ++i) {
+      for (size_t q = 0; q < k; ++q) G[i + k * n] -= G[i + q * n] * G[k + q * n];
+      G[i + k * n] /= G[k + k * n];
+    }
+  }
+  std::vector<double> se(n);
+  for (size_t j = 0; j < n; ++j) {  // diag(G^-1)_j = ||L^-1 e_j||^2
+    std::vector<long double> y(n, 0.0L);
+    for (size_t i = j; i < n; ++i) {
+      long double v = i == j ? 1.0L : 0.0L;
+      for (size_t q = j; q < i; ++q) v -= G[i + q * n] * y[q];
+      y[i] = v / G[i + i * n];
+    }
+    long double d = 0.0L;
+    for (size_t i = j; i < n; ++i) d += y[i] * y[i];
+    se[j] = static_cast<double>(std::sqrt(d) * s);
+  }
+  return se;
+}
+
+TEST(RegressionStats, RefinedAndPlainCovarianceAgainstLongDouble) {
+  for (double kappa : {10.0, 1e4}) {
+    GenOptions o;
+    o.m = 200;
+    o.n = 40;
+    o.kappa = kappa;
+    o.noise = 1e-2;
+    o.seed = 5;
+    const Problem<double> p = generate<double>(o);
+    const RegressionStats st = regression_stats(p);
+    EXPECT_EQ(st.covariance_refined, kappa > 100.0) << st.scaled_condition_number;
+    EXPECT_TRUE(st.converged) << st.note;
+    const std::vector<double> ref = std_err_long_double(p, st.residual_sd);
+    for (size_t j = 0; j < ref.size(); ++j) {
+      EXPECT_TRUE(RelClose(st.std_err[j], ref[j], 1e-10)) << "kappa " << kappa << ", j " << j;
+    }
+  }
+}
+
 // An exact fit: zero residual, zero standard errors, R^2 = 1, t infinite, p 0 (Wampler1's case).
 TEST(RegressionStats, ExactFit) {
   Problem<double> p = line_problem(10, true, 2);

@@ -58,7 +58,10 @@ std::string stats_text(const RegressionStats& st, const std::vector<std::string>
          " with unit-norm columns\n";
   if (st.converged) {
     out += "  refinement:                   converged in " + std::to_string(st.refinement_steps) +
-           " step(s), last correction " + fmt("%.2g", st.correction) + "\n";
+           " step(s), last correction " + fmt("%.2g", st.correction) +
+           (st.covariance_refined ? "" : "; std errors from the plain QR (kappa with unit-norm "
+                                         "columns <= 100)") +
+           "\n";
   } else {
     out += "  refinement:                   NOT converged: " + st.note + "\n";
   }
@@ -89,6 +92,7 @@ std::string stats_json(const RegressionStats& st, const std::vector<double>& sol
                     ",\"aic\":" + json_number(st.aic) + ",\"bic\":" + json_number(st.bic) +
                     ",\"condition_number\":" + json_number(st.condition_number) +
                     ",\"scaled_condition_number\":" + json_number(st.scaled_condition_number) +
+                    ",\"covariance_refined\":" + json_bool(st.covariance_refined) +
                     ",\"refinement_steps\":" + std::to_string(st.refinement_steps) +
                     ",\"converged\":" + json_bool(st.converged) +
                     ",\"correction\":" + json_number(st.correction) +

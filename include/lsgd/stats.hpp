@@ -31,17 +31,19 @@ struct RegressionStats {
   double bic = 0.0;               // -2 LL + p log m
   double condition_number = 0.0;  // kappa_2(A) by SVD (statsmodels' "Cond. No.")
   double scaled_condition_number = 0.0;  // kappa_2 after scaling the columns to unit norm
-  int refinement_steps = 0;
+  bool covariance_refined = false;  // diag((A^T A)^-1) refined too (kappa(A D) > 100), not plain
+  int refinement_steps = 0;          // max over the refined right-hand sides
   bool converged = false;         // the refinement reached working precision
   double correction = 0.0;        // the last correction relative to the solution (all right-hand sides)
   std::string note;               // why not converged, when it is not
 };
 
 // Fits b ~ A by Householder QR of A (columns scaled by powers of two, which is exact) and refines
-// the augmented system [I A; A^T 0][r; z] = [f; g] for b and for every unit vector at once
-// (right-hand sides (b, 0) and (0, -e_j)), with the residuals in double-double, so that both the
-// coefficients and diag((A^T A)^-1) are accurate to about eps while kappa(A D) eps << 1. No
-// explicit A^T A or inverse is formed. Throws InvalidInput when m <= p (no residual degrees of
+// the augmented system [I A; A^T 0][r; z] = [f; g] for b and, when kappa(A D) > 100, for every unit
+// vector (right-hand sides (b, 0) and (0, -e_j), in blocks of 32), with the residuals in
+// double-double, so that both the coefficients and diag((A^T A)^-1) are accurate to about eps while
+// kappa(A D) eps << 1 (below kappa(A D) = 100 the plain diag(R^-1 R^-T) already is). No explicit
+// A^T A or inverse of it is formed. The condition numbers come from the singular values of R. Throws InvalidInput when m <= p (no residual degrees of
 // freedom) and NumericalError when A is rank deficient to working precision (the standard errors
 // are undefined). Independent of any solver: `lsgd solve --stats` reports these numbers next to
 // the chosen solver's coefficients.
