@@ -1,7 +1,7 @@
 // Distribution functions for regression p-values: the regularized incomplete beta I_x(a, b) by its
-// continued fraction (DLMF 8.17.22), evaluated with the modified Lentz method, and the Student t and
-// F tails written through it. Both tails take x and 1 - x computed separately (t^2 / (dof + t^2)
-// rather than 1 - dof / (dof + t^2)) so that tiny p-values keep their relative accuracy.
+// continued fraction (DLMF 8.17.22), evaluated with the modified Lentz method, and the Student t
+// and F tails written through it. Both tails take x and 1 - x computed separately (t^2 / (dof +
+// t^2) rather than 1 - dof / (dof + t^2)) so that tiny p-values keep their relative accuracy.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -62,8 +62,8 @@ double log_inverse_beta(double a, double b) {
   if (big < 10.0) return std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b);
   // lgamma(big + small) - lgamma(big) = (big - 1/2) log1p(small/big) + small log(big + small)
   //                                     - small + delta(big + small) - delta(big)
-  const double ratio = (big - 0.5) * std::log1p(small / big) - small +
-                       stirling_delta(big + small) - stirling_delta(big);
+  const double ratio = (big - 0.5) * std::log1p(small / big) - small + stirling_delta(big + small) -
+                       stirling_delta(big);
   if (small < 10.0) return ratio + small * std::log(big + small) - std::lgamma(small);
   // - lgamma(small) = -(small - 1/2) log(small) + small - log(2 pi)/2 - delta(small), and
   // small log(big + small) - (small - 1/2) log(small) = small log1p(big/small) + log(small)/2.
@@ -102,7 +102,8 @@ double student_t_two_sided(double t, double dof) {
 }
 
 double f_upper_tail(double f, double d1, double d2) {
-  if (!(d1 > 0.0) || !(d2 > 0.0)) throw InvalidInput("F distribution: degrees of freedom must be > 0");
+  if (!(d1 > 0.0) || !(d2 > 0.0))
+    throw InvalidInput("F distribution: degrees of freedom must be > 0");
   if (std::isnan(f)) return std::numeric_limits<double>::quiet_NaN();
   if (f <= 0.0) return 1.0;
   if (std::isinf(f)) return 0.0;

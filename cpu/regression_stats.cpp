@@ -5,10 +5,10 @@
 //   [ I   A ] [r]   [b]              [ I   A ] [r]   [  0  ]
 //   [ A^T 0 ] [z] = [0]   and        [ A^T 0 ] [z] = [-e_j ]   (z = (A^T A)^-1 e_j),
 // solved together as p + 1 right-hand sides with Bjorck's refinement (the scheme of
-// cpu/lstsq_refined.cpp, blocked over right-hand sides): residuals f = b - r - A z and g = c - A^T r
-// in double-double, corrections from the same QR. Triangular solves and Q applications only; A^T A
-// is never formed. Plain QR would give diag((R^T R)^-1) with a relative error near kappa eps, which
-// is 1e-8 on Longley and the Wampler sets; refined, it is near eps while kappa(A D) eps << 1.
+// cpu/lstsq_refined.cpp, blocked over right-hand sides): residuals f = b - r - A z and g = c - A^T
+// r in double-double, corrections from the same QR. Triangular solves and Q applications only; A^T
+// A is never formed. Plain QR would give diag((R^T R)^-1) with a relative error near kappa eps,
+// which is 1e-8 on Longley and the Wampler sets; refined, it is near eps while kappa(A D) eps << 1.
 #include <omp.h>
 
 #include <algorithm>
@@ -53,9 +53,15 @@ class BlockRefiner {
   // b != nullptr: the right-hand side (b, 0), kb = 1. Otherwise kb right-hand sides (0, -e_j),
   // j = j0 .. j0 + kb - 1. Writes the z parts (p x kb) to out.
   Outcome solve(const double* b, index_t j0, int kb, double* out) const {
-    const size_t m = static_cast<size_t>(m_), p = static_cast<size_t>(p_), k = static_cast<size_t>(kb);
-    Block blk{b, j0, kb, std::vector<double>(p * k, 0.0), std::vector<double>(m * k, 0.0),
-              std::vector<double>(m * k, 0.0), std::vector<double>(p * k, 0.0),
+    const size_t m = static_cast<size_t>(m_), p = static_cast<size_t>(p_),
+                 k = static_cast<size_t>(kb);
+    Block blk{b,
+              j0,
+              kb,
+              std::vector<double>(p * k, 0.0),
+              std::vector<double>(m * k, 0.0),
+              std::vector<double>(m * k, 0.0),
+              std::vector<double>(p * k, 0.0),
               std::vector<double>(p * k, 0.0)};
     if (b != nullptr) std::copy(b, b + m, blk.F.begin());
     for (size_t c = 0; c < k; ++c) {
@@ -209,13 +215,12 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   problem.validate();
   const index_t m = problem.m, p = problem.n;
   if (m <= p) {
-    throw InvalidInput("regression statistics need more observations than coefficients (m = " +
-                       std::to_string(m) + ", p = " + std::to_string(p) +
-                       "): the residual variance has m - p degrees of freedom");
+    throw InvalidInput(
+        "regression statistics need more observations than coefficients (m = " + std::to_string(m) +
+        ", p = " + std::to_string(p) + "): the residual variance has m - p degrees of freedom");
   }
   const int mi = cpu::lapack::dim(m, "m");
   const int pi = cpu::lapack::dim(p, "p");
-  cpu::lapack::dim(m * kBlock, "m x block");
   const size_t msz = static_cast<size_t>(m), psz = static_cast<size_t>(p);
 
   // Column scales: powers of two bringing every column norm into [1, 2).
@@ -224,7 +229,6 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   scaled.m = m;
   scaled.n = p;
   scaled.A = problem.A;
-  scaled.b = problem.b;
   for (index_t j = 0; j < p; ++j) {
     const double norm = cpu::scaled_norm(problem.A.data() + j * m, m);
     if (!(norm > 0.0)) {
@@ -262,11 +266,15 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   {
     std::vector<double> Rc(psz * psz, 0.0), sv(psz);
     for (index_t j = 0; j < p; ++j) {
-      for (index_t i = 0; i <= j; ++i) Rc[static_cast<size_t>(i + j * p)] = W[static_cast<size_t>(i + j * m)];
+      for (index_t i = 0; i <= j; ++i) {
+        Rc[static_cast<size_t>(i + j * p)] = W[static_cast<size_t>(i + j * m)];
+      }
     }
     std::vector<double> Ru(Rc);
     for (index_t j = 0; j < p; ++j) {
-      for (index_t i = 0; i <= j; ++i) Ru[static_cast<size_t>(i + j * p)] /= scale[static_cast<size_t>(j)];
+      for (index_t i = 0; i <= j; ++i) {
+        Ru[static_cast<size_t>(i + j * p)] /= scale[static_cast<size_t>(j)];
+      }
     }
     cpu::lapack::gesdd_values(pi, pi, Rc.data(), pi, sv.data());
     st.scaled_condition_number = sv[psz - 1] > 0.0 ? sv[0] / sv[psz - 1] : HUGE_VAL;
@@ -292,7 +300,8 @@ RegressionStats regression_stats(const Problem<double>& problem) {
       const int kb = static_cast<int>(std::min<index_t>(kBlock, p - j0));
       converged = account(refiner.solve(nullptr, j0, kb, Zb.data())) && converged;
       for (int c = 0; c < kb; ++c) {
-        cov_s[static_cast<size_t>(j0 + c)] = Zb[static_cast<size_t>(j0 + c) + static_cast<size_t>(c) * psz];
+        const size_t j = static_cast<size_t>(j0 + c);
+        cov_s[j] = Zb[j + static_cast<size_t>(c) * psz];
       }
     }
   } else {
@@ -359,9 +368,9 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   st.p_value.resize(psz);
   for (size_t j = 0; j < psz; ++j) {
     st.std_err[j] = std::sqrt(s2 * cov_diag[j]);
-    st.t[j] = st.std_err[j] > 0.0 ? st.coef[j] / st.std_err[j]
-                                  : (st.coef[j] == 0.0 ? kNaN
-                                                       : std::copysign(HUGE_VAL, st.coef[j]));
+    st.t[j] = st.std_err[j] > 0.0
+                  ? st.coef[j] / st.std_err[j]
+                  : (st.coef[j] == 0.0 ? kNaN : std::copysign(HUGE_VAL, st.coef[j]));
     st.p_value[j] = student_t_two_sided(st.t[j], dfr);
   }
   st.r_squared = st.sst > 0.0 ? 1.0 - st.ssr / st.sst : kNaN;
@@ -376,8 +385,9 @@ RegressionStats regression_stats(const Problem<double>& problem) {
     st.f_p_value = kNaN;
   }
   const double md = static_cast<double>(m);
-  st.log_likelihood =
-      st.ssr > 0.0 ? -0.5 * md * (std::log(6.283185307179586) + std::log(st.ssr / md) + 1.0) : HUGE_VAL;
+  st.log_likelihood = st.ssr > 0.0
+                          ? -0.5 * md * (std::log(6.283185307179586) + std::log(st.ssr / md) + 1.0)
+                          : HUGE_VAL;
   st.aic = -2.0 * st.log_likelihood + 2.0 * static_cast<double>(p);
   st.bic = -2.0 * st.log_likelihood + std::log(md) * static_cast<double>(p);
   return st;

@@ -1,8 +1,9 @@
 // The statistics view of least squares (include/lsgd/stats.hpp): the distribution functions behind
 // the p-values against SciPy 1.10.1 (values printed with %.17g by scipy.special.betainc,
 // scipy.stats.t.sf and scipy.stats.f.sf; the script is in the comments) and closed forms, and
-// regression_stats on problems with closed-form answers and on inputs where statistics are undefined.
-// NIST's certified standard deviations, residual SD and R^2 are checked in test_accuracy.cpp.
+// regression_stats on problems with closed-form answers and on inputs where statistics are
+// undefined. NIST's certified standard deviations, residual SD and R^2 are checked in
+// test_accuracy.cpp.
 #include <cmath>
 #include <random>
 #include <vector>
@@ -31,10 +32,14 @@ TEST(Distributions, IncompleteBetaMatchesScipy) {
     double a, b, x, want;
   };
   const Case cases[] = {
-      {0.5, 0.5, 0.3, 0.36901011956554541},   {2, 3, 0.4, 0.52479999999999993},
-      {10, 0.5, 0.9, 0.15164090963470997},    {0.5, 10, 0.01, 0.34207182484321552},
-      {50, 50, 0.5, 0.5},                     {1, 1, 0.25, 0.25},
-      {200.5, 0.5, 0.999, 0.52672758857684687}, {3.5, 0.5, 1e-05, 9.2030917175591913e-19},
+      {0.5, 0.5, 0.3, 0.36901011956554541},
+      {2, 3, 0.4, 0.52479999999999993},
+      {10, 0.5, 0.9, 0.15164090963470997},
+      {0.5, 10, 0.01, 0.34207182484321552},
+      {50, 50, 0.5, 0.5},
+      {1, 1, 0.25, 0.25},
+      {200.5, 0.5, 0.999, 0.52672758857684687},
+      {3.5, 0.5, 1e-05, 9.2030917175591913e-19},
   };
   for (const Case& c : cases) {
     EXPECT_TRUE(RelClose(incomplete_beta(c.a, c.b, c.x), c.want, 1e-13))
@@ -45,7 +50,7 @@ TEST(Distributions, IncompleteBetaMatchesScipy) {
 TEST(Distributions, IncompleteBetaClosedForms) {
   for (double x : {0.0, 1e-300, 0.001, 0.2, 0.5, 0.77, 0.999, 1.0}) {
     EXPECT_NEAR(incomplete_beta(1.0, 1.0, x), x, 1e-15);
-    EXPECT_NEAR(incomplete_beta(3.0, 1.0, x), x * x * x, 1e-15);       // I_x(a, 1) = x^a
+    EXPECT_NEAR(incomplete_beta(3.0, 1.0, x), x * x * x, 1e-15);  // I_x(a, 1) = x^a
     EXPECT_NEAR(incomplete_beta(1.0, 2.0, x), 1.0 - (1.0 - x) * (1.0 - x), 1e-15);
     // symmetry I_x(a, b) = 1 - I_{1-x}(b, a)
     EXPECT_NEAR(incomplete_beta(2.5, 4.0, x), 1.0 - incomplete_beta(4.0, 2.5, 1.0 - x), 1e-14);
@@ -62,11 +67,11 @@ TEST(Distributions, StudentTTwoSidedMatchesScipy) {
     double t, dof, want;
   };
   const Case cases[] = {
-      {0.5, 1, 0.70483276469913358},       {1.96, 10, 0.07843624024769974},
-      {2.5, 3, 0.087706647008065547},      {-3.0, 20, 0.0070758987912110972},
-      {10.0, 5, 0.00017094757574296357},   {40.0, 30, 1.3726045194406362e-27},
-      {0.01, 1000, 0.99202328193218725},   {6.0, 200, 9.1151203488104038e-09},
-      {25.0, 14, 5.1253299048857613e-13},  {1000.0, 9, 5.0916066078969557e-24},
+      {0.5, 1, 0.70483276469913358},      {1.96, 10, 0.07843624024769974},
+      {2.5, 3, 0.087706647008065547},     {-3.0, 20, 0.0070758987912110972},
+      {10.0, 5, 0.00017094757574296357},  {40.0, 30, 1.3726045194406362e-27},
+      {0.01, 1000, 0.99202328193218725},  {6.0, 200, 9.1151203488104038e-09},
+      {25.0, 14, 5.1253299048857613e-13}, {1000.0, 9, 5.0916066078969557e-24},
   };
   for (const Case& c : cases) {
     EXPECT_TRUE(RelClose(student_t_two_sided(c.t, c.dof), c.want, 1e-12))
@@ -222,7 +227,8 @@ std::vector<double> std_err_long_double(const Problem<double>& p, double s) {
     for (size_t k = 0; k <= j; ++k) {
       long double acc = 0.0L;
       for (index_t i = 0; i < p.m; ++i) {
-        acc += static_cast<long double>(p.a(i, static_cast<index_t>(j))) * p.a(i, static_cast<index_t>(k));
+        acc += static_cast<long double>(p.a(i, static_cast<index_t>(j))) *
+               p.a(i, static_cast<index_t>(k));
       }
       G[j + k * n] = G[k + j * n] = acc;
     }
@@ -271,9 +277,9 @@ TEST(RegressionStats, RefinedAndPlainCovarianceAgainstLongDouble) {
 
 // Near the end of double's range (kappa(A D) eps ~ 0.1) the refinement stops shrinking: the result
 // says so (converged false, the note with the last correction) rather than claiming digits; beyond,
-// the rank test refuses. Which of the three a given seed meets depends on rounding, so the test asks
-// that each case is one of them and that the not-converged report occurs at least once (measured:
-// kappa 4e14, seed 3).
+// the rank test refuses. Which of the three a given seed meets depends on rounding, so the test
+// asks that each case is one of them and that the not-converged report occurs at least once
+// (measured: kappa 4e14, seed 3).
 TEST(RegressionStats, RefinementFailureIsReported) {
   int not_converged = 0;
   for (double kappa : {3e14, 4e14, 4.5e14}) {

@@ -23,14 +23,14 @@ std::string right(const std::string& s, size_t width) {
 
 std::string stats_text(const RegressionStats& st, const std::vector<std::string>& names,
                        const std::string& solver, const std::vector<double>& solver_x) {
-  std::string out = "\nOLS statistics (a QR of A refined in double-double, independent of the solver):\n";
+  std::string out =
+      "\nOLS statistics (a QR of A refined in double-double, independent of the solver):\n";
   out += "  observations " + std::to_string(st.m) + ", coefficients " + std::to_string(st.p) +
          ", residual dof " + std::to_string(st.df_resid) + ", model dof " +
          std::to_string(st.df_model) + "; ";
-  out += st.intercept_column >= 0
-             ? "intercept: column " + std::to_string(st.intercept_column + 1) + " ('" +
-                   column_name(names, st.intercept_column) + "')\n"
-             : "no constant column: R^2 is uncentered\n";
+  out += st.intercept_column >= 0 ? "intercept: column " + std::to_string(st.intercept_column + 1) +
+                                        " ('" + column_name(names, st.intercept_column) + "')\n"
+                                  : "no constant column: R^2 is uncentered\n";
   size_t w = 4;
   for (index_t j = 0; j < st.p; ++j) w = std::max(w, column_name(names, j).size());
   out += "  " + pad("", w) + "  " + right("coef", 23) + "  " + right("std err", 23) + "  " +
@@ -48,8 +48,8 @@ std::string stats_text(const RegressionStats& st, const std::vector<std::string>
   out += "  adjusted R-squared:           " + fmt("%.15g", st.adj_r_squared) + "\n";
   if (st.df_model > 0) {
     out += "  F-statistic:                  " + fmt("%.15g", st.f_statistic) + "  on " +
-           std::to_string(st.df_model) + " and " + std::to_string(st.df_resid) +
-           " dof, Prob (F) " + fmt("%.4g", st.f_p_value) + "\n";
+           std::to_string(st.df_model) + " and " + std::to_string(st.df_resid) + " dof, Prob (F) " +
+           fmt("%.4g", st.f_p_value) + "\n";
   }
   out += "  log-likelihood:               " + fmt("%.10g", st.log_likelihood) + "  AIC " +
          fmt("%.10g", st.aic) + "  BIC " + fmt("%.10g", st.bic) + "\n";
@@ -59,8 +59,9 @@ std::string stats_text(const RegressionStats& st, const std::vector<std::string>
   if (st.converged) {
     out += "  refinement:                   converged in " + std::to_string(st.refinement_steps) +
            " step(s), last correction " + fmt("%.2g", st.correction) +
-           (st.covariance_refined ? "" : "; std errors from the plain QR (kappa with unit-norm "
-                                         "columns <= 100)") +
+           (st.covariance_refined ? ""
+                                  : "; std errors from the plain QR (kappa with unit-norm "
+                                    "columns <= 100)") +
            "\n";
   } else {
     out += "  refinement:                   NOT converged: " + st.note + "\n";
@@ -73,30 +74,27 @@ std::string stats_text(const RegressionStats& st, const std::vector<std::string>
 }
 
 std::string stats_json(const RegressionStats& st, const std::vector<double>& solver_x) {
-  std::string out = "{\"m\":" + std::to_string(st.m) + ",\"p\":" + std::to_string(st.p) +
-                    ",\"df_resid\":" + std::to_string(st.df_resid) +
-                    ",\"df_model\":" + std::to_string(st.df_model) +
-                    ",\"intercept_column\":" +
-                    (st.intercept_column >= 0 ? std::to_string(st.intercept_column) : "null") +
-                    ",\"r_squared_centered\":" + json_bool(st.intercept_column >= 0) +
-                    ",\"coef\":" + json_numbers(st.coef) +
-                    ",\"std_err\":" + json_numbers(st.std_err) + ",\"t\":" + json_numbers(st.t) +
-                    ",\"p_value\":" + json_numbers(st.p_value) +
-                    ",\"residual_sd\":" + json_number(st.residual_sd) +
-                    ",\"ssr\":" + json_number(st.ssr) + ",\"sst\":" + json_number(st.sst) +
-                    ",\"r_squared\":" + json_number(st.r_squared) +
-                    ",\"adj_r_squared\":" + json_number(st.adj_r_squared) +
-                    ",\"f_statistic\":" + json_number(st.f_statistic) +
-                    ",\"f_p_value\":" + json_number(st.f_p_value) +
-                    ",\"log_likelihood\":" + json_number(st.log_likelihood) +
-                    ",\"aic\":" + json_number(st.aic) + ",\"bic\":" + json_number(st.bic) +
-                    ",\"condition_number\":" + json_number(st.condition_number) +
-                    ",\"scaled_condition_number\":" + json_number(st.scaled_condition_number) +
-                    ",\"covariance_refined\":" + json_bool(st.covariance_refined) +
-                    ",\"refinement_steps\":" + std::to_string(st.refinement_steps) +
-                    ",\"converged\":" + json_bool(st.converged) +
-                    ",\"correction\":" + json_number(st.correction) +
-                    ",\"note\":" + json_string(st.note);
+  std::string out =
+      "{\"m\":" + std::to_string(st.m) + ",\"p\":" + std::to_string(st.p) +
+      ",\"df_resid\":" + std::to_string(st.df_resid) +
+      ",\"df_model\":" + std::to_string(st.df_model) + ",\"intercept_column\":" +
+      (st.intercept_column >= 0 ? std::to_string(st.intercept_column) : "null") +
+      ",\"r_squared_centered\":" + json_bool(st.intercept_column >= 0) +
+      ",\"coef\":" + json_numbers(st.coef) + ",\"std_err\":" + json_numbers(st.std_err) +
+      ",\"t\":" + json_numbers(st.t) + ",\"p_value\":" + json_numbers(st.p_value) +
+      ",\"residual_sd\":" + json_number(st.residual_sd) + ",\"ssr\":" + json_number(st.ssr) +
+      ",\"sst\":" + json_number(st.sst) + ",\"r_squared\":" + json_number(st.r_squared) +
+      ",\"adj_r_squared\":" + json_number(st.adj_r_squared) +
+      ",\"f_statistic\":" + json_number(st.f_statistic) +
+      ",\"f_p_value\":" + json_number(st.f_p_value) +
+      ",\"log_likelihood\":" + json_number(st.log_likelihood) + ",\"aic\":" + json_number(st.aic) +
+      ",\"bic\":" + json_number(st.bic) +
+      ",\"condition_number\":" + json_number(st.condition_number) +
+      ",\"scaled_condition_number\":" + json_number(st.scaled_condition_number) +
+      ",\"covariance_refined\":" + json_bool(st.covariance_refined) +
+      ",\"refinement_steps\":" + std::to_string(st.refinement_steps) +
+      ",\"converged\":" + json_bool(st.converged) +
+      ",\"correction\":" + json_number(st.correction) + ",\"note\":" + json_string(st.note);
   if (solver_x.size() == st.coef.size()) {
     out += ",\"solver_agreement_lre\":" + json_number(lre(solver_x, st.coef), "%.3f");
   }
