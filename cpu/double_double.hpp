@@ -46,6 +46,16 @@ inline void dd_add_prod(DoubleDouble& acc, double a, double b) {
   acc.lo = e - (acc.hi - s);
 }
 
+// (hi, lo) += a * b on separate hi/lo values (arrays of them vectorize where DoubleDouble's do not).
+inline void dd_add_prod(double& hi, double& lo, double a, double b) {
+  double p, pe, s, e;
+  two_prod(a, b, p, pe);
+  two_sum(hi, p, s, e);
+  e += lo + pe;
+  hi = s + e;
+  lo = e - (hi - s);
+}
+
 inline double to_double(const DoubleDouble& v) { return v.hi + v.lo; }
 
 }  // namespace lsgd::cpu

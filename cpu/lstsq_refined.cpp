@@ -25,19 +25,6 @@ namespace {
 
 constexpr int kMaxSteps = 10;
 
-// acc (hi, lo) += a * b in double-double, the product taken exactly (cpu/double_double.hpp), on
-// separate hi/lo arrays so that loops over rows vectorize.
-inline void dd_add_prod(double& hi, double& lo, double a, double b) {
-  const double p = a * b;
-  const double pe = std::fma(a, b, -p);
-  const double s = hi + p;
-  const double bb = s - hi;
-  double e = (hi - (s - bb)) + (p - bb);
-  e += lo + pe;
-  hi = s + e;
-  lo = e - (hi - s);
-}
-
 template <typename T>
 class RefinedQrSolver final : public DirectSolverBase<T> {
  public:

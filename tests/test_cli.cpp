@@ -294,3 +294,91 @@ TEST_F(CliTest, ListShowsEverySolverAndTheDevice) {
 
 }  // namespace
 }  // namespace lsgd
+
+namespace lsgd::cli_test {
+namespace {
+
+double json_value(const std::string& s, const std::string& key) {
+  const size_t k = s.find("\"" + key + "\":");
+  if (k == std::string::npos) return std::nan("");
+  return std::strtod(s.c_str() + k + key.size() + 3, nullptr);
+}
+
+// `--stats` on Longley agrees with NIST's certified standard deviations, residual SD and R^2
+// (Longley.dat) to 10 digits, whatever the solver (the statistics come from their own refined QR).
+TEST_F(CliTest, StatsOnLongleyMatchNistCertifiedValues) {
+  const std::string data = std::string(LSGD_TEST_DATA_DIR) + "/longley.csv";
+  const std::vector<double> sd = {890420.383607373,   84.9149257747669,  0.334910077722432E-01,
+                                  0.488399681651699,  0.214274163161675, 0.226073200069370,
+                                  455.478499142212};
+  for (const char* solver : {"cpu.qr", "cpu.cholesky", "cpu.svd"}) {
+    const CliResult r = run("solve --input '" + data + "' --target y --intercept --solver " +
+                            solver + " --stats --json");
+    ASSERT_EQ(r.code, 0) << solver << ": " << r.err;
+    const size_t k = r.out.find("\"stats\":{");
+    ASSERT_NE(k, std::string::npos) << r.out;
+    const std::string stats = r.out.substr(k);
+    const std::vector<double> se = json_array(stats, "std_err");
+    ASSERT_EQ(se.size(), sd.size()) << stats;
+    for (size_t j = 0; j < sd.size(); ++j) EXPECT_NEAR(se[j], sd[j], 1e-10 * sd[j]) << solver << j;
+    EXPECT_NEAR(json_value(stats, "residual_sd"), 304.854073561965, 304.854073561965 * 1e-10);
+    EXPECT_NEAR(json_value(stats, "r_squared"), 0.995479004577296, 1e-10);
+    EXPECT_NEAR(json_value(stats, "f_statistic"), 330.285339234588, 330.285339234588 * 1e-10);
+    EXPECT_EQ(json_value(stats, "intercept_column"), 0.0);
+    EXPECT_CONTAINS(stats, "\"converged\":true");
+    EXPECT_EQ(json_array(stats, "p_value").size(), sd.size());
+  }
+  const CliResult text = run("solve --input '" + data + "' --target y --intercept --solver cpu.qr "
+                             "--stats --precision f32");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_CONTAINS(text.out, "OLS statistics");
+  EXPECT_CONTAINS(text.out, "P>|t|");
+  EXPECT_CONTAINS(text.out, "residual standard deviation:  304.854073561965");
+  EXPECT_CONTAINS(text.out, "R-squared:                    0.995479004577296  (centered)");
+  EXPECT_CONTAINS(text.out, "(kappa_2(A), statsmodels' Cond. No.)");
+  EXPECT_CONTAINS(text.out, "solver agreement:");
+}
+
+// `--solver all --reference` shows the refined solver with the digits it reaches on Longley (>= 13,
+// issue 17) and its refinement steps in the iters column.
+TEST_F(CliTest, SolveAllShowsTheRefinedSolver) {
+  const std::string data = std::string(LSGD_TEST_DATA_DIR) + "/longley.csv";
+  const std::string cert = std::string(LSGD_TEST_DATA_DIR) + "/longley_certified.csv";
+  const CliResult j = run("solve --input '" + data + "' --target y --intercept --solver all "
+                          "--reference '" + cert + "' --json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  const size_t k = j.out.find("{\"solver\":\"cpu.qr.refined\"");
+  ASSERT_NE(k, std::string::npos) << j.out;
+  const std::string row = j.out.substr(k, j.out.find('}', k) - k);
+  EXPECT_GE(json_value(row, "digits"), 13.0) << row;
+  EXPECT_CONTAINS(row, "\"converged\":true");
+  const CliResult t = run("solve --input '" + data + "' --target y --intercept --solver all "
+                          "--reference '" + cert + "'");
+  ASSERT_EQ(t.code, 0) << t.err;
+  const size_t line = t.out.find("\ncpu.qr.refined ");
+  ASSERT_NE(line, std::string::npos) << t.out;
+  EXPECT_CONTAINS(t.out.substr(line, t.out.find('\n', line + 1) - line), "refinement converged");
+}
+
+// Statistics that are undefined are errors (exit 1, one line, no output file), and --stats with
+// --solver all is a usage error.
+TEST_F(CliTest, StatsUndefinedAreClearErrors) {
+  write("few.csv", "x,y\n1,2\n2,3.5\n");  // with the intercept m = p = 2: no residual dof
+  CliResult r = run("solve --input few.csv --intercept --solver cpu.qr --stats --output sol.csv");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_CONTAINS(r.err, "more observations than coefficients");
+  EXPECT_FALSE(fs::exists(path("sol.csv")));
+  write("dup.csv", "a,b,y\n1,1,2\n2,2,3.5\n3,3,4\n4,4,6\n");  // two equal columns
+  r = run("solve --input dup.csv --solver cpu.svd --stats");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_CONTAINS(r.err, "rank deficient");
+  EXPECT_CONTAINS(r.err, "standard errors are undefined");
+  // Without --stats the minimum-norm solver answers the same data.
+  EXPECT_EQ(run("solve --input dup.csv --solver cpu.svd").code, 0);
+  EXPECT_USAGE_ERROR(run("solve --input dup.csv --solver all --stats"));
+}
+
+}  // namespace
+}  // namespace lsgd::cli_test

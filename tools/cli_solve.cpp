@@ -22,6 +22,7 @@
 #include "tools/cli_format.hpp"
 #include "tools/cli_paths.hpp"
 #include "tools/cli_solve_options.hpp"
+#include "tools/cli_stats.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -35,7 +36,10 @@ const char* kSummary =
     "A; .mtx: the last column is b unless --b is given) and prints the coefficients at full\n"
     "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, the\n"
     "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
-    "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.";
+    "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.\n"
+    "--stats adds the OLS summary (standard errors, t statistics, p-values, residual SD, R^2,\n"
+    "F, condition number), computed in double from a QR of A refined in double-double,\n"
+    "independently of the solver, whose coefficients it is compared with.";
 
 // libgomp aborts the process when it cannot create its threads (a process limit, a container's
 // pids cap). Start the threads the solve will want once, here, so that this is an lsgd error.
@@ -163,8 +167,9 @@ void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
 
 const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
 
+// Iterations, or the refinement steps of a direct solver that refines (cpu.qr.refined, gels_irs).
 std::string iterations_text(const Run& r) {
-  if (!r.entry->is_iterative()) return "-";
+  if (!r.entry->is_iterative() && r.info.iterations == 0 && r.info.converged) return "-";
   return std::to_string(r.info.iterations) + (r.info.converged ? "" : "*");
 }
 
@@ -183,6 +188,11 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
                                "keep the last iterate" +
                          (args.has("output") ? "; nothing was written" : ""));
   }
+  // Statistics before any output, so that undefined statistics (m <= p, rank deficiency) leave no
+  // file behind either.
+  const bool with_stats = args.flag("stats");
+  RegressionStats st;
+  if (with_stats) st = regression_stats(p);
   // Write the file before printing: a failed write leaves neither output nor a partial file.
   const std::string output = args.str("output");
   if (!output.empty()) write_vector(output, r.x, p.column_names);
@@ -212,6 +222,7 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
       out += ",\"history_every\":" + std::to_string(r.info.history_every) +
              ",\"loss_history\":" + json_numbers(r.info.loss_history);
     }
+    if (with_stats) out += ",\"stats\":" + stats_json(st, r.x);
     if (!output.empty()) out += ",\"output\":" + json_string(output);
     out += "}\n";
     std::fputs(out.c_str(), stdout);
@@ -253,6 +264,7 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
     std::printf("digits correct (LRE):        %.1f  (min over components)\n", r.digits);
   }
   if (!output.empty()) std::printf("solution written to:         %s\n", output.c_str());
+  if (with_stats) std::fputs(stats_text(st, p.column_names, e.name, r.x).c_str(), stdout);
   return 0;
 }
 
@@ -260,6 +272,10 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
               const std::vector<double>& reference) {
   if (args.has("output")) {
     throw UsageError("solve: --output needs one solver (it writes one solution), not --solver all");
+  }
+  if (args.flag("stats")) {
+    throw UsageError("solve: --stats needs one solver (the statistics do not depend on it), not "
+                     "--solver all");
   }
   const Registry& reg = default_registry();
   std::vector<const SolverEntry*> run_list;
@@ -377,7 +393,8 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     std::printf("\ndigits: %s", ref_label.c_str());
     if (!ref_failure.empty()) std::printf(" -- unavailable: %s", ref_failure.c_str());
     std::printf(".\nnormal-eq: ||A^T(b - Ax)|| / (||A||_F (||A||_F ||x|| + ||b||)), about eps for a "
-                "backward-stable solver. iters: * = not converged.\n");
+                "backward-stable solver. iters: iterations, or refinement steps of a direct solver; * = not "
+                "converged.\n");
     if (!skipped.empty()) {
       std::string names;
       for (const auto& s : skipped) names += (names.empty() ? "" : ", ") + s;

@@ -49,6 +49,9 @@ std::vector<OptionSpec> solve_options() {
       {"reference", "FILE", "known solution (one value per line, name,value lines, or .mtx n x 1)"},
       {"output", "FILE", "write the solution (.csv or .mtx); never left partial on error"},
       {"json", "", "print JSON (one object; an array with --solver all)"},
+      {"stats", "",
+       "also print the OLS statistics (standard errors, t, p-values, R^2, F, condition number) "
+       "from a refined QR of A, independent of the solver (one solver only)"},
       {"allow-unconverged", "",
        "iterative solvers: keep the last iterate if --max-iters ends the run before --tol (default: exit 1)"},
   };
