@@ -89,9 +89,12 @@ void in_region(int threads, F&& body) {
 template <typename T>
 class GradientPass {
  public:
-  GradientPass(const T* A, index_t m, index_t n, int threads)
+  // m_scale: the m of 1/m in the gradient, when these rows are a part of a larger problem (mpi.gd:
+  // each rank's rows; their gradients then sum to the whole one). 0: m.
+  GradientPass(const T* A, index_t m, index_t n, int threads, index_t m_scale = 0)
       : A_(A, m, n),
         m_(m),
+        m_scale_(m_scale > 0 ? m_scale : m),
         n_(n),
         threads_(m * n >= kParallelMinEntries ? std::max(1, threads) : 1),
         chunk_(std::min(chunk_rows<T>(n), m)),
@@ -138,7 +141,7 @@ class GradientPass {
     for (double v : part_f_[slot]) f += v;
     if (need_grad) {
       const Mat<T>& pg = part_g_[slot];
-      const T inv_m = T(1) / static_cast<T>(m_);
+      const T inv_m = T(1) / static_cast<T>(m_scale_);
       for (index_t j = 0; j < n_; ++j) {
         T s = pg(j, 0);
         for (index_t c = 1; c < pg.cols(); ++c) s += pg(j, c);
@@ -204,7 +207,7 @@ class GradientPass {
   }
 
   MapMat<T> A_;
-  index_t m_, n_;
+  index_t m_, m_scale_, n_;
   int threads_;
   index_t chunk_;
   bool fused_;

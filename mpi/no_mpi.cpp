@@ -1,0 +1,27 @@
+// Built instead of the MPI backend when LSGD_ENABLE_MPI is OFF: no mpi.* solvers, and the runtime
+// functions say why they cannot run.
+#include "lsgd/error.hpp"
+#include "lsgd/mpi.hpp"
+#include "lsgd/registry.hpp"
+
+namespace lsgd {
+
+void register_mpi_solvers(Registry&) {}
+
+namespace mpi {
+namespace {
+[[noreturn]] void absent() {
+  throw DeviceError("lsgd was built without MPI (LSGD_ENABLE_MPI=OFF, or CMake found no MPI)");
+}
+}  // namespace
+
+bool enabled() { return false; }
+bool initialized() { return false; }
+void init() { absent(); }
+int rank() { absent(); }
+int size() { absent(); }
+void abort_all(int) { absent(); }
+std::string describe() { return "MPI backend not built"; }
+
+}  // namespace mpi
+}  // namespace lsgd
