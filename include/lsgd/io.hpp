@@ -16,6 +16,10 @@ struct CsvOptions {
   // Header: auto-detected (first row not all numeric) unless forced.
   enum class Header { detect, present, absent } header = Header::detect;
   char delimiter = ',';
+  // Keep only data rows [row_begin, row_end) (0-based, the header not counted; -1: to the end):
+  // one MPI rank's share. Rows outside are counted, not parsed or stored.
+  index_t row_begin = 0;
+  index_t row_end = -1;
 };
 
 // Outputs that appear together or not at all: each write_* call given the set writes a temporary
@@ -48,6 +52,10 @@ bool defer_signal_during_creation(int sig) noexcept;
 // Read A and b from a CSV file. Throws InvalidInput naming the file, line and column of a malformed
 // entry (non-numeric, NaN/Inf, ragged row), an unknown target, or empty data.
 Problem<double> read_csv(const std::string& path, const CsvOptions& opt = {});
+
+// The number of data rows of a CSV file (lines that are neither blank, comments nor the header), in
+// one pass that parses nothing but the first line: for splitting the rows between ranks.
+index_t count_csv_rows(const std::string& path, const CsvOptions& opt = {});
 
 // Write a problem as CSV with header x1..xn,y (or column_names) and the target last.
 void write_csv(const std::string& path, const Problem<double>& p, OutputSet* set = nullptr);
