@@ -22,6 +22,12 @@ int rank() { absent(); }
 int size() { absent(); }
 void abort_all(int) { absent(); }
 std::string describe() { return "MPI backend not built"; }
+template <typename T>
+Residuals distributed_residuals(const Problem<T>&, const std::vector<double>&) {
+  absent();
+}
+template Residuals distributed_residuals<float>(const Problem<float>&, const std::vector<double>&);
+template Residuals distributed_residuals<double>(const Problem<double>&, const std::vector<double>&);
 
 }  // namespace mpi
 }  // namespace lsgd

@@ -1,6 +1,7 @@
 // The MPI runtime: initialization once per process (finalized at exit), ranks, the agreement on
 // failure (mpi_common.hpp) and MPI_Abort for what cannot be agreed on.
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -151,5 +152,38 @@ index_t sum_over_ranks(index_t v) {
   LSGD_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD));
   return static_cast<index_t>(s);
 }
+
+template <typename T>
+Residuals distributed_residuals(const Problem<T>& p, const std::vector<double>& x) {
+  const index_t n = p.n;
+  std::vector<double> sums(static_cast<size_t>(n + 3), 0.0);  // [rr, ||A||_F^2, ||b||^2, A^T r]
+  for (index_t i = 0; i < p.m; ++i) {
+    const double bi = static_cast<double>(p.b[static_cast<size_t>(i)]);
+    double ri = bi;
+    for (index_t j = 0; j < n; ++j) ri -= static_cast<double>(p.a(i, j)) * x[static_cast<size_t>(j)];
+    sums[0] += ri * ri;
+    sums[2] += bi * bi;
+    for (index_t j = 0; j < n; ++j) {
+      const double a = static_cast<double>(p.a(i, j));
+      sums[1] += a * a;
+      sums[static_cast<size_t>(3 + j)] += a * ri;
+    }
+  }
+  CommClock clock;
+  allreduce_sum(sums.data(), n + 3, clock);
+  double atr = 0.0, xx = 0.0;
+  for (index_t j = 0; j < n; ++j) {
+    atr += sums[static_cast<size_t>(3 + j)] * sums[static_cast<size_t>(3 + j)];
+    xx += x[static_cast<size_t>(j)] * x[static_cast<size_t>(j)];
+  }
+  const double a_f = std::sqrt(sums[1]);
+  Residuals r;
+  r.residual_norm = std::sqrt(sums[0]);
+  r.normal_eq_residual = std::sqrt(atr) / (a_f * (a_f * std::sqrt(xx) + std::sqrt(sums[2])));
+  return r;
+}
+
+template Residuals distributed_residuals<float>(const Problem<float>&, const std::vector<double>&);
+template Residuals distributed_residuals<double>(const Problem<double>&, const std::vector<double>&);
 
 }  // namespace lsgd::mpi

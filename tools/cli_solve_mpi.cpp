@@ -4,7 +4,6 @@
 // are summed over the ranks; rank 0 prints the same report as a single-process solve. Every step
 // that can fail on one rank is agreed on (lsgd::mpi::agree), so all ranks end with the same error,
 // which only rank 0 prints (tools/lsgd.cpp), and none waits forever.
-#include <cmath>
 #include <type_traits>
 
 #include "lsgd/error.hpp"
@@ -39,33 +38,6 @@ void solve_as(const SolverEntry& e, const SolverOptions& opt, const Problem<doub
   const std::vector<T> x = s->solution();
   r.x.assign(x.begin(), x.end());
   r.info = s->info();
-}
-
-// ||b - Ax|| and ||A^T (b - Ax)|| / (||A||_F (||A||_F ||x|| + ||b||)) over all ranks' rows (the
-// metrics of lsgd/metrics.hpp, with the sums completed by one allreduce).
-void global_residuals(const Problem<double>& p, Run& r) {
-  const index_t n = p.n;
-  std::vector<double> sums(static_cast<size_t>(n + 3), 0.0);  // [rr, ||A||_F^2, ||b||^2, A^T r]
-  for (index_t i = 0; i < p.m; ++i) {
-    double ri = p.b[static_cast<size_t>(i)];
-    for (index_t j = 0; j < n; ++j) ri -= p.a(i, j) * r.x[static_cast<size_t>(j)];
-    sums[0] += ri * ri;
-    sums[2] += p.b[static_cast<size_t>(i)] * p.b[static_cast<size_t>(i)];
-    for (index_t j = 0; j < n; ++j) {
-      sums[1] += p.a(i, j) * p.a(i, j);
-      sums[static_cast<size_t>(3 + j)] += p.a(i, j) * ri;
-    }
-  }
-  mpi::CommClock clock;
-  mpi::allreduce_sum(sums.data(), n + 3, clock);
-  double atr = 0.0, xx = 0.0;
-  for (index_t j = 0; j < n; ++j) {
-    atr += sums[static_cast<size_t>(3 + j)] * sums[static_cast<size_t>(3 + j)];
-    xx += r.x[static_cast<size_t>(j)] * r.x[static_cast<size_t>(j)];
-  }
-  const double a_f = std::sqrt(sums[1]);
-  r.residual = std::sqrt(sums[0]);
-  r.ne_residual = std::sqrt(atr) / (a_f * (a_f * std::sqrt(xx) + std::sqrt(sums[2])));
 }
 
 }  // namespace
@@ -109,7 +81,9 @@ int solve_distributed(const Args& args, const SolverEntry& e, Precision prec,
   } else {
     solve_as<double>(e, opt, mine, r);
   }
-  global_residuals(mine, r);
+  const mpi::Residuals res = mpi::distributed_residuals(mine, r.x);
+  r.residual = res.residual_norm;
+  r.ne_residual = res.normal_eq_residual;
   r.ok = true;
   if (me != 0) {
     // Rank 0 reports (and fails an unconverged solve); the others end with the same status.

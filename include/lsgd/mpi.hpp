@@ -7,6 +7,7 @@
 // other functions throw DeviceError.
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lsgd/problem.hpp"
 
@@ -26,6 +27,15 @@ int size();
 inline std::pair<index_t, index_t> row_range(index_t m, int r, int P) {
   return {m * r / P, m * (r + 1) / P};
 }
+
+// ||b - A x|| and ||A^T (b - A x)|| / (||A||_F (||A||_F ||x|| + ||b||)) (lsgd/metrics.hpp) of the
+// global problem whose rows the ranks hold as `local`: local sums, one allreduce. Collective.
+struct Residuals {
+  double residual_norm = 0.0;
+  double normal_eq_residual = 0.0;
+};
+template <typename T>
+Residuals distributed_residuals(const Problem<T>& local, const std::vector<double>& x);
 
 // Ends every rank of the job with `code` (MPI_Abort): for a failure that cannot be agreed on.
 [[noreturn]] void abort_all(int code);
