@@ -29,12 +29,7 @@ class BgdSolver final : public BatchedSolver<T>, public Distributed {
 
   void setup(const BatchedProblem<T>& p) override {
     ready_ = false;
-    index_t first = 0;
-    {
-      long long mine = static_cast<long long>(p.batch), before = 0;
-      LSGD_MPI_CHECK(MPI_Exscan(&mine, &before, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD));
-      if (rank() > 0) first = static_cast<index_t>(before);
-    }
+    const index_t first = offset_of_rank(p.batch);
     agree(kName, [&] {
       if (p.batch == 0) return;  // a rank without problems only takes part in the agreement
       try {

@@ -41,9 +41,7 @@ class GdSolver final : public RowSolver<T> {
     const index_t n = this->n_;
     const SolverOptions& opt = this->opt_;
     gd::GradientPass<T> pass(this->A_.data(), this->m_, n, this->info_.threads, this->m_global_);
-    double L = 0.0;
-    gd::Params p;
-    gd::Outcome out;
+    gd::Solve result;
     cpu::Vec<T> x0;
     gd::in_region(pass.threads(), [&](int t, int nt, auto&& sync) {
       // This rank's part (g scaled by the global 1/m, lambda added after the sum), then the sum over
@@ -68,46 +66,14 @@ class GdSolver final : public RowSolver<T> {
         sync();  // sums_ is rewritten by the next evaluation only after every thread has read it
         return total;
       };
-      double Lt = opt.lipschitz;
-      if (!(Lt > 0.0)) {
-        Lt = gd::power_iteration<T>(eval, n, opt.power_iters);
-        if (!(Lt > 0.0) || !std::isfinite(Lt)) {  // the same value in every thread and rank
-          if (t == 0) L = Lt;
-          return;
-        }
-        Lt += opt.ridge_lambda;
-      }
-      gd::Params pt;
-      pt.variant = variant_;
-      pt.max_iters = opt.max_iters;
-      pt.tol = opt.tol;
-      pt.alpha = opt.step > 0.0 ? opt.step : 1.0 / Lt;
-      pt.beta = opt.momentum > 0.0 ? opt.momentum : gd::kDefaultMomentum;
-      pt.lambda = opt.ridge_lambda;
-      pt.L = Lt;
-      pt.history_every = opt.history_every;
       cpu::Vec<T> x_other;
-      gd::Outcome o = gd::run<T>(eval, this->m_global_, n, this->b_.data(), pt, t == 0 ? x0 : x_other);
-      if (t == 0) {
-        L = Lt;
-        p = pt;
-        out = std::move(o);
-      }
+      gd::Solve s = gd::solve_from_zero<T>(eval, variant_, opt, this->m_global_, n,
+                                           this->b_.data(), t == 0 ? x0 : x_other);
+      if (t == 0) result = std::move(s);
     });
-    // Every rank saw the same reduced values, so these throw on every rank or on none.
-    if (!(L > 0.0) || !std::isfinite(L)) gd::throw_bad_lipschitz(this->name_, L);
-    if (out.diverged)
-      throw NumericalError(gd::divergence_message(this->name_, out.iterations, p.alpha, L));
+    // Every rank saw the same reduced values, so this throws on every rank or on none.
+    gd::finish(this->name_, opt, result, pass.threads(), this->info_);
     std::copy(x0.data(), x0.data() + n, this->x_.data());
-    SolveInfo& info = this->info_;
-    info.threads = pass.threads();
-    info.iterations = out.iterations;
-    info.converged = out.converged;
-    info.loss_history = std::move(out.history);
-    info.history_every = opt.history_every;
-    info.note.clear();
-    if (!out.converged)
-      info.note = gd::not_converged_note(this->name_, out.iterations, out.rel_grad, p.tol);
   }
 
   Variant variant_;

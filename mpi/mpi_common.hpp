@@ -63,6 +63,8 @@ void allreduce_sum(T* data, index_t count, CommClock& clock) {
 double max_over_ranks(double v);
 // The sum over the ranks of an integer, e.g. the global number of rows.
 index_t sum_over_ranks(index_t v);
+// The sum over the ranks before this one (MPI_Exscan): where this rank's rows start globally.
+index_t offset_of_rank(index_t v);
 
 // What every mpi.* solver reports beyond SolveInfo: communication time, for bench_mpi (compute
 // time = timed_solve() - comm_seconds()). Maximum over the ranks of the last solve.

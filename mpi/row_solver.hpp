@@ -27,12 +27,7 @@ class RowSolver : public Solver<T>, public Distributed {
 
   void setup(const Problem<T>& p) override {
     ready_ = false;
-    index_t first_row = 0;
-    {
-      long long mine = static_cast<long long>(p.m), before = 0;
-      LSGD_MPI_CHECK(MPI_Exscan(&mine, &before, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD));
-      if (rank() > 0) first_row = static_cast<index_t>(before);
-    }
+    const index_t first_row = offset_of_rank(p.m);
     agree(name_, [&] {
       if (p.m == 0) {  // a rank without rows: allowed, it only takes part in the reductions
         if (p.n <= 0 || !p.A.empty() || !p.b.empty()) {

@@ -153,6 +153,12 @@ index_t sum_over_ranks(index_t v) {
   return static_cast<index_t>(s);
 }
 
+index_t offset_of_rank(index_t v) {
+  long long mine = static_cast<long long>(v), before = 0;
+  LSGD_MPI_CHECK(MPI_Exscan(&mine, &before, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD));
+  return rank() > 0 ? static_cast<index_t>(before) : 0;  // rank 0's result is undefined
+}
+
 template <typename T>
 Residuals distributed_residuals(const Problem<T>& p, const std::vector<double>& x) {
   const index_t n = p.n;

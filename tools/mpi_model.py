@@ -123,12 +123,13 @@ def fit(runs, contexts):
         sys.exit("mpi_model.py: no run with P >= 2 (ping-pong alpha/beta) among the files")
     alpha = statistics.median(alphas) * 1e-6
     beta = statistics.median(betas) * 1e9
+    # gamma per solver and n (a rate depends on the width), the median over that solver's P = 1 runs.
     gamma = {}
-    for fam in set(r["fam"] for r in runs):
+    for fam, n in set((r["fam"], r["n"]) for r in runs):
         g = [r["compute"] / local_flops(fam, r["m"], r["n"], r["iters"])
-             for r in runs if r["fam"] == fam and r["P"] == 1]
+             for r in runs if r["fam"] == fam and r["n"] == n and r["P"] == 1]
         if g:
-            gamma[fam] = statistics.median(g)
+            gamma[(fam, n)] = statistics.median(g)
     return alpha, beta, gamma
 
 
@@ -146,14 +147,14 @@ def draw(runs, alpha, beta, gamma, pmax, out_dir):
             shapes[key] = shapes.get(key, 0) + 1
         (m0, n), _ = max(shapes.items(), key=lambda kv: (kv[1], kv[0]))
         for fam in ("tsqr", "cholesky", "gd", "pdgels"):
-            if fam not in gamma:
+            if (fam, n) not in gamma:
                 continue
             pts = [r for r in sel if r["fam"] == fam and r["n"] == n and
                    (r["m"] // r["P"] if scaling == "weak" else r["m"]) == m0]
             iters = max([r["iters"] for r in pts] or [0])
             w = 8 if not pts or pts[0]["prec"] == "f64" else 4
             ys = [model_time(fam, P, m0 * P if scaling == "weak" else m0, n, iters, w, alpha, beta,
-                             gamma[fam]) for P in Ps]
+                             gamma[(fam, n)]) for P in Ps]
             ax.plot(Ps, ys, color=COLORS[fam], lw=1.6, ls="--",
                     label=f"{LABELS[fam]}: MODEL")
             if pts:
@@ -187,8 +188,8 @@ def write_table(rows, alpha, beta, gamma, out_dir):
     lines = ["# alpha-beta-gamma model of bench_mpi (a MODEL beyond the measured P)", "",
              f"alpha = {alpha * 1e6:.3f} us, beta = {beta / 1e9:.3f} GB/s (ping-pong, median over "
              "runs with P >= 2)", ""]
-    lines += [f"- gamma[{fam}] = {g * 1e9:.4f} ns/flop ({1e-9 / g:.2f} GFLOP/s per rank at P = 1)"
-              for fam, g in sorted(gamma.items())]
+    lines += [f"- gamma[{LABELS[fam]}, n = {n}] = {g * 1e9:.4f} ns/flop ({1e-9 / g:.2f} GFLOP/s per "
+              "rank at P = 1)" for (fam, n), g in sorted(gamma.items())]
     lines += ["", "| scaling | m | n | solver | P | model (s) | measured (s) |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for scaling, m0, n, fam, P, y, meas in rows:
