@@ -85,9 +85,7 @@ void register_mpi_bgd(Registry& r) {
   e.make_batched_f32 = [](const SolverOptions& o) { return std::make_unique<BgdSolver<float>>(o); };
   e.make_batched_f64 = [](const SolverOptions& o) { return std::make_unique<BgdSolver<double>>(o); };
   e.available = [] { return initialized(); };
-  e.unavailable_reason =
-      "MPI is not initialized in this process (the CLI, test_mpi and bench_mpi initialize it; run "
-      "under mpirun for more than one rank)";
+  e.unavailable_reason = kNeedsMpi;
   r.add(std::move(e));
 }
 

@@ -20,6 +20,11 @@
 
 namespace lsgd::mpi {
 
+// Why an mpi.* registry entry is unavailable in a process that has not started MPI.
+constexpr const char* kNeedsMpi =
+    "collective: needs MPI started in the process; `lsgd solve --solver mpi.*` starts it "
+    "(mpirun -np P lsgd solve ...), as do test_mpi and bench_mpi";
+
 template <typename T>
 MPI_Datatype datatype() {
   return sizeof(T) == 4 ? MPI_FLOAT : MPI_DOUBLE;

@@ -123,9 +123,7 @@ SolverEntry row_entry(const char* name, Kind kind, const char* desc, bool normal
   e.make_f32 = f32;
   e.make_f64 = f64;
   e.available = [] { return initialized(); };
-  e.unavailable_reason =
-      "MPI is not initialized in this process (the CLI, test_mpi and bench_mpi initialize it; run "
-      "under mpirun for more than one rank)";
+  e.unavailable_reason = kNeedsMpi;
   return e;
 }
 

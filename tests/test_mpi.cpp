@@ -7,6 +7,7 @@
 // rows. Only EXPECT_* between collective calls: an ASSERT returning early on one rank would leave
 // the others waiting.
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -273,6 +274,20 @@ TEST(MpiFailure, ZeroMatrixGd) {
   std::fill(p.A.begin(), p.A.end(), 0.0);
   expect_everyone_throws<InvalidInput>([&] { run<double>("mpi.gd", my_rows(p)); },
                                        "power iteration");
+}
+
+// A rank that dies (exits without a word) in the middle of a solve: mpirun must end the job with a
+// non-zero status instead of leaving the others in their collective. Disabled in the normal runs;
+// ctest mpi_rank_dies runs it alone and expects the job to fail, within its timeout.
+TEST(MpiDeath, DISABLED_RankDiesMidSolve) {
+  const Problem<double> p = global_problem<double>(4000, 8, 10.0);
+  SolverOptions o;
+  o.tol = 0.0;
+  o.max_iters = 100000;
+  auto s = default_registry().get("mpi.gd").make<double>(o);
+  s->setup(my_rows(p));
+  if (ranks() > 1 && me() == ranks() - 1) std::_Exit(3);
+  s->timed_solve();
 }
 
 TEST(MpiRegistry, EntriesAreMpiAndAvailable) {
