@@ -111,6 +111,25 @@ TEST(MpiDirect, CholeskyAgreesWithCpuCholesky) {
   check_direct<float>("mpi.cholesky", "cpu.cholesky", true, 600, 16, 1e1);
 }
 
+// A noisy system (b not in the range of A): the least-squares solution depends on every rank's rows
+// and on the reduction combining them, which a consistent system would not reveal. Bound: the QR
+// perturbation bound with ||r|| / (||A|| ||x||) ~ noise, 30 (kappa + kappa^2 noise) eps, twice (both
+// solutions carry it); kappa^2 eps for the normal equations.
+TEST(MpiDirect, NoisySystemsMatchCpu) {
+  const double kappa = 100.0, noise = 1e-2;
+  const Problem<double> p = global_problem<double>(999, 12, kappa, 17, noise);
+  SolverOptions one;
+  one.threads = 1;
+  const double qr_bound = 2 * kC * (kappa + kappa * kappa * noise) * eps<double>();
+  EXPECT_LE(forward_error(run<double>("mpi.tsqr", my_rows(p)), run<double>("cpu.tsqr", p, one)),
+            qr_bound) << tag();
+  EXPECT_LE(forward_error(run<double>("mpi.tsqr", my_rows_uneven(p, 4)), run<double>("cpu.qr", p, one)),
+            qr_bound) << tag();
+  EXPECT_LE(forward_error(run<double>("mpi.cholesky", my_rows(p)),
+                          run<double>("cpu.cholesky", p, one)),
+            2 * kC * kappa * kappa * eps<double>()) << tag();
+}
+
 // m not divisible by P, ranks with fewer rows than n (37 rows of 10 columns on 4 ranks), a rank
 // with fewer rows than n next to one with most of them, and a rank without rows.
 TEST(MpiDirect, UnevenSplits) {
