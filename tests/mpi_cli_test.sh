@@ -25,6 +25,17 @@ for np in 1 3 4; do
       fail "$solver np=$np: forward error vs cpu.tsqr $fe"
   done
 done
+# Matrix Market: A with b as its last column, and A with b in its own file.
+"$lsgd" gen --m 1003 --n 7 --kappa 100 --noise 0.01 --output "$dir/p.mtx" >/dev/null || fail gen mtx
+"$lsgd" gen --m 1003 --n 7 --kappa 100 --noise 0.01 --output "$dir/a.mtx" --b-output "$dir/b.mtx" >/dev/null ||
+  fail gen mtx b
+for args in "--input $dir/p.mtx" "--input $dir/a.mtx --b $dir/b.mtx"; do
+  # shellcheck disable=SC2086
+  out=$(run 3 solve $args --solver mpi.tsqr --reference "$dir/ref.csv" --json) || fail "mtx $args exit $?"
+  fe=$(sed -n 's/.*"forward_error":\([^,}]*\).*/\1/p' <<<"$out")
+  awk -v e="$fe" 'BEGIN { exit !(e != "" && e + 0 < 1e-10) }' || fail "mtx $args: forward error $fe"
+done
+
 "$lsgd" gen --m 301 --n 5 --kappa 3 --noise 0.01 --output "$dir/g.csv" >/dev/null || fail gen
 "$lsgd" solve --input "$dir/g.csv" --solver cpu.tsqr --output "$dir/gref.csv" >/dev/null || fail ref
 out=$(run 2 solve --input "$dir/g.csv" --solver mpi.gd --max-iters 10000 --tol 1e-12 \

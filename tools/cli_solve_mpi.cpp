@@ -1,6 +1,7 @@
-// `lsgd solve --solver mpi.*` under mpirun: distributed input and one report. Every rank counts the
-// CSV file's data rows, then reads and keeps only its own share (row_range: contiguous, sizes
-// differing by at most one), so no rank ever holds all of A. The solve is collective; the residuals
+// `lsgd solve --solver mpi.*` under mpirun: distributed input and one report. Every rank learns m
+// (a CSV file's data rows by one counting pass; a Matrix Market array's size line), then reads and
+// keeps only its own share (row_range: contiguous, sizes differing by at most one), so no rank ever
+// holds all of A. The solve is collective; the residuals
 // are summed over the ranks; rank 0 prints the same report as a single-process solve. Every step
 // that can fail on one rank is agreed on (lsgd::mpi::agree), so all ranks end with the same error,
 // which only rank 0 prints (tools/lsgd.cpp), and none waits forever.
@@ -45,10 +46,6 @@ void solve_as(const SolverEntry& e, const SolverOptions& opt, const Problem<doub
 int solve_distributed(const Args& args, const SolverEntry& e, Precision prec,
                       const SolverOptions& opt, const CsvOptions& csv) {
   const std::string input = args.str("input");
-  if (args.has("b") || is_matrix_market(input)) {
-    throw UsageError("solve: mpi.* solvers read their rows from one CSV file (--b and .mtx "
-                     "input are single-process only)");
-  }
   CsvOptions csv_in = csv;  // as read_problem() does: .tsv is tab-separated unless told otherwise
   if (input.size() >= 4 && input.compare(input.size() - 4, 4, ".tsv") == 0 && csv.delimiter == ',') {
     csv_in.delimiter = '\t';
@@ -58,12 +55,14 @@ int solve_distributed(const Args& args, const SolverEntry& e, Precision prec,
   index_t m_total = 0;
   std::vector<double> reference;
   mpi::agree("lsgd solve", [&] {
-    m_total = count_csv_rows(input, csv_in);
+    // Matrix Market: the size line gives m; CSV: one counting pass. read_problem() then keeps the
+    // share (A and a separate --b alike for .mtx).
+    m_total = is_matrix_market(input) ? matrix_market_rows(input) : count_csv_rows(input, csv_in);
     const auto [r0, r1] = mpi::row_range(m_total, me, P);
-    CsvOptions share = csv_in;
+    CsvOptions share = csv;
     share.row_begin = r0;
     share.row_end = r1;
-    mine = read_csv(input, share);
+    mine = read_problem(input, share, args.str("b"));
     if (args.has("reference")) {
       const std::string ref_path = args.str("reference");
       reference = read_vector(ref_path);

@@ -17,7 +17,8 @@ struct CsvOptions {
   enum class Header { detect, present, absent } header = Header::detect;
   char delimiter = ',';
   // Keep only data rows [row_begin, row_end) (0-based, the header not counted; -1: to the end):
-  // one MPI rank's share. Rows outside are counted, not parsed or stored.
+  // one MPI rank's share. Rows outside are counted, not parsed or stored. read_problem() applies it
+  // to Matrix Market general array files too (A and a separate b alike).
   index_t row_begin = 0;
   index_t row_end = -1;
 };
@@ -69,6 +70,10 @@ struct MatrixMarket {
 MatrixMarket read_matrix_market(const std::string& path);  // real/integer, general/symmetric
 void write_matrix_market(const std::string& path, const MatrixMarket& mm,
                          OutputSet* set = nullptr);  // array format
+
+// The number of rows its size line declares (reads the header and that line only): for splitting
+// the rows of a Matrix Market file between ranks.
+index_t matrix_market_rows(const std::string& path);
 
 // A problem from Matrix Market: A from `a_path`; b from `b_path` (a rows x 1 matrix), or if b_path is
 // empty, the last column of A is taken as b.
