@@ -167,6 +167,16 @@ bool parse_row_fast(std::string_view line, char delim, size_t ncols, double* row
   return true;
 }
 
+// Whether the first non-comment line is a header: as forced, or (detect) when a field is not a number.
+bool is_header(const std::vector<std::string>& first, const CsvOptions& opt) {
+  if (opt.header != CsvOptions::Header::detect) return opt.header == CsvOptions::Header::present;
+  for (const auto& f : first) {
+    double v;
+    if (parse_number(f, v) == Num::not_number) return true;
+  }
+  return false;
+}
+
 // A data line for the fast path: starts with a character that is neither blank nor a comment.
 bool plainly_data(std::string_view line, char comment) {
   if (line.empty()) return false;
@@ -224,13 +234,7 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
   Columns c;
   c.cols = static_cast<index_t>(first.size());
   const auto ncols = first.size();
-  bool header = opt.header == CsvOptions::Header::present;
-  if (opt.header == CsvOptions::Header::detect) {
-    for (const auto& f : first) {
-      double v;
-      if (parse_number(f, v) == Num::not_number) header = true;
-    }
-  }
+  const bool header = is_header(first, opt);
   if (header) {
     c.header_line = width_line;
     c.names = first;
@@ -249,7 +253,10 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
   // are allocated once, written in place, and compacted in place if comments took some lines.
   const std::uint64_t by_lines = reader.count_newlines() + 1;
   const std::uint64_t by_bytes = reader.bytes_left() / (2 * ncols) + 2;
-  const auto cap = static_cast<index_t>(std::min(by_lines, by_bytes));
+  const index_t r0 = std::max<index_t>(0, opt.row_begin);
+  const bool ranged = opt.row_begin != 0 || opt.row_end >= 0;
+  auto cap = static_cast<index_t>(std::min(by_lines, by_bytes));
+  if (opt.row_end >= 0) cap = std::max<index_t>(0, std::min(cap, opt.row_end - r0));
   Problem<double> p;
   p.A.assign(static_cast<size_t>(cap * width), 0.0);
   p.b.assign(static_cast<size_t>(cap), 0.0);
@@ -259,12 +266,18 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
   }
   std::vector<double> row(ncols);
   index_t rows = 0;
+  index_t seen = 0;  // data rows so far, kept or not
+  // Rows outside [row_begin, row_end) are skipped unparsed.
+  auto wanted = [&] {
+    const index_t k = seen++;
+    return k >= r0 && (opt.row_end < 0 || k < opt.row_end);
+  };
   auto store = [&](index_t ln) {
     if (rows == cap) fail_at(path, ln, "more rows than the file had lines (did it change while read?)");
     for (size_t j = 0; j < ncols; ++j) dest[j][rows] = row[j];
     ++rows;
   };
-  if (!header) {
+  if (!header && wanted()) {
     parse_row_slow(path, width_line, line, delim, c, width_line, row.data());
     store(width_line);
   }
@@ -274,12 +287,13 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
     if (!plain && is_comment_or_blank(line, '#')) continue;
     const index_t ln = reader.line();
     if (c.first_data_line == 0) c.first_data_line = ln;
+    if (!wanted()) continue;
     if (!(fast_ok && plain && parse_row_fast(line, delim, ncols, row.data()))) {
       parse_row_slow(path, ln, line, delim, c, width_line, row.data());
     }
     store(ln);
   }
-  if (rows == 0) {
+  if (rows == 0 && !ranged) {
     fail_at(path, std::max<index_t>(reader.line(), 1),
             std::string("no data rows (end of file") + (header ? ", after the header)" : ")"));
   }
@@ -300,11 +314,27 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt) {
   }
   p.m = rows;
   p.n = width;
-  p.validate();
+  if (rows > 0) p.validate();  // a share of no rows (ranged) is empty by design
   return p;
 }
 
 }  // namespace detail
+
+index_t count_csv_rows(const std::string& path, const CsvOptions& opt) {
+  LineReader reader(path);
+  std::string_view line;
+  index_t rows = 0;
+  bool first = true;
+  while (reader.next(line)) {
+    if (is_comment_or_blank(line, '#')) continue;
+    if (first) {
+      first = false;
+      if (is_header(split_fields(line, opt.delimiter, path, reader.line()), opt)) continue;
+    }
+    ++rows;
+  }
+  return rows;
+}
 
 Problem<double> read_csv(const std::string& path, const CsvOptions& opt) {
   LineReader reader(path);
@@ -341,7 +371,8 @@ Problem<double> read_mm_problem(const std::string& a_path, const std::string& b_
   {
     LineReader reader(a_path);
     // Room for the intercept column, so that adding it moves A within its own allocation.
-    mm = detail::read_matrix_market(reader, separate_b ? icpt : 0);
+    mm = detail::read_matrix_market(reader, separate_b ? icpt : 0, index_t{1} << 40, opt.row_begin,
+                                    opt.row_end);
   }
   Columns c;
   c.cols = mm.cols;
@@ -368,7 +399,11 @@ Problem<double> read_mm_problem(const std::string& a_path, const std::string& b_
     if (j != target) p.column_names.push_back(c.names[static_cast<size_t>(j)]);
   }
   if (separate_b) {
-    MatrixMarket mb = read_matrix_market(b_path);
+    MatrixMarket mb;
+    {
+      LineReader reader(b_path);
+      mb = detail::read_matrix_market(reader, 0, index_t{1} << 40, opt.row_begin, opt.row_end);
+    }
     if (std::min(mb.rows, mb.cols) != 1 || mb.rows * mb.cols != rows) {
       throw InvalidInput(b_path + ": b is " + std::to_string(mb.rows) + " x " +
                          std::to_string(mb.cols) + ", expected " + std::to_string(rows) +
@@ -376,7 +411,7 @@ Problem<double> read_mm_problem(const std::string& a_path, const std::string& b_
     }
     p.b = std::move(mb.values);
   }
-  p.validate();
+  if (rows > 0) p.validate();  // a share of no rows (a row range) is empty by design
   return p;
 }
 

@@ -127,7 +127,8 @@ struct Triplet {
 
 }  // namespace
 
-MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t max_values) {
+MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t max_values,
+                                index_t row_begin, index_t row_end) {
   const std::string& path = reader.path();
   std::string_view line;
   if (!reader.next(line)) fail_at(path, 1, "empty file; expected a '%%MatrixMarket' header line");
@@ -170,6 +171,13 @@ MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t 
   }
   const index_t rows = mm.rows, cols = mm.cols;
   const bool sym = h.sym != MmHeader::Sym::general;
+  const bool ranged = row_begin != 0 || row_end >= 0;
+  const index_t r0 = std::clamp<index_t>(row_begin, 0, rows);
+  const index_t r1 = row_end < 0 ? rows : std::clamp<index_t>(row_end, r0, rows);
+  if (ranged && (h.coordinate || sym)) {
+    fail_at(path, size_line, "a range of rows can be read from a general array file only (this one "
+                             "is " + std::string(h.coordinate ? "coordinate" : "symmetric") + ")");
+  }
   const bool skew = h.sym == MmHeader::Sym::skew;
   const double mirror = skew ? -1.0 : 1.0;
   index_t expected = nnz;
@@ -191,6 +199,41 @@ MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t 
   }
   const size_t capacity = dense + static_cast<size_t>(spare_cols * rows);
   index_t count = 0;
+
+  if (!h.coordinate && ranged) {  // keep rows [r0, r1) of every column
+    const index_t share = r1 - r0;
+    mm.values.reserve(static_cast<size_t>((cols + spare_cols) * share));
+    mm.values.assign(static_cast<size_t>(cols * share), 0.0);
+    index_t ai = 0, aj = 0;
+    while (reader.next(line)) {
+      if (comment_or_blank(line)) continue;
+      const index_t ln = reader.line();
+      if (count == expected) fail_at(path, ln, "more entries than the " + std::to_string(expected) + " declared");
+      if (ai >= r0 && ai < r1) {
+        double v = 0.0;
+        if (!parse_value_fast(line, v)) {
+          const auto tok = split_blanks(line);
+          if (tok.size() != 1) {
+            fail_at(path, ln, "expected one value per line in array format, found " +
+                                  std::to_string(tok.size()) + " fields");
+          }
+          v = mm_value(path, ln, tok[0]);
+        }
+        mm.values[static_cast<size_t>(aj * share + ai - r0)] = v;
+      }
+      if (++ai == rows) {
+        ++aj;
+        ai = 0;
+      }
+      ++count;
+    }
+    if (count < expected) {
+      fail_at(path, reader.line(), "too few entries: " + std::to_string(count) + " of the " +
+                                       std::to_string(expected) + " declared (end of file)");
+    }
+    mm.rows = share;
+    return mm;
+  }
 
   if (!h.coordinate) {
     mm.values.reserve(capacity);
@@ -308,6 +351,24 @@ MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t 
 MatrixMarket read_matrix_market(const std::string& path) {
   detail::LineReader reader(path);
   return detail::read_matrix_market(reader, 0);
+}
+
+index_t matrix_market_rows(const std::string& path) {
+  using namespace detail;
+  LineReader reader(path);
+  std::string_view line;
+  if (!reader.next(line)) fail_at(path, 1, "empty file; expected a '%%MatrixMarket' header line");
+  parse_header(path, line);
+  while (reader.next(line)) {
+    if (comment_or_blank(line)) continue;
+    const auto tok = split_blanks(line);
+    index_t rows = 0;
+    if (tok.size() < 2 || !parse_index(tok[0], rows) || rows <= 0) {
+      fail_at(path, reader.line(), "invalid size line");
+    }
+    return rows;
+  }
+  fail_at(path, std::max<index_t>(reader.line(), 1), "missing size line (end of file)");
 }
 
 void write_matrix_market(const std::string& path, const MatrixMarket& mm, OutputSet* set) {

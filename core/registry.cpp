@@ -4,7 +4,14 @@
 
 namespace lsgd {
 
-const char* to_string(Backend b) { return b == Backend::cpu ? "cpu" : "cuda"; }
+const char* to_string(Backend b) {
+  switch (b) {
+    case Backend::cpu: return "cpu";
+    case Backend::cuda: return "cuda";
+    case Backend::mpi: return "mpi";
+  }
+  return "?";
+}
 const char* to_string(Kind k) {
   switch (k) {
     case Kind::direct: return "direct";
@@ -92,6 +99,7 @@ const Registry& default_registry() {
     Registry reg;
     register_cpu_solvers(reg);
     register_cuda_solvers(reg);
+    register_mpi_solvers(reg);
     return reg;
   }();
   return r;

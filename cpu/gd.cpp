@@ -57,51 +57,17 @@ class GdSolver final : public Solver<T> {
   // a block of rows and runs the same loop in lock step (gd_common.hpp, GradientPass::eval).
   void solve() {
     gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
-    double L = 0.0;
-    gd::Params p;
-    gd::Outcome out;
+    gd::Solve result;
     gd::in_region(pass.threads(), [&](int t, int nt, auto&& sync) {
       const auto eval = [&](const T* x, const T* b, T lambda, T* g, bool need) {
         return pass.eval(t, nt, x, b, lambda, g, need, sync);
       };
-      double Lt = opt_.lipschitz;
-      if (!(Lt > 0.0)) {
-        Lt = gd::power_iteration<T>(eval, n_, opt_.power_iters);
-        if (!(Lt > 0.0) || !std::isfinite(Lt)) {  // the same value in every thread: all leave
-          if (t == 0) L = Lt;
-          return;
-        }
-        Lt += opt_.ridge_lambda;
-      }
-      gd::Params pt;
-      pt.variant = variant_;
-      pt.max_iters = opt_.max_iters;
-      pt.tol = opt_.tol;
-      pt.alpha = opt_.step > 0.0 ? opt_.step : 1.0 / Lt;
-      pt.beta = opt_.momentum > 0.0 ? opt_.momentum : gd::kDefaultMomentum;
-      pt.lambda = opt_.ridge_lambda;
-      pt.L = Lt;
-      pt.history_every = opt_.history_every;
       Vec<T> x_other;
-      gd::Outcome o = gd::run<T>(eval, m_, n_, b_.data(), pt, t == 0 ? x_ : x_other);
-      if (t == 0) {
-        L = Lt;
-        p = pt;
-        out = std::move(o);
-      }
+      gd::Solve s =
+          gd::solve_from_zero<T>(eval, variant_, opt_, m_, n_, b_.data(), t == 0 ? x_ : x_other);
+      if (t == 0) result = std::move(s);
     });
-    if (!(L > 0.0) || !std::isfinite(L)) gd::throw_bad_lipschitz(name(), L);
-    if (out.diverged)
-      throw NumericalError(gd::divergence_message(name(), out.iterations, p.alpha, L));
-    SolveInfo& info = this->info_;
-    info.threads = pass.threads();
-    info.iterations = out.iterations;
-    info.converged = out.converged;
-    info.loss_history = std::move(out.history);
-    info.history_every = opt_.history_every;
-    info.note.clear();
-    if (!out.converged)
-      info.note = gd::not_converged_note(name(), out.iterations, out.rel_grad, p.tol);
+    gd::finish(name(), opt_, result, pass.threads(), this->info_);
   }
 
   gd::Variant variant_;

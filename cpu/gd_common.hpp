@@ -89,9 +89,12 @@ void in_region(int threads, F&& body) {
 template <typename T>
 class GradientPass {
  public:
-  GradientPass(const T* A, index_t m, index_t n, int threads)
+  // m_scale: the m of 1/m in the gradient, when these rows are a part of a larger problem (mpi.gd:
+  // each rank's rows; their gradients then sum to the whole one). 0: m.
+  GradientPass(const T* A, index_t m, index_t n, int threads, index_t m_scale = 0)
       : A_(A, m, n),
         m_(m),
+        m_scale_(m_scale > 0 ? m_scale : m),
         n_(n),
         threads_(m * n >= kParallelMinEntries ? std::max(1, threads) : 1),
         chunk_(std::min(chunk_rows<T>(n), m)),
@@ -138,7 +141,7 @@ class GradientPass {
     for (double v : part_f_[slot]) f += v;
     if (need_grad) {
       const Mat<T>& pg = part_g_[slot];
-      const T inv_m = T(1) / static_cast<T>(m_);
+      const T inv_m = T(1) / static_cast<T>(m_scale_);
       for (index_t j = 0; j < n_; ++j) {
         T s = pg(j, 0);
         for (index_t c = 1; c < pg.cols(); ++c) s += pg(j, c);
@@ -204,7 +207,7 @@ class GradientPass {
   }
 
   MapMat<T> A_;
-  index_t m_, n_;
+  index_t m_, m_scale_, n_;
   int threads_;
   index_t chunk_;
   bool fused_;
@@ -499,6 +502,61 @@ Outcome run(Eval&& eval, index_t m_rows, index_t n, const T* b, const Params& p,
   out.iterations = k;
   out.history = history.take();
   return out;
+}
+
+// A whole single-problem solve as each thread of a region (cpu.gd*) or each rank (mpi.gd*) runs it,
+// in lock step with the others: L (options.lipschitz, else the power iteration + lambda), the step,
+// then run() from x = 0. When the power iteration gives no usable L (the same value everywhere),
+// it returns that L without running; finish() then throws.
+struct Solve {
+  double L = 0.0;
+  Params params;
+  Outcome out;
+};
+
+template <typename T, typename Eval>
+Solve solve_from_zero(Eval&& eval, Variant v, const SolverOptions& o, index_t m, index_t n,
+                      const T* b, Vec<T>& x) {
+  Solve s;
+  double L = o.lipschitz;
+  if (!(L > 0.0)) {
+    L = power_iteration<T>(eval, n, o.power_iters);
+    if (!(L > 0.0) || !std::isfinite(L)) {
+      s.L = L;
+      return s;
+    }
+    L += o.ridge_lambda;
+  }
+  s.L = L;
+  Params& p = s.params;
+  p.variant = v;
+  p.max_iters = o.max_iters;
+  p.tol = o.tol;
+  p.alpha = o.step > 0.0 ? o.step : 1.0 / L;
+  p.beta = o.momentum > 0.0 ? o.momentum : kDefaultMomentum;
+  p.lambda = o.ridge_lambda;
+  p.L = L;
+  p.history_every = o.history_every;
+  s.out = run<T>(eval, m, n, b, p, x);
+  return s;
+}
+
+// Throws for an unusable L or divergence (naming `who`); otherwise fills info from the solve.
+inline void finish(const std::string& who, const SolverOptions& o, Solve& s, int threads,
+                   SolveInfo& info) {
+  if (!(s.L > 0.0) || !std::isfinite(s.L)) throw_bad_lipschitz(who, s.L);
+  if (s.out.diverged) {
+    throw NumericalError(divergence_message(who, s.out.iterations, s.params.alpha, s.L));
+  }
+  info.threads = threads;
+  info.iterations = s.out.iterations;
+  info.converged = s.out.converged;
+  info.loss_history = std::move(s.out.history);
+  info.history_every = o.history_every;
+  info.note.clear();
+  if (!s.out.converged) {
+    info.note = not_converged_note(who, s.out.iterations, s.out.rel_grad, s.params.tol);
+  }
 }
 
 template <typename T>

@@ -9,8 +9,64 @@
 
 #include "cpu/cpu_families.hpp"
 #include "cpu/lstsq_common.hpp"
+#include "cpu/normal_equations.hpp"
 
 namespace lsgd::cpu {
+namespace normal {
+
+template <typename T>
+void gram_rows(const T* A, index_t lda, index_t r0, index_t r1, index_t n_, const T* b,
+               index_t chunk, T* G, T* c) {
+  const int n = static_cast<int>(n_);
+  std::fill(G, G + static_cast<size_t>(n) * static_cast<size_t>(n), T(0));
+  std::fill(c, c + n, T(0));
+  for (index_t i = r0; i < r1; i += chunk) {
+    const int len = static_cast<int>(std::min(chunk, r1 - i));
+    lapack::syrk_upper_t(n, len, T(1), A + i, static_cast<int>(lda), T(1), G, n);
+    lapack::gemv('T', len, n, T(1), A + i, static_cast<int>(lda), b + i, T(1), c);
+  }
+}
+
+template <typename T>
+void solve_gram(const std::string& who, index_t m, index_t n_, T lambda, T* G, T* x, T* diag) {
+  const int n = static_cast<int>(n_);
+  for (int j = 0; j < n; ++j) {
+    G[j * n + j] += lambda;
+    diag[j] = G[j * n + j];
+    if (!std::isfinite(diag[j])) throw_overflow(who, j);
+  }
+  // POTRF fails only on a non-positive pivot, but rounding in forming A^T A leaves the pivots of
+  // a singular A^T A at about +-sqrt(m) eps G(j,j), positive half the time. A pivot below that
+  // noise means column j is numerically dependent on the ones before it (scale-invariant:
+  // pivot / G(j,j) is the squared sine of its angle to their span).
+  const int info = lapack::potrf_upper(n, G, n);
+  const T tol = rank_tolerance<T>(m);
+  int bad = info > 0 ? info - 1 : -1;
+  for (int j = 0; j < n && bad < 0; ++j) {
+    const T u = G[j * n + j];
+    if (!(u * u > tol * diag[j])) bad = j;
+  }
+  if (bad >= 0) {
+    std::ostringstream os;
+    os << who << ": A^T A" << (lambda > T(0) ? " + lambda I" : "")
+       << " is not numerically positive definite at column " << bad + 1
+       << " (A is rank deficient or too ill-conditioned for the normal equations, whose error "
+          "grows like kappa^2); use cpu.qr, or cpu.cod / cpu.svd for rank-deficient A";
+    throw NumericalError(os.str());
+  }
+  lapack::potrs_upper(n, 1, G, n, x, n);
+}
+
+#define LSGD_NORMAL_INSTANTIATE(T)                                                              \
+  template void gram_rows<T>(const T*, index_t, index_t, index_t, index_t, const T*, index_t, T*, \
+                             T*);                                                               \
+  template void solve_gram<T>(const std::string&, index_t, index_t, T, T*, T*, T*);
+LSGD_NORMAL_INSTANTIATE(float)
+LSGD_NORMAL_INSTANTIATE(double)
+#undef LSGD_NORMAL_INSTANTIATE
+
+}  // namespace normal
+
 namespace {
 
 // Bytes of A per chunk: a quarter of a 1-2 MB L2, so the chunk stays there between SYRK and GEMV.
@@ -44,18 +100,8 @@ class CholeskySolver final : public DirectSolverBase<T> {
     partial_c_.assign(static_cast<size_t>(std::max(0, threads_ - 1)) * static_cast<size_t>(n), T(0));
   }
 
-  // G (upper) = A(r0:r1, :)^T A(r0:r1, :), c = A(r0:r1, :)^T b(r0:r1), chunk by chunk.
   void gram_rows(index_t r0, index_t r1, T* G, T* c) const {
-    const int m = static_cast<int>(this->m_), n = static_cast<int>(this->n_);
-    const T* A = this->A_.data();
-    const T* b = this->b_.data();
-    std::fill(G, G + static_cast<size_t>(n) * static_cast<size_t>(n), T(0));
-    std::fill(c, c + n, T(0));
-    for (index_t i = r0; i < r1; i += chunk_) {
-      const int len = static_cast<int>(std::min(chunk_, r1 - i));
-      lapack::syrk_upper_t(n, len, T(1), A + i, m, T(1), G, n);
-      lapack::gemv('T', len, n, T(1), A + i, m, b + i, T(1), c);
-    }
+    normal::gram_rows(this->A_.data(), this->m_, r0, r1, this->n_, this->b_.data(), chunk_, G, c);
   }
 
   void solve() override {
@@ -83,32 +129,8 @@ class CholeskySolver final : public DirectSolverBase<T> {
         }
       }
     }
-    const T lambda = static_cast<T>(this->opt_.ridge_lambda);
-    for (int j = 0; j < n; ++j) {
-      G[j * n + j] += lambda;
-      diag_[static_cast<size_t>(j)] = G[j * n + j];
-      if (!std::isfinite(diag_[static_cast<size_t>(j)])) this->throw_overflow(j);
-    }
-    // POTRF fails only on a non-positive pivot, but rounding in forming A^T A leaves the pivots of
-    // a singular A^T A at about +-sqrt(m) eps G(j,j), positive half the time. A pivot below that
-    // noise means column j is numerically dependent on the ones before it (scale-invariant:
-    // pivot / G(j,j) is the squared sine of its angle to their span).
-    const int info = lapack::potrf_upper(n, G, n);
-    const T tol = rank_tolerance<T>(this->m_);
-    int bad = info > 0 ? info - 1 : -1;
-    for (int j = 0; j < n && bad < 0; ++j) {
-      const T u = G[j * n + j];
-      if (!(u * u > tol * diag_[static_cast<size_t>(j)])) bad = j;
-    }
-    if (bad >= 0) {
-      std::ostringstream os;
-      os << this->name_ << ": A^T A" << (lambda > T(0) ? " + lambda I" : "")
-         << " is not numerically positive definite at column " << bad + 1
-         << " (A is rank deficient or too ill-conditioned for the normal equations, whose error "
-            "grows like kappa^2); use cpu.qr, or cpu.cod / cpu.svd for rank-deficient A";
-      throw NumericalError(os.str());
-    }
-    lapack::potrs_upper(n, 1, G, n, x, n);
+    normal::solve_gram(this->name_, this->m_, this->n_, static_cast<T>(this->opt_.ridge_lambda), G,
+                       x, diag_.data());
   }
 
   bool chunked_ = false;

@@ -40,6 +40,35 @@ double scaled_norm(const T* v, index_t n) {
   return big * std::sqrt(s);
 }
 
+[[noreturn]] inline void throw_overflow(const std::string& who, index_t col) {
+  std::ostringstream os;
+  os << who << ": the norm of column " << col + 1
+     << " of A is not finite in this precision (overflow); rescale the columns of A";
+  throw NumericalError(os.str());
+}
+
+// Throws NumericalError (1-based column, suggesting the rank-revealing solvers) unless every
+// |R(j,j)| of the n x n upper triangle at r (leading dimension ldr) of an m-row A exceeds the
+// rounding noise relative to its column's norm, which Q's orthogonality makes the norm of R(0:j, j).
+template <typename T>
+void check_full_rank(const std::string& who, index_t m, index_t n, const T* r, index_t ldr) {
+  const T tol = rank_tolerance<T>(m);
+  for (index_t j = 0; j < n; ++j) {
+    const T* col = r + j * ldr;
+    const double norm = scaled_norm(col, j + 1);
+    if (!std::isfinite(norm)) throw_overflow(who, j);
+    const T rjj = std::abs(col[j]);
+    if (!(static_cast<double>(rjj) > static_cast<double>(tol) * norm)) {
+      std::ostringstream os;
+      os << who << ": A is rank deficient to working precision: column " << j + 1
+         << " lies in the span of the columns before it (|R(" << j + 1 << "," << j + 1
+         << ")| = " << rjj << " vs column norm " << norm
+         << "); use cpu.colpiv_qr, cpu.cod or cpu.svd";
+      throw NumericalError(os.str());
+    }
+  }
+}
+
 // Runs body(p) for every partition p = 0..P-1 in ONE OpenMP region (on the calling thread, without a
 // region, when P == 1), the BLAS on one thread inside so that the two pools never oversubscribe the
 // cores. A thread of a region that got fewer than P threads takes several partitions. The first
@@ -144,33 +173,9 @@ class DirectSolverBase : public Solver<T> {
     return os.str();
   }
 
-  [[noreturn]] void throw_overflow(index_t col) const {
-    std::ostringstream os;
-    os << name_ << ": the norm of column " << col + 1
-       << " of A is not finite in this precision (overflow); rescale the columns of A";
-    throw NumericalError(os.str());
-  }
+  [[noreturn]] void throw_overflow(index_t col) const { cpu::throw_overflow(name_, col); }
 
-  // Throws NumericalError (1-based column, suggesting the rank-revealing solvers) unless every
-  // |R(j,j)| of the n x n upper triangle at r (leading dimension ldr) exceeds the rounding noise
-  // relative to its column's norm, which Q's orthogonality makes the norm of R(0:j, j).
-  void check_full_rank(const T* r, index_t ldr) const {
-    const T tol = rank_tolerance<T>(m_);
-    for (index_t j = 0; j < n_; ++j) {
-      const T* col = r + j * ldr;
-      const double norm = scaled_norm(col, j + 1);
-      if (!std::isfinite(norm)) throw_overflow(j);
-      const T rjj = std::abs(col[j]);
-      if (!(static_cast<double>(rjj) > static_cast<double>(tol) * norm)) {
-        std::ostringstream os;
-        os << name_ << ": A is rank deficient to working precision: column " << j + 1
-           << " lies in the span of the columns before it (|R(" << j + 1 << "," << j + 1
-           << ")| = " << rjj << " vs column norm " << norm
-           << "); use cpu.colpiv_qr, cpu.cod or cpu.svd";
-        throw NumericalError(os.str());
-      }
-    }
-  }
+  void check_full_rank(const T* r, index_t ldr) const { cpu::check_full_rank(name_, m_, n_, r, ldr); }
 
   std::string name_;
   SolverOptions opt_;

@@ -40,6 +40,25 @@ lsgd_ensure_deps() {
   return 1
 }
 
+# Optional: the MPI backend (mpi.* solvers, test_mpi, bench_mpi) and its ScaLAPACK peer. Installed
+# as root where apt-get works; elsewhere a note, and the build goes on without MPI (CMake turns
+# LSGD_ENABLE_MPI off when it finds none).
+LSGD_MPI_PACKAGES=(openmpi-bin libopenmpi-dev libscalapack-openmpi-dev)
+lsgd_optional_mpi_deps() {
+  local missing=() pkg
+  for pkg in "${LSGD_MPI_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "lsgd: installing the MPI backend's packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null && return 0
+  fi
+  echo "lsgd: note: without ${missing[*]} the MPI backend is not built (sudo apt-get install -y ${missing[*]})" >&2
+  return 0
+}
+
 # The configure preset: cuda when nvcc is found (on PATH or in /usr/local/cuda), else cpu.
 lsgd_default_preset() {
   if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then

@@ -5,7 +5,7 @@ Checks the context keys (machine, versions, ceilings), every benchmark name agai
 schema of docs/benchmarks.md, and for every benchmark that ran: positive finite times and the counters
 of its family, present and finite. Benchmarks skipped with an error must carry an error message.
 
-  scripts/validate_bench_json.py [--family ls|bls|gd|bgd|tta] [--min-ok N] FILE.json [...]
+  scripts/validate_bench_json.py [--family ls|bls|gd|bgd|tta|mpi] [--min-ok N] FILE.json [...]
 
 Exit status 0 when every file is valid, 1 otherwise (each problem printed on stderr).
 """
@@ -33,6 +33,9 @@ NAME_PATTERNS = {
                       rf"/iters:(?P<iters>\d+){MODE}$"),
     "tta": re.compile(rf"^tta/{SOLVER}/{PREC}/m:(?P<m>\d+)/n:(?P<n>\d+)/kappa:(?P<kappa>\d+)"
                       r"/target:(?P<target>1e-3|1e-6)$"),
+    # bench_mpi (issue 16): one P per run, strong or weak scaling.
+    "mpi": re.compile(rf"^mpi/{SOLVER}/{PREC}/m:(?P<m>\d+)/n:(?P<n>\d+)/P:(?P<P>\d+)"
+                      r"/scaling:(?P<scaling>strong|weak)(?:/iters:(?P<iters>\d+))?$"),
 }
 BASE_COUNTERS = ["GFLOP/s", "GB/s", "rel_err", "ne_resid", "iters"]
 FAMILY_COUNTERS = {
@@ -41,6 +44,7 @@ FAMILY_COUNTERS = {
     "gd": BASE_COUNTERS,
     "bgd": BASE_COUNTERS + ["failed"],
     "tta": BASE_COUNTERS + ["target", "kappa"],
+    "mpi": BASE_COUNTERS + ["P", "comm_s", "compute_s"],
 }
 
 

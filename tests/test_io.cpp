@@ -244,6 +244,66 @@ TEST_F(IoTest, CommentsBlankLinesWhitespaceCrlfAndQuotes) {
   EXPECT_EQ(p.b, (std::vector<double>{-2, 40}));
 }
 
+// One MPI rank's share (mpi.* solvers through the CLI): the data rows are counted past comments,
+// blank lines and the header, and only [row_begin, row_end) is kept; an empty share is not an error.
+TEST_F(IoTest, RowRangeKeepsOneShareOfTheDataRows) {
+  write("r.csv", "# comment\nx1,x2,y\n1,2,3\n\n4,5,6\n# mid\n7,8,9\n10,11,12\n13,14,15\n");
+  EXPECT_EQ(count_csv_rows(path("r.csv")), 5);
+  CsvOptions o;
+  o.row_begin = 1;
+  o.row_end = 4;
+  const Problem<double> p = read_csv(path("r.csv"), o);
+  EXPECT_EQ(p.m, 3);
+  EXPECT_EQ(p.n, 2);
+  EXPECT_EQ(p.A, (std::vector<double>{4, 7, 10, 5, 8, 11}));
+  EXPECT_EQ(p.b, (std::vector<double>{6, 9, 12}));
+  EXPECT_EQ(p.column_names, (std::vector<std::string>{"x1", "x2"}));
+  o.row_begin = 5;
+  o.row_end = 5;
+  const Problem<double> none = read_csv(path("r.csv"), o);
+  EXPECT_EQ(none.m, 0);
+  EXPECT_EQ(none.n, 2);
+  EXPECT_TRUE(none.A.empty() && none.b.empty());
+  // Without a header the first line is a data row; a bad row outside the share is not parsed.
+  write("h.csv", "1,2\n3,oops\n5,6\n");
+  EXPECT_EQ(count_csv_rows(path("h.csv")), 3);
+  o.row_begin = 2;
+  o.row_end = -1;
+  const Problem<double> last = read_csv(path("h.csv"), o);
+  EXPECT_EQ(last.m, 1);
+  EXPECT_EQ(last.b, (std::vector<double>{6}));
+  o.row_begin = 0;
+  o.row_end = 2;
+  EXPECT_CONTAINS(error_of([&] { read_csv(path("h.csv"), o); }), "h.csv:2");
+}
+
+// The same share of a Matrix Market general array (column-major: every column is scanned, only the
+// share's rows parsed), with b as the last column or from a separate file; other kinds are refused.
+TEST_F(IoTest, MatrixMarketRowRange) {
+  write("a.mtx", "%%MatrixMarket matrix array real general\n% c\n4 3\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n");
+  EXPECT_EQ(matrix_market_rows(path("a.mtx")), 4);
+  CsvOptions o;
+  o.row_begin = 1;
+  o.row_end = 3;
+  const Problem<double> p = read_problem(path("a.mtx"), o);
+  EXPECT_EQ(p.m, 2);
+  EXPECT_EQ(p.n, 2);
+  EXPECT_EQ(p.A, (std::vector<double>{2, 3, 6, 7}));
+  EXPECT_EQ(p.b, (std::vector<double>{10, 11}));
+  write("b.mtx", "%%MatrixMarket matrix array real general\n4 1\n-1\n-2\n-3\n-4\n");
+  const Problem<double> q = read_problem(path("a.mtx"), o, path("b.mtx"));
+  EXPECT_EQ(q.n, 3);
+  EXPECT_EQ(q.A, (std::vector<double>{2, 3, 6, 7, 10, 11}));
+  EXPECT_EQ(q.b, (std::vector<double>{-2, -3}));
+  o.row_begin = 4;
+  o.row_end = 4;
+  EXPECT_EQ(read_problem(path("a.mtx"), o).m, 0);
+  write("c.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 5\n");
+  o.row_begin = 0;
+  o.row_end = 1;
+  EXPECT_CONTAINS(error_of([&] { read_problem(path("c.mtx"), o); }), "general array file only");
+}
+
 TEST_F(IoTest, OtherDelimitersAndTsvByExtension) {
   write("d.txt", "a;b\n1;2\n3;4\n");
   CsvOptions o;

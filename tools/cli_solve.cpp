@@ -22,7 +22,9 @@
 #include "tools/cli_format.hpp"
 #include "tools/cli_paths.hpp"
 #include "tools/cli_solve_options.hpp"
+#include "tools/cli_solve_report.hpp"
 #include "tools/cli_stats.hpp"
+#include "lsgd/mpi.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -104,19 +106,6 @@ std::string error_kind(const std::exception& e) {
   return "error";
 }
 
-struct Run {
-  const SolverEntry* entry = nullptr;
-  bool ok = false;
-  std::string error;  // "NumericalError: ..." when !ok
-  std::vector<double> x;
-  double time_s = kNaN;
-  double residual = kNaN;
-  double ne_residual = kNaN;
-  double digits = kNaN;
-  double forward_error = kNaN;
-  SolveInfo info;
-};
-
 template <typename T>
 void solve_as(const SolverEntry& e, const SolverOptions& opt, const Problem<double>& p, Run& r) {
   std::unique_ptr<Solver<T>> s = e.make<T>(opt);
@@ -177,6 +166,13 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
                  const Problem<double>& p, const std::vector<double>& reference) {
   Run r;
   solve_one(e, prec, opt, p, r);
+  return report_single(args, e, prec, opt, p, r, reference);
+}
+
+}  // namespace
+
+int report_single(const Args& args, const SolverEntry& e, Precision prec, const SolverOptions& opt,
+                  const Problem<double>& p, Run& r, const std::vector<double>& reference) {
   if (!reference.empty()) {
     r.forward_error = forward_error(r.x, reference);
     r.digits = lre(r.x, reference);
@@ -267,6 +263,8 @@ int solve_single(const Args& args, const SolverEntry& e, Precision prec, const S
   if (with_stats) std::fputs(stats_text(st, p.column_names, e.name, r.x).c_str(), stdout);
   return 0;
 }
+
+namespace {
 
 int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const Problem<double>& p,
               const std::vector<double>& reference) {
@@ -421,6 +419,8 @@ int run_solve(const std::vector<std::string>& argv) {
                                                                                    : Precision::f64;
   const SolverOptions opt = solver_options(args);
   const CsvOptions csv = csv_options(args);
+  // mpi.* solvers: MPI first, so that every later error is reported once (by rank 0).
+  if (name.rfind("mpi.", 0) == 0 && mpi::enabled()) mpi::init();
 
   // Everything the command line alone can rule out is a usage error, checked before any reading.
   check_distinct_files("solve",
@@ -447,6 +447,9 @@ int run_solve(const std::vector<std::string>& argv) {
   }
 
   check_threads_can_start(opt.threads);
+  if (entry != nullptr && entry->backend == Backend::mpi) {
+    return solve_distributed(args, *entry, prec, opt, csv);
+  }
   const Problem<double> p = read_problem(input, csv, args.str("b"));
   if (prec == Precision::f32) check_fits_f32(input, args.str("b"), p);
   std::vector<double> reference;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lsgd/error.hpp"
+#include "lsgd/mpi.hpp"
 #include "lsgd/io.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
@@ -49,6 +50,8 @@ int dispatch(const std::vector<std::string>& args) {
 }
 
 void report(const char* prefix, const std::string& what) {
+  // Under mpirun every rank ends with the same (agreed) error: rank 0 alone prints it.
+  if (lsgd::mpi::initialized() && lsgd::mpi::rank() != 0) return;
   std::fflush(stdout);
   std::fprintf(stderr, "%s%s\n", prefix, lsgd::cli::message_line(what).c_str());
 }

@@ -16,6 +16,11 @@ struct CsvOptions {
   // Header: auto-detected (first row not all numeric) unless forced.
   enum class Header { detect, present, absent } header = Header::detect;
   char delimiter = ',';
+  // Keep only data rows [row_begin, row_end) (0-based, the header not counted; -1: to the end):
+  // one MPI rank's share. Rows outside are counted, not parsed or stored. read_problem() applies it
+  // to Matrix Market general array files too (A and a separate b alike).
+  index_t row_begin = 0;
+  index_t row_end = -1;
 };
 
 // Outputs that appear together or not at all: each write_* call given the set writes a temporary
@@ -49,6 +54,10 @@ bool defer_signal_during_creation(int sig) noexcept;
 // entry (non-numeric, NaN/Inf, ragged row), an unknown target, or empty data.
 Problem<double> read_csv(const std::string& path, const CsvOptions& opt = {});
 
+// The number of data rows of a CSV file (lines that are neither blank, comments nor the header), in
+// one pass that parses nothing but the first line: for splitting the rows between ranks.
+index_t count_csv_rows(const std::string& path, const CsvOptions& opt = {});
+
 // Write a problem as CSV with header x1..xn,y (or column_names) and the target last.
 void write_csv(const std::string& path, const Problem<double>& p, OutputSet* set = nullptr);
 
@@ -61,6 +70,10 @@ struct MatrixMarket {
 MatrixMarket read_matrix_market(const std::string& path);  // real/integer, general/symmetric
 void write_matrix_market(const std::string& path, const MatrixMarket& mm,
                          OutputSet* set = nullptr);  // array format
+
+// The number of rows its size line declares (reads the header and that line only): for splitting
+// the rows of a Matrix Market file between ranks.
+index_t matrix_market_rows(const std::string& path);
 
 // A problem from Matrix Market: A from `a_path`; b from `b_path` (a rows x 1 matrix), or if b_path is
 // empty, the last column of A is taken as b.

@@ -68,6 +68,9 @@ class Registry {
 // Registration functions, one per backend; each family adds itself inside them.
 void register_cpu_solvers(Registry& r);
 void register_cuda_solvers(Registry& r);  // without CUDA: entries that report themselves unavailable
+// Without MPI (LSGD_ENABLE_MPI=OFF): nothing. With it: mpi.* entries, available once MPI is
+// initialized in the process (lsgd/mpi.hpp).
+void register_mpi_solvers(Registry& r);
 
 // The registry with every built-in solver, built once on first use.
 const Registry& default_registry();

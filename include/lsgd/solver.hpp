@@ -17,7 +17,7 @@
 
 namespace lsgd {
 
-enum class Backend { cpu, cuda };
+enum class Backend { cpu, cuda, mpi };  // mpi: rows sharded across MPI ranks (mpi/)
 enum class Kind { direct, iterative, batched_direct, batched_iterative };
 enum class Precision { f32, f64 };
 
