@@ -5,6 +5,7 @@ Run as a script or through ctest. Needs NumPy and matplotlib: re-runs itself und
 when this interpreter lacks them, and exits 77 (ctest's SKIP_RETURN_CODE) when none has them.
 """
 
+import json
 import math
 import os
 import shutil
@@ -43,7 +44,8 @@ if __name__ == "__main__":
     _ensure_modules()
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-import plot  # noqa: E402  (path set above)
+import lsgd_results  # noqa: E402  (path set above)
+import plot  # noqa: E402
 
 FIXTURES = [os.path.join(DATA, f) for f in ("lsgd.json", "torch.json", "numpy.json",
                                             "histories.json")]
@@ -184,30 +186,61 @@ class Crossover(unittest.TestCase):
 
 
 class Reading(unittest.TestCase):
-    def test_name_parsing_drops_benchmark_suffixes(self):
-        kind, solver, prec, params, mode, tokens = plot.parse_name(
-            "bgd/cuda.bgd.resident/f32/batch:64/m:64/n:8/iters:100/mode:resident/manual_time"
-            "/repeats:5")
-        self.assertEqual((kind, solver, prec, mode), ("bgd", "cuda.bgd.resident", "f32",
-                                                      "resident"))
-        self.assertEqual(params, {"batch": 64, "m": 64, "n": 8, "iters": 100})
-        self.assertIsNone(plot.parse_name("BM_Something/64"))
+    """tools/lsgd_results.py: fields, not names; the statistics of the repetitions."""
+
+    FIELDS = {"schema": 1, "family": "ls", "solver": "cpu.qr", "backend": "cpu", "device": "cpu",
+              "precision": "f64", "m": 8, "n": 8}
+
+    def entries(self, benchmarks):
+        path = os.path.join(tempfile.mkdtemp(prefix="lsgd_read_"), "r.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"context": {}, "benchmarks": benchmarks}, f)
+        try:
+            return lsgd_results.load([path]).entries
+        finally:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+    def rep(self, t, i, name="any name at all"):
+        return {"name": name, "run_name": name, "run_type": "iteration", "repetition_index": i,
+                "real_time": t, "time_unit": "ms", "rel_err": t, "lsgd": dict(self.FIELDS)}
+
+    def test_fields_not_names(self):
+        (e,) = self.entries([self.rep(1.0, 0, name="BM_unparseable/xyz")])
+        self.assertEqual((e.solver, e.precision, e.m, e.n, e.batch), ("cpu.qr", "f64", 8, 8, None))
+        self.assertEqual(e.workload_label(), "ls/f64/m:8/n:8")
 
     def test_mean_aggregate_preferred_else_median(self):
-        def it(t, i):
-            return {"name": "ls/cpu.qr/f64/m:8/n:8", "run_name": "ls/cpu.qr/f64/m:8/n:8",
-                    "run_type": "iteration", "repetition_index": i, "real_time": t,
-                    "time_unit": "ms", "rel_err": t}
-        reps = [it(1.0, 0), it(2.0, 1), it(10.0, 2)]
+        reps = [self.rep(1.0, 0), self.rep(2.0, 1), self.rep(10.0, 2)]
         mean = dict(reps[0], run_type="aggregate", aggregate_name="mean", real_time=5.0,
-                    name="ls/cpu.qr/f64/m:8/n:8_mean", rel_err=4.0)
-        (_, seconds, counters, error), = plot.select_runs(reps)
-        self.assertAlmostEqual(seconds, 2e-3)
-        self.assertEqual(counters["rel_err"], 2.0)
-        self.assertFalse(error)
-        (_, seconds, counters, _), = plot.select_runs(reps + [mean])
-        self.assertAlmostEqual(seconds, 5e-3)
-        self.assertEqual(counters["rel_err"], 4.0)
+                    name="any name at all_mean", rel_err=4.0)
+        (e,) = self.entries(reps)
+        self.assertAlmostEqual(e.time_s, 2e-3)
+        self.assertEqual(e.counters["rel_err"], 2.0)
+        self.assertEqual(e.samples, [1e-3, 2e-3, 10e-3])
+        (e,) = self.entries(reps + [mean])
+        self.assertAlmostEqual(e.time_s, 5e-3)
+        self.assertEqual(e.counters["rel_err"], 4.0)
+
+    def test_statistics_of_the_lsgd_object_win(self):
+        entry = self.rep(3.0, 0)
+        entry["lsgd"]["stats"] = {"reps": 4, "mean_s": 0.0025, "median_s": 0.0025, "min_s": 0.001,
+                                  "rse": 0.2, "stop": "time_cap",
+                                  "samples_s": [0.001, 0.002, 0.003, 0.004]}
+        entry["lsgd"]["machine"] = {"busy": True, "flags": ["busy: other processes used 48%"]}
+        (e,) = self.entries([entry])
+        self.assertAlmostEqual(e.time_s, 0.0025)
+        self.assertEqual(len(e.samples), 4)
+        self.assertEqual(e.rse, 0.2)
+        self.assertTrue(e.busy)
+
+    def test_entry_without_fields_is_foreign_and_bad_fields_fail(self):
+        entry = self.rep(1.0, 0)
+        del entry["lsgd"]
+        self.assertEqual(self.entries([entry]), [])
+        entry["lsgd"] = dict(self.FIELDS, family="bgd")  # batched GD without batch, iterations
+        with self.assertRaises(lsgd_results.ResultsError) as cm:
+            self.entries([entry])
+        self.assertIn("lsgd.batch", str(cm.exception))
 
 
 class BadInput(unittest.TestCase):

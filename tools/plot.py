@@ -25,7 +25,6 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -62,18 +61,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-KINDS = ("ls", "bls", "gd", "bgd", "tta")
-LSGD_BACKENDS = ("cpu", "cuda")
-PEER_BACKENDS = ("torch", "numpy", "scipy")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
+
+KINDS = lr.FAMILIES
+LSGD_BACKENDS = lr.LSGD_BACKENDS
+PEER_BACKENDS = lr.PEER_BACKENDS
 EPS = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64).eps)}
-TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-# Google Benchmark's own name suffixes (UseManualTime, Repetitions...), not part of the workload.
-GB_TOKENS = ("manual_time", "real_time", "process_time")
-GB_PREFIXES = ("repeats:", "threads:", "min_time:", "iterations:", "min_warmup_time:")
-STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
-                 "iterations", "real_time", "cpu_time", "time_unit", "family_index",
-                 "per_family_instance_index", "aggregate_name", "aggregate_unit",
-                 "error_occurred", "error_message", "label"}
 
 FAMILY_COLORS = {
     "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
@@ -89,28 +83,49 @@ BACKEND_STYLES = {"cuda": "-", "cpu": "--", "torch": "-.", "numpy": ":",
 PREC_MARKERS = {"f32": "o", "f64": "s"}
 
 
-class PlotError(Exception):
-    """Unreadable input: reported as one line, exit status 2."""
+PlotError = lr.ResultsError  # unreadable input: reported as one line, exit status 2
 
 
 @dataclass
 class Record:
-    """One benchmark (its mean, or the median of its repetitions)."""
+    """One benchmark: its fields (lsgd object), mean time per solve, counters, machine flags."""
     name: str
-    kind: str
-    solver: str
-    prec: str
-    params: dict
-    mode: str
-    tokens: tuple           # the name's key:value parts as written, mode included
+    fields: dict
     time_s: float
     counters: dict
     gpu: bool
     error: bool = False
+    flags: tuple = ()
+
+    @property
+    def kind(self):
+        return self.fields["family"]
+
+    @property
+    def solver(self):
+        return self.fields["solver"]
+
+    @property
+    def prec(self):
+        return self.fields["precision"]
+
+    @property
+    def mode(self):
+        return self.fields.get("mode")
+
+    @property
+    def params(self):
+        f = self.fields
+        out = {"m": float(f["m"]), "n": float(f["n"])}
+        for key, name in (("batch", "batch"), ("iterations", "iters"), ("kappa", "kappa"),
+                          ("target", "target")):
+            if f.get(key) is not None and not (key == "iterations" and f["family"] == "tta"):
+                out[name] = float(f[key])
+        return out
 
     @property
     def backend(self):
-        return self.solver.split(".")[0]
+        return self.fields["backend"]
 
     @property
     def family(self):
@@ -132,81 +147,8 @@ class Data:
     contexts: list = field(default_factory=list)
 
 
-# Reading
-
-
-def parse_name(name):
-    """'ls/cpu.qr/f64/m:64/n:64/manual_time' -> (kind, solver, prec, params, mode, tokens);
-    None for a name that is not lsgd's schema."""
-    parts = name.split("/")
-    if len(parts) < 3 or parts[0] not in KINDS:
-        return None
-    kind, solver, prec = parts[0], parts[1], parts[2]
-    params, mode, tokens = {}, None, []
-    for tok in parts[3:]:
-        if tok in GB_TOKENS or tok.startswith(GB_PREFIXES) or ":" not in tok:
-            continue
-        tokens.append(tok)
-        key, value = tok.split(":", 1)
-        if key == "mode":
-            mode = value
-            continue
-        try:
-            params[key] = float(value)
-        except ValueError:
-            params[key] = value
-    return kind, solver, prec, params, mode, tuple(tokens)
-
-
-def counters_of(entry):
-    return {k: float(v) for k, v in entry.items()
-            if k not in STANDARD_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)}
-
-
-def seconds_of(entry):
-    unit = entry.get("time_unit", "ns")
-    if unit not in TIME_UNITS:
-        raise PlotError(f"{entry.get('name')}: unknown time_unit {unit!r}")
-    return float(entry["real_time"]) * TIME_UNITS[unit]
-
-
-def select_runs(benchmarks):
-    """Per run: the "mean" aggregate if present, else the median of its iteration entries.
-
-    Returns [(run_name, seconds, counters, error)]."""
-    groups = {}
-    for entry in benchmarks:
-        if not isinstance(entry, dict) or "name" not in entry:
-            continue
-        run = entry.get("run_name") or entry["name"]
-        if entry.get("run_type") == "aggregate" and "run_name" not in entry:
-            run = run.rsplit("_", 1)[0]
-        groups.setdefault(run, []).append(entry)
-    out = []
-    for run, entries in groups.items():
-        errors = [e for e in entries if e.get("error_occurred")]
-        if errors:
-            out.append((run, float("nan"), counters_of(errors[0]), True))
-            continue
-        means = [e for e in entries if e.get("run_type") == "aggregate"
-                 and e.get("aggregate_name") == "mean"]
-        if means:
-            out.append((run, seconds_of(means[0]), counters_of(means[0]), False))
-            continue
-        iters = [e for e in entries if e.get("run_type", "iteration") == "iteration"]
-        if not iters:
-            medians = [e for e in entries if e.get("aggregate_name") == "median"]
-            if medians:
-                out.append((run, seconds_of(medians[0]), counters_of(medians[0]), False))
-            continue
-        keys = set().union(*(counters_of(e).keys() for e in iters))
-        counters = {k: statistics.median([counters_of(e)[k] for e in iters if k in counters_of(e)])
-                    for k in keys}
-        out.append((run, statistics.median(seconds_of(e) for e in iters), counters, False))
-    return out
-
-
 def is_gpu(backend, context):
+    """Histories (no lsgd object): GPU for cuda.*, and torch.* unless its context says cpu."""
     if backend == "cuda":
         return True
     if backend == "torch":
@@ -215,38 +157,18 @@ def is_gpu(backend, context):
 
 
 def load(paths):
-    """Read benchmark and history files; PlotError (one line) on anything unreadable."""
+    """Read benchmark and history files through lsgd_results; PlotError (one line) on anything
+    unreadable."""
+    results = lr.load(paths)
     data = Data()
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = json.load(f)
-        except (OSError, UnicodeDecodeError) as e:
-            raise PlotError(f"cannot read {path}: {e.strerror if isinstance(e, OSError) else e}")
-        except json.JSONDecodeError as e:
-            raise PlotError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
-                            f"column {e.colno}")
-        if not isinstance(doc, dict) or not (isinstance(doc.get("benchmarks"), list)
-                                             or isinstance(doc.get("histories"), list)):
-            raise PlotError(f"{path}: neither a Google Benchmark JSON ('benchmarks' list) nor a "
-                            "history file ('histories' list)")
-        context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
-        data.contexts.append(context)
-        try:
-            for run, seconds, counters, error in select_runs(doc.get("benchmarks") or []):
-                parsed = parse_name(run)
-                if parsed is None:
-                    continue
-                kind, solver, prec, params, mode, tokens = parsed
-                data.records.append(Record(run, kind, solver, prec, params, mode, tokens, seconds,
-                                           counters, is_gpu(solver.split(".")[0], context), error))
-            for hist in doc.get("histories") or []:
-                if not isinstance(hist.get("rel_err"), list) or "solver" not in hist:
-                    raise PlotError(f"{path}: a history lacks 'solver' or 'rel_err'")
-                data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
-                                                            context)))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise PlotError(f"{path}: malformed benchmark entry ({type(e).__name__}: {e})")
+    for rf in results.files:
+        data.contexts.append(rf.context)
+        for e in rf.entries:
+            data.records.append(Record(e.name, e.fields, e.time_s, e.counters, e.gpu, e.error,
+                                       tuple(e.flags)))
+        for hist in rf.histories:
+            data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
+                                                        rf.context)))
     return data
 
 
@@ -673,26 +595,9 @@ def fig_convergence(data, out_dir):
 
 
 def workload_of(r):
-    """The name without the solver: 'ls/f64/m:4096/n:4096'. mode:resident and no mode are one
-    workload (a peer's data lives on its device too); mode:e2e is another."""
-    tokens = [_canonical(t) for t in r.tokens if t != "mode:resident"]
-    return "/".join([r.kind, r.prec] + tokens)
-
-
-def _canonical(token):
-    """kappa:10000, kappa:1e+04 and kappa:1e4 name one workload: powers of ten from 1e4 on are
-    written 1eK (kappa:1e12, target:1e-6), smaller ones as integers (kappa:100)."""
-    key, value = token.split(":", 1)
-    if key not in ("kappa", "target"):
-        return token
-    try:
-        v = float(value)
-    except ValueError:
-        return token
-    exponent = round(math.log10(v)) if v > 0 else None
-    if exponent is not None and math.isclose(v, 10.0 ** exponent, rel_tol=1e-9):
-        return f"{key}:{10 ** exponent}" if 0 <= exponent < 4 else f"{key}:1e{exponent}"
-    return f"{key}:{v:g}"
+    """'ls/f64/m:4096/n:4096' (lsgd_results.workload_label): resident and no mode are one workload
+    (a peer's data lives on its device too); e2e is another."""
+    return lr.workload_label(r.fields)
 
 
 def _fmt_time(seconds):

@@ -521,7 +521,8 @@ def main(argv=None):
           f"preset {args.preset if dev.cuda else 'cpu'}", file=sys.stderr, flush=True)
     extra = context_extra(dev, args.preset if dev.cuda else "cpu")
     extra.update(ceilings(dev, preset["ceiling_n"]))
-    writer = common.BenchWriter(common.base_context("torch", device_name(dev), extra))
+    writer = common.BenchWriter(common.base_context("torch", device_name(dev), extra),
+                                device="gpu" if dev.cuda else "cpu")
     Runner(preset, dev, writer, args.only).run(["ls", "bls", "gd", "bgd", "tta"])
     writer.write(args.out)
     if args.out != "-":
