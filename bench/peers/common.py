@@ -214,6 +214,34 @@ def machine_of(before, after):
             "cpu_end": {"loadavg1": after[3] if after else None}}
 
 
+# Repetitions (the rule of lsgd's binaries, bench/bench_config.hpp)
+
+RSE_TARGET = 0.01
+MAX_REPS = 2000
+
+
+def relative_stderr(times):
+    if len(times) < 2:
+        return float("inf")
+    mean = statistics.fmean(times)
+    return statistics.stdev(times) / math.sqrt(len(times)) / mean if mean > 0 else float("inf")
+
+
+def repeat_until(timed, times, min_reps, budget_s, rse=RSE_TARGET):
+    """Calls timed() (which appends one time to `times`) until at least min_reps and the relative
+    standard error of the mean is below `rse`, or the wall time reaches budget_s, or MAX_REPS.
+    Returns why it stopped: "rse", "time_cap" or "max_reps"."""
+    t0 = time.perf_counter()
+    while True:
+        timed()
+        if len(times) >= min_reps and relative_stderr(times) < rse:
+            return "rse"
+        if time.perf_counter() - t0 >= budget_s:
+            return "time_cap"
+        if len(times) >= MAX_REPS:
+            return "max_reps"
+
+
 # Output
 
 _UNIT_SCALE = {"ns": 1e9, "us": 1e6, "ms": 1e3, "s": 1.0}
@@ -302,7 +330,9 @@ class BenchWriter:
             stats = {"reps": n, "mean_s": mean, "median_s": statistics.median(seconds),
                      "min_s": min(seconds), "stddev_s": sd,
                      "rse": sd / math.sqrt(n) / mean if n > 1 and mean > 0 else None,
-                     "stop": "fixed_reps", "samples_s": list(seconds)}
+                     "stop": ("max_reps" if n >= MAX_REPS else "rse"
+                              if n > 1 and sd / math.sqrt(n) / mean < RSE_TARGET else "time_cap"),
+                     "samples_s": list(seconds)}
             entry["lsgd"] = self._lsgd(name, stats, rate)
         self.benchmarks.append(entry)
 
