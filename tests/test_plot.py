@@ -64,16 +64,20 @@ def run_plot(*args):
                           timeout=600, check=False)
 
 
+MACHINE = {}  # workload -> the machine cell of summary.md
+
+
 def summary_table(path):
     """{workload: (best lsgd, best peer, ratio or None)} from summary.md."""
     rows = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) != 6 or cells[0] in ("workload", "---"):
+            if len(cells) != 7 or cells[0] in ("workload", "---"):
                 continue
             ratio = None if cells[5] == "-" else float(cells[5])
             rows[cells[0]] = (cells[1], cells[3], ratio)
+            MACHINE[cells[0]] = cells[6]
     return rows
 
 
@@ -139,6 +143,15 @@ class FiguresFromFixtures(unittest.TestCase):
         # Resident and no-mode are one workload; end-to-end is its own, here without a peer.
         self.assertEqual(rows["ls/f64/m:262144/n:64"][:2], ("cuda.qr", "torch.lstsq"))
         self.assertEqual(rows["ls/f64/m:262144/n:64/mode:e2e"], ("cuda.qr", "-", None))
+
+    def test_summary_flags_busy_entries_one_by_one(self):
+        summary_table(os.path.join(self.out, "summary.md"))
+        # One repetition of cuda.cholesky 4096^2 ran while other processes used 48% of the CPUs.
+        self.assertIn("lsgd: busy: other processes used 48% of the CPUs",
+                      MACHINE["ls/f64/m:4096/n:4096"])
+        self.assertEqual(MACHINE["ls/f64/m:256/n:256"], "")
+        with open(os.path.join(self.out, "summary.md"), encoding="utf-8") as f:
+            self.assertIn("1 of", f.read())
 
 
 class Crossover(unittest.TestCase):

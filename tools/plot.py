@@ -145,6 +145,7 @@ class Data:
     records: list = field(default_factory=list)
     histories: list = field(default_factory=list)
     contexts: list = field(default_factory=list)
+    machines: list = field(default_factory=list)  # (path, lsgd_machine object) per file
 
 
 def is_gpu(backend, context):
@@ -163,6 +164,7 @@ def load(paths):
     data = Data()
     for rf in results.files:
         data.contexts.append(rf.context)
+        data.machines.append((rf.path, rf.machine))
         for e in rf.entries:
             data.records.append(Record(e.name, e.fields, e.time_s, e.counters, e.gpu, e.error,
                                        tuple(e.flags)))
@@ -639,16 +641,31 @@ def summary_rows(data):
 def write_summary(data, path):
     rows = summary_rows(data)
     lines = ["# lsgd against its peers", "",
-             "Per workload (the benchmark name without the solver): the fastest lsgd solver "
+             "Per workload (the benchmark's fields without the solver): the fastest lsgd solver "
              "(cpu.*, cuda.*), the fastest peer (torch.*, numpy.*, scipy.*), and peer time / lsgd "
-             "time (above 1: lsgd is faster). Failed runs are left out.", "",
-             "| workload | best lsgd | time | best peer | time | peer / lsgd |",
-             "| --- | --- | ---: | --- | ---: | ---: |"]
+             "time (above 1: lsgd is faster). Failed runs are left out. The machine column names "
+             "an entry whose machine was busy (other processes used more than 25% of the CPUs "
+             "while it ran) or throttled: its time is not to be trusted.", ""]
+    run_flags = [(path, f) for path, machine in data.machines for f in machine.get("flags") or []]
+    busy = sum(1 for r in data.records if r.flags)
+    if run_flags or busy:
+        lines += [f"**Machine: {busy} of {len(data.records)} entries ran on a busy or throttled "
+                  "machine.**", ""]
+        lines += [f"- {os.path.basename(path)}: {flag}" for path, flag in run_flags] + [""]
+    else:
+        lines += ["Machine: no entry was flagged busy or throttled.", ""]
+    lines += ["| workload | best lsgd | time | best peer | time | peer / lsgd | machine |",
+              "| --- | --- | ---: | --- | ---: | ---: | --- |"]
+
+    def flags(r, side):
+        return [f"{side}: {f}" for f in r.flags] if r else []
     for workload, ours, peer, ratio in rows:
-        lines.append("| {} | {} | {} | {} | {} | {} |".format(
+        marks = flags(ours, "lsgd") + flags(peer, "peer")
+        lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
             workload, ours.solver if ours else "-", _fmt_time(ours.time_s) if ours else "-",
             peer.solver if peer else "-", _fmt_time(peer.time_s) if peer else "-",
-            f"{ratio:.3g}" if ratio is not None else "-"))
+            f"{ratio:.3g}" if ratio is not None else "-",
+            "**" + "; ".join(marks) + "**" if marks else ""))
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return rows
