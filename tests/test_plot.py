@@ -256,6 +256,37 @@ class Reading(unittest.TestCase):
         self.assertIn("lsgd.batch", str(cm.exception))
 
 
+class Panels(unittest.TestCase):
+    def test_precisions_apart_and_at_most_eight_lines_per_panel(self):
+        series = {(f"cpu.s{i:02d}", "f64", False, "", False): ([1, 2], [1, 2]) for i in range(19)}
+        series.update({(f"numpy.p{i}", "f32", False, "", False): ([1, 2], [1, 2])
+                       for i in range(3)})
+        fig, cells = plot.panel_grid(series, "t")
+        try:
+            by_prec = {}
+            for _, prec, keys in cells:
+                self.assertLessEqual(len(keys), plot.MAX_SERIES)
+                self.assertTrue(all(k[1] == prec for k in keys))
+                by_prec.setdefault(prec, []).extend(keys)
+            self.assertEqual(len(by_prec["f64"]), 19)
+            self.assertEqual(len([c for c in cells if c[1] == "f64"]), 3)
+            self.assertEqual(len(by_prec["f32"]), 3)
+        finally:
+            plot.plt.close(fig)
+
+    def test_lsgd_solid_peers_dashed_gpu_filled(self):
+        styler = plot.Styler(["cuda.qr", "cpu.qr", "numpy.lstsq", "torch.lstsq"])
+        self.assertEqual(styler.kwargs("cuda.qr", True)["linestyle"], "-")
+        self.assertEqual(styler.kwargs("cpu.qr", False)["linestyle"], "-")
+        for peer in ("numpy.lstsq", "torch.lstsq"):
+            self.assertNotEqual(styler.kwargs(peer, False)["linestyle"], "-")
+        self.assertEqual(styler.kwargs("cpu.qr", False)["markerfacecolor"], "white")
+        self.assertNotEqual(styler.kwargs("cuda.qr", True)["markerfacecolor"], "white")
+        # One colour per family, whatever the backend.
+        self.assertEqual(styler.kwargs("cuda.qr", True)["color"],
+                         styler.kwargs("cpu.qr", False)["color"])
+
+
 class BadInput(unittest.TestCase):
     def setUp(self):
         self.out = tempfile.mkdtemp(prefix="lsgd_plot_bad_")

@@ -59,6 +59,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -73,14 +74,16 @@ FAMILY_COLORS = {
     "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
     "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
     "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
-    "bls": "#1f77b4", "bmm": "#e377c2", "bmm_graph": "#ad494a", "matmul": "#8c6d31",
+    "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77", "matmul": "#8c6d31",
     "matmul_graph": "#637939",
 }
 FALLBACK_COLORS = ["#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#843c39", "#7b4173",
                    "#5254a3", "#8ca252", "#bd9e39"]
-BACKEND_STYLES = {"cuda": "-", "cpu": "--", "torch": "-.", "numpy": ":",
-                  "scipy": (0, (3, 1, 1, 1, 1, 1))}
+# lsgd solid; peers dashed (each peer library its own dash pattern).
+BACKEND_STYLES = {"cuda": "-", "cpu": "-", "torch": (0, (6, 2)), "numpy": (0, (3, 2)),
+                  "scipy": (0, (6, 2, 1, 2))}
 PREC_MARKERS = {"f32": "o", "f64": "s"}
+MAX_SERIES = 8  # lines per panel; more go to further panels
 
 
 PlotError = lr.ResultsError  # unreadable input: reported as one line, exit status 2
@@ -239,10 +242,15 @@ class Styler:
         i = self.variant_index.get((family, ".".join(parts[2:])), 0)
         return _shade(self.family_color(family), self.SHADES[i % len(self.SHADES)])
 
-    def kwargs(self, solver, prec):
+    def kwargs(self, solver, gpu):
+        """Colour: method family; line: lsgd solid, peers dashed; GPU: filled circles and a wider
+        line, CPU: open squares."""
         backend = solver.split(".")[0]
-        return {"color": self.color(solver), "linestyle": BACKEND_STYLES.get(backend, "-"),
-                "marker": PREC_MARKERS.get(prec, "^"), "markersize": 5, "linewidth": 1.6}
+        color = self.color(solver)
+        return {"color": color, "linestyle": BACKEND_STYLES.get(backend, (0, (3, 2))),
+                "marker": "o" if gpu else "s", "markersize": 6 if gpu else 5,
+                "markerfacecolor": color if gpu else "white", "markeredgecolor": color,
+                "linewidth": 2.2 if gpu else 1.5}
 
 
 # Panels: which records a figure holds and what its x axis is.
@@ -300,16 +308,15 @@ def panel_records(data, panel, include_failed=False):
 
 
 def series_key(r, panel):
-    """Lines: solver, precision, end-to-end or not, and the shape for batched panels."""
+    """Lines: solver, precision, end-to-end or not, GPU or not, and the shape for batched panels."""
     extra = _shape(r) if panel.batched else ""
-    if r.backend == "torch" and not r.gpu:
-        extra = (extra + " on CPU").strip()
-    return (r.solver, r.prec, r.mode == "e2e", extra)
+    return (r.solver, r.prec, r.mode == "e2e", extra, r.gpu)
 
 
 def series_label(key):
-    solver, prec, e2e, extra = key
-    return f"{solver} {prec}" + (" e2e" if e2e else "") + (f" {extra}" if extra else "")
+    solver, prec, e2e, extra, gpu = key
+    return (f"{solver}" + (" e2e" if e2e else "") + (f" {extra}" if extra else "")
+            + (" [GPU]" if gpu else " [CPU]"))
 
 
 def group_series(records, panel, value):
@@ -329,26 +336,89 @@ def save(fig, out_dir, stem):
     paths = []
     for ext in ("png", "svg"):
         path = os.path.join(out_dir, f"{stem}.{ext}")
-        fig.savefig(path, dpi=120 if ext == "png" else None, bbox_inches="tight")
+        fig.savefig(path, dpi=110 if ext == "png" else None, bbox_inches="tight")
         paths.append(path)
     plt.close(fig)
     return paths
 
 
+def _series_order(key):
+    """lsgd before peers, then family, GPU before CPU, then the rest: neighbours share a panel."""
+    solver = key[0]
+    backend = solver.split(".")[0]
+    parts = solver.split(".")
+    return (backend not in LSGD_BACKENDS, parts[1] if len(parts) > 1 else parts[0],
+            not key[4], key)
+
+
+def panel_grid(series, title, order=_series_order):
+    """One column per precision (f32 | f64), at most MAX_SERIES lines per panel (further panels
+    below). series: {key: value} with key[1] the precision. Returns (fig, [(ax, prec, keys)])."""
+    by_prec = {}
+    for key in sorted(series, key=order):
+        by_prec.setdefault(key[1], []).append(key)
+    precs = [p for p in ("f32", "f64") if p in by_prec] + sorted(set(by_prec) - {"f32", "f64"})
+    chunks = {p: [by_prec[p][i:i + MAX_SERIES] for i in range(0, len(by_prec[p]), MAX_SERIES)]
+              for p in precs}
+    nrows = max(len(c) for c in chunks.values())
+    fig, axes = plt.subplots(nrows, len(precs), figsize=(6.4 * len(precs), 5.4 * nrows),
+                             squeeze=False, layout="constrained")
+    fig.suptitle(title, fontsize=12)
+    cells = []
+    for c, prec in enumerate(precs):
+        for r in range(nrows):
+            ax = axes[r][c]
+            if r >= len(chunks[prec]):
+                ax.set_visible(False)
+                continue
+            part = f" ({r + 1} of {len(chunks[prec])})" if len(chunks[prec]) > 1 else ""
+            ax.set_title(f"{prec}{part}", fontsize=11)
+            cells.append((ax, prec, chunks[prec][r]))
+    return fig, cells
+
+
 def _finish(ax, title, xlabel, ylabel, legend=True):
-    ax.set_title(title, fontsize=11)
+    if title:
+        ax.set_title(title, fontsize=11)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
     if legend and ax.get_legend_handles_labels()[0]:
-        # Outside the axes, so that no line is hidden behind it.
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-                  ncol=1 if len(ax.get_lines()) <= 24 else 2)
+        # Below the axes, so that no line is hidden behind it.
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+                  frameon=False)
 
 
-def _device_note(records):
-    return " (GPU and CPU)" if {r.gpu for r in records} == {True, False} else ""
+def _size_ticks(ax, xs):
+    """The measured sizes as x tick labels (256, 1024, 4096), when there are few enough."""
+    xs = sorted({x for x in xs if x > 0})
+    if 1 < len(xs) <= 10:
+        ax.set_xticks(xs)
+        ax.set_xticklabels([f"{int(x)}" if x < 1e6 and x == int(x) else f"{x:.2g}" for x in xs],
+                           fontsize=8)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def _style_note():
+    return "lsgd solid, peers dashed; GPU filled markers, CPU open markers; colour = method family"
+
+
+def _series_figure(series, title, xlabel, ylabel, styler, decorate=None):
+    """The common figure: series {key: (xs, ys)} in precision panels; decorate(ax, prec) adds
+    ceilings or theory lines."""
+    fig, cells = panel_grid(series, f"{title}\n{_style_note()}")
+    for ax, prec, keys in cells:
+        for key in keys:
+            xs, ys = series[key]
+            ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[4]))
+        if decorate:
+            decorate(ax, prec)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _size_ticks(ax, [x for key in keys for x in series[key][0]])
+        _finish(ax, None, xlabel, ylabel)
+    return fig
 
 
 # Figures
@@ -362,13 +432,8 @@ def fig_time(data, panel, styler, out_dir):
     series = group_series(records, panel, value)
     if not series:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for key, (xs, ys) in series.items():
-        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
     ylabel = "time per iteration (s)" if panel.per_iter else "time per solve (s)"
-    _finish(ax, f"{panel.title}: time{_device_note(records)}", panel.xlabel, ylabel)
+    fig = _series_figure(series, f"{panel.title}: time", panel.xlabel, ylabel, styler)
     return save(fig, out_dir, f"time_{panel.key}")
 
 
@@ -405,29 +470,48 @@ def speedup_pairs(records, panel):
     return [p for p in pairs if set(p[4]) & set(p[5])]
 
 
+def _size_text(panel, x):
+    """The crossover's size in the panel's own terms: n = 412, batch = 90, m*n = 3.1e+05."""
+    what = panel.xlabel.split(" (")[0].split(",")[0]
+    return f"{what} = {x:.3g}"
+
+
 def fig_speedup(data, panel, out_dir, crossovers):
     pairs = speedup_pairs(panel_records(data, panel), panel)
     if not pairs:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for label, color, prec, extra, cpu, gpu in pairs:
+    series = {}
+    for i, (label, color, prec, extra, cpu, gpu) in enumerate(pairs):
         xs = sorted(set(cpu) & set(gpu))
-        ys = [cpu[x] / gpu[x] for x in xs]
-        name = f"{label} {prec}" + (f" {extra}" if extra else "")
-        style = {"linestyle": "-" if label.startswith("lsgd") else "-.",
-                 "marker": PREC_MARKERS.get(prec, "^")}
-        ax.plot(xs, ys, color=color, label=name, **style)
-        cross = crossover(xs, [cpu[x] for x in xs], [gpu[x] for x in xs])
-        crossovers.append((panel, name, cross, xs, ys))
-        if cross is not None:
-            ax.axvline(cross, color=color, linestyle=":", linewidth=1)
-            ax.annotate(f"{cross:.3g}", (cross, 1), textcoords="offset points", xytext=(3, 6),
-                        color=color, fontsize=8)
-    ax.axhline(1.0, color="gray", linewidth=1)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    _finish(ax, f"{panel.title}: GPU speedup over CPU (crossover dotted)", panel.xlabel,
-            "speedup = CPU time / GPU time")
+        series[(label, prec, extra, i)] = (xs, [cpu[x] / gpu[x] for x in xs], color, cpu, gpu)
+    fig, cells = panel_grid(series, f"{panel.title}: GPU speedup over CPU (CPU time / GPU time)\n"
+                            "lsgd solid, peers dashed; crossover: the size from which the GPU "
+                            "is faster", order=lambda k: k[3])
+    for ax, prec, keys in cells:
+        n_cross = 0
+        for key in keys:
+            label, _, extra, _ = key
+            xs, ys, color, cpu, gpu = series[key]
+            name = f"{label} {prec}" + (f" {extra}" if extra else "")
+            ax.plot(xs, ys, color=color, label=name, marker="o", markersize=4,
+                    linestyle="-" if label.startswith("lsgd") else "--", linewidth=1.8)
+            cross = crossover(xs, [cpu[x] for x in xs], [gpu[x] for x in xs])
+            crossovers.append((panel, name, cross, xs, ys))
+            if cross is not None:
+                ax.axvline(cross, color=color, linestyle=":", linewidth=1)
+                ax.plot([cross], [1.0], marker="D", color=color, markersize=7)
+                # Listed in the corner (labels at the crossing itself collide when they are close).
+                ax.text(0.02, 0.97 - 0.065 * n_cross,
+                        f"{label}: GPU faster from {_size_text(panel, cross)}",
+                        transform=ax.transAxes, color=color, fontsize=9, fontweight="bold",
+                        va="top", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8,
+                                        "pad": 1})
+                n_cross += 1
+        ax.axhline(1.0, color="gray", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _size_ticks(ax, [x for key in keys for x in series[key][0]])
+        _finish(ax, None, panel.xlabel, "speedup = CPU time / GPU time")
     return save(fig, out_dir, f"speedup_{panel.key}")
 
 
@@ -455,24 +539,20 @@ def fig_roofline(data, panel, styler, out_dir):
     series = group_series(records, panel, lambda r: r.counters.get(counter))
     if not series:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for key, (xs, ys) in series.items():
-        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
-    precs = {r.prec for r in records}
-    shown = [(k, v) for k, v in sorted(ceilings(data, suffix).items())
-             if memory_bound or any(f"_{p}_" in k for p in precs)]
-    for i, (key, value) in enumerate(shown):
-        side, what = key.split("_")[1], " ".join(key.split("_")[2:-1])
-        ax.axhline(value, color="black" if side == "gpu" else "gray", linewidth=1,
-                   linestyle="-" if side == "gpu" else "--")
-        # Staggered along x: ceilings close in value (FP64 and FP32 GEMM) stay readable.
-        ax.annotate(f"{side.upper()} {what} ceiling {value:,.0f} {unit}",
-                    (0.01 + 0.33 * (i % 3), value), xycoords=("axes fraction", "data"),
-                    xytext=(0, 2), textcoords="offset points", fontsize=7)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    all_ceilings = sorted(ceilings(data, suffix).items())
+
+    def decorate(ax, prec):
+        shown = [(k, v) for k, v in all_ceilings if memory_bound or f"_{prec}_" in k]
+        for i, (key, value) in enumerate(shown):
+            side, what = key.split("_")[1], " ".join(key.split("_")[2:-1])
+            ax.axhline(value, color="black", linewidth=1,
+                       linestyle="-" if side == "gpu" else (0, (4, 2)))
+            ax.annotate(f"{side.upper()} {what} ceiling {value:,.0f} {unit}",
+                        (0.01 + 0.5 * (i % 2), value), xycoords=("axes fraction", "data"),
+                        xytext=(0, 2), textcoords="offset points", fontsize=8)
     what = "bandwidth (model bytes: A read once per iteration)" if memory_bound else "flop rate"
-    _finish(ax, f"{panel.title}: achieved {what}", panel.xlabel, f"achieved {unit}")
+    fig = _series_figure(series, f"{panel.title}: achieved {what}", panel.xlabel,
+                         f"achieved {unit}", styler, decorate)
     return save(fig, out_dir, f"roofline_{panel.key}")
 
 
@@ -481,14 +561,10 @@ def fig_throughput(data, panel, styler, out_dir):
     series = group_series(records, panel, lambda r: r.p("batch") / r.time_s)
     if not series:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for key, (xs, ys) in series.items():
-        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
     iters = sorted({int(r.p("iters")) for r in records if r.p("iters")})
     what = f" ({'/'.join(map(str, iters))} iterations each)" if iters else ""
-    _finish(ax, f"{panel.title}: throughput{what}", panel.xlabel, "problems solved per second")
+    fig = _series_figure(series, f"{panel.title}: throughput{what}", panel.xlabel,
+                         "problems solved per second", styler)
     return save(fig, out_dir, f"throughput_{panel.key}")
 
 
@@ -500,27 +576,30 @@ def fig_accuracy(data, styler, out_dir):
         err = r.counters["rel_err"]
         if not math.isfinite(err) or err <= 0:
             continue
-        key = (r.solver, r.prec, f"{int(r.p('m'))}x{int(r.p('n'))}" if r.p("m") else "")
+        key = (r.solver, r.prec, False, f"{int(r.p('m'))}x{int(r.p('n'))}", r.gpu)
         groups.setdefault(key, {})[r.p("kappa")] = math.log10(err / EPS[r.prec])
     if not groups:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    series = {k: (sorted(v), [v[x] for x in sorted(v)]) for k, v in groups.items()}
     kappas = sorted({k for pts in groups.values() for k in pts})
-    for key, pts in sorted(groups.items()):
-        xs = sorted(pts)
-        ax.plot(xs, [pts[x] for x in xs], label=f"{key[0]} {key[1]} {key[2]}".strip(),
-                **styler.kwargs(key[0], key[1]))
-    # kappa in the names is kappa(A^T A) = kappa(A)^2: backward-stable QR/SVD lose about
-    # log10 kappa(A) = log10(kappa)/2 digits on a consistent system, the normal equations log10 kappa.
-    grid = np.geomspace(max(kappas[0], 1.0), max(kappas[-1], 10.0), 50)
-    ax.plot(grid, 0.5 * np.log10(grid), color="gray", linestyle=(0, (1, 3)),
-            label="kappa(A) * eps (QR, SVD)")
-    ax.plot(grid, np.log10(grid), color="gray", linestyle=(0, (5, 3)),
-            label="kappa(A)^2 * eps (normal equations)")
-    ax.set_xscale("log")
-    _finish(ax, "accuracy against condition number (consistent b = A x_true)",
-            "kappa = kappa(A^T A) = kappa(A)^2",
-            "digits lost: log10(rel_err / eps)")
+
+    def decorate(ax, prec):
+        # kappa is kappa(A^T A) = kappa(A)^2: backward-stable QR/SVD lose about log10 kappa(A) =
+        # log10(kappa)/2 digits on a consistent system, the normal equations log10 kappa.
+        grid = np.geomspace(max(kappas[0], 1.0), max(kappas[-1], 10.0), 50)
+        ax.plot(grid, 0.5 * np.log10(grid), color="gray", linestyle=(0, (1, 3)),
+                label="kappa(A) * eps (QR, SVD)")
+        ax.plot(grid, np.log10(grid), color="gray", linestyle=(0, (5, 3)),
+                label="kappa(A)^2 * eps (normal equations)")
+    fig, cells = panel_grid(series, "accuracy against condition number (consistent b = A "
+                            "x_true)\n" + _style_note())
+    for ax, prec, keys in cells:
+        for key in keys:
+            xs, ys = series[key]
+            ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[4]))
+        decorate(ax, prec)
+        ax.set_xscale("log")
+        _finish(ax, None, "kappa = kappa(A^T A) = kappa(A)^2", "digits lost: log10(rel_err / eps)")
     return save(fig, out_dir, "accuracy_kappa")
 
 
