@@ -84,8 +84,8 @@ void LsgdJsonReporter::Finalize() {
     const double worst = std::max(c->barrier_us, c->region_us);
     if (worst > kSlowOmpBarrierUs) {
       flag(std::string("busy: OpenMP ") + (c->region_us >= c->barrier_us ? "region " : "barrier ") +
-           json_number(worst) + " us at the " + (c == &start_omp_ ? "start" : "end") +
-           " (threads descheduled)");
+           std::to_string(static_cast<long long>(worst)) + " us at the " +
+           (c == &start_omp_ ? "start" : "end") + " (threads descheduled)");
     }
   }
   if (!cpu_throttle_reason(end_cpu).empty()) flag("throttled: " + cpu_throttle_reason(end_cpu));
