@@ -73,9 +73,7 @@ class Entry:
 
     @property
     def method_family(self):
-        """'qr' of cpu.qr, 'bgd' of cuda.bgd.resident, 'lstsq' of torch.lstsq."""
-        parts = self.fields["solver"].split(".")
-        return parts[1] if len(parts) > 1 else parts[0]
+        return method_family(self.fields["solver"])
 
     @property
     def failed(self):
@@ -132,6 +130,23 @@ class Results:
     @property
     def contexts(self):
         return [f.context for f in self.files]
+
+
+def method_family(solver):
+    """The method of a solver name, for colours and pairing: 'qr' of cpu.qr and cpu.qr.refined,
+    'bgd' of cuda.bgd.resident, 'cholesky' of cpu.batched.cholesky, 'lstsq' of torch.lstsq."""
+    parts = solver.split(".")
+    if len(parts) > 2 and parts[1] == "batched":
+        return parts[2]
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def method_variant(solver):
+    """What follows the family in the name ('' for cpu.qr, 'refined' for cpu.qr.refined)."""
+    parts = solver.split(".")
+    if len(parts) > 2 and parts[1] == "batched":
+        return ".".join(["batched"] + parts[3:])
+    return ".".join(parts[2:])
 
 
 # Statistics

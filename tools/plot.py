@@ -72,6 +72,7 @@ EPS = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64)
 
 FAMILY_COLORS = {
     "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
+    "cod": "#a6761d", "colpiv_qr": "#66c2a5", "tsqr": "#7570b3",
     "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
     "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
     "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77", "matmul": "#8c6d31",
@@ -132,8 +133,7 @@ class Record:
 
     @property
     def family(self):
-        parts = self.solver.split(".")
-        return parts[1] if len(parts) > 1 else parts[0]
+        return lr.method_family(self.solver)
 
     @property
     def failed(self):
@@ -223,9 +223,7 @@ class Styler:
         self.variant_index = {}
         by_family = {}
         for solver in sorted(set(solvers)):
-            parts = solver.split(".")
-            family = parts[1] if len(parts) > 1 else parts[0]
-            by_family.setdefault(family, set()).add(".".join(parts[2:]))
+            by_family.setdefault(lr.method_family(solver), set()).add(lr.method_variant(solver))
         for family, variants in by_family.items():
             for i, variant in enumerate(sorted(variants)):
                 self.variant_index[(family, variant)] = i
@@ -237,9 +235,8 @@ class Styler:
         return FALLBACK_COLORS[zlib.crc32(family.encode()) % len(FALLBACK_COLORS)]
 
     def color(self, solver):
-        parts = solver.split(".")
-        family = parts[1] if len(parts) > 1 else parts[0]
-        i = self.variant_index.get((family, ".".join(parts[2:])), 0)
+        family = lr.method_family(solver)
+        i = self.variant_index.get((family, lr.method_variant(solver)), 0)
         return _shade(self.family_color(family), self.SHADES[i % len(self.SHADES)])
 
     def kwargs(self, solver, gpu):
@@ -346,21 +343,31 @@ def _series_order(key):
     """lsgd before peers, then family, GPU before CPU, then the rest: neighbours share a panel."""
     solver = key[0]
     backend = solver.split(".")[0]
-    parts = solver.split(".")
-    return (backend not in LSGD_BACKENDS, parts[1] if len(parts) > 1 else parts[0],
-            not key[4], key)
+    return (backend not in LSGD_BACKENDS, lr.method_family(solver), not key[4], key)
 
 
-def panel_grid(series, title, order=_series_order):
-    """One column per precision (f32 | f64), at most MAX_SERIES lines per panel (further panels
-    below). series: {key: value} with key[1] the precision. Returns (fig, [(ax, prec, keys)])."""
+def _series_sub(key):
+    """The shape of a batched series ('64x8'): each shape gets its own panels."""
+    return key[3] if len(key) == 5 else ""
+
+
+def panel_grid(series, title, order=_series_order, sub=_series_sub):
+    """One column per precision (f32 | f64); below, one panel per shape of batched series and at
+    most MAX_SERIES lines per panel. series: {key: value} with key[1] the precision.
+    Returns (fig, [(ax, prec, keys)])."""
     by_prec = {}
     for key in sorted(series, key=order):
-        by_prec.setdefault(key[1], []).append(key)
+        by_prec.setdefault(key[1], {}).setdefault(sub(key), []).append(key)
     precs = [p for p in ("f32", "f64") if p in by_prec] + sorted(set(by_prec) - {"f32", "f64"})
-    chunks = {p: [by_prec[p][i:i + MAX_SERIES] for i in range(0, len(by_prec[p]), MAX_SERIES)]
-              for p in precs}
-    nrows = max(len(c) for c in chunks.values())
+    panels = {}
+    for p in precs:
+        panels[p] = []
+        for shape, keys in sorted(by_prec[p].items()):
+            chunks = [keys[i:i + MAX_SERIES] for i in range(0, len(keys), MAX_SERIES)]
+            for i, chunk in enumerate(chunks):
+                part = f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else ""
+                panels[p].append((f"{p}{' ' + shape if shape else ''}{part}", chunk))
+    nrows = max(len(v) for v in panels.values())
     fig, axes = plt.subplots(nrows, len(precs), figsize=(6.4 * len(precs), 5.4 * nrows),
                              squeeze=False, layout="constrained")
     fig.suptitle(title, fontsize=12)
@@ -368,12 +375,11 @@ def panel_grid(series, title, order=_series_order):
     for c, prec in enumerate(precs):
         for r in range(nrows):
             ax = axes[r][c]
-            if r >= len(chunks[prec]):
+            if r >= len(panels[prec]):
                 ax.set_visible(False)
                 continue
-            part = f" ({r + 1} of {len(chunks[prec])})" if len(chunks[prec]) > 1 else ""
-            ax.set_title(f"{prec}{part}", fontsize=11)
-            cells.append((ax, prec, chunks[prec][r]))
+            ax.set_title(panels[prec][r][0], fontsize=11)
+            cells.append((ax, prec, panels[prec][r][1]))
     return fig, cells
 
 
@@ -393,7 +399,7 @@ def _finish(ax, title, xlabel, ylabel, legend=True):
 def _size_ticks(ax, xs):
     """The measured sizes as x tick labels (256, 1024, 4096), when there are few enough."""
     xs = sorted({x for x in xs if x > 0})
-    if 1 < len(xs) <= 10:
+    if 0 < len(xs) <= 10:
         ax.set_xticks(xs)
         ax.set_xticklabels([f"{int(x)}" if x < 1e6 and x == int(x) else f"{x:.2g}" for x in xs],
                            fontsize=8)
@@ -486,7 +492,7 @@ def fig_speedup(data, panel, out_dir, crossovers):
         series[(label, prec, extra, i)] = (xs, [cpu[x] / gpu[x] for x in xs], color, cpu, gpu)
     fig, cells = panel_grid(series, f"{panel.title}: GPU speedup over CPU (CPU time / GPU time)\n"
                             "lsgd solid, peers dashed; crossover: the size from which the GPU "
-                            "is faster", order=lambda k: k[3])
+                            "is faster", order=lambda k: k[3], sub=lambda k: k[2])
     for ax, prec, keys in cells:
         n_cross = 0
         for key in keys:
