@@ -53,7 +53,7 @@ PRESETS = {
         "kappas_h": common.TTA_KAPPAS_H["quick"],
         "max_elems": 1 << 22, "max_elem_iters": 1 << 28, "max_problem_iters": 1 << 20,
         "max_n_svd": 1024,                     # gelsd and numpy.lstsq beyond this are too slow
-        "repetitions": 3, "budget_s": 0.25,
+        "repetitions": 5, "budget_s": 0.25,
     },
     "full": {
         "precisions": ["f32", "f64"],
