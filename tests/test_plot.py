@@ -256,6 +256,36 @@ class Reading(unittest.TestCase):
         self.assertIn("lsgd.batch", str(cm.exception))
 
 
+class PeerWriterRoundTrip(unittest.TestCase):
+    """bench/peers/common.py writes what tools/lsgd_results.py reads (fields, statistics, flags)."""
+
+    def test_round_trip(self):
+        sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
+        import common  # noqa: E402
+        w = common.BenchWriter({"peer": "numpy"}, device="cpu")
+        fields = common.bgd_name("numpy.matmul", "f32", 64, 256, 32, 100)
+        self.assertEqual(str(fields), "bgd/numpy.matmul/f32/batch:64/m:256/n:32/iters:100")
+        w.add(fields, [1e-3, 2e-3, 3e-3], {"rel_err": 1e-6}, rate={"flops": 1e6})
+        w.add_error(common.tta_name("numpy.lstsq", "f64", 256, 16, 1e4, 1e-6), "failed")
+        # 200 jiffies of machine time, 100 busy, none of them ours: 50% other load -> busy.
+        busy = common.machine_of((0, 0, 0.0, 1.0), (100, 200, 0.0, 1.0))
+        self.assertTrue(busy["busy"])
+        self.assertFalse(common.machine_of((0, 0, 0.0, 1.0), (10, 200, 0.0, 1.0))["busy"])
+        path = os.path.join(tempfile.mkdtemp(prefix="lsgd_peer_"), "p.json")
+        try:
+            w.write(path)
+            ok, err = lsgd_results.load([path]).entries
+        finally:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+        self.assertEqual((ok.family, ok.solver, ok.batch, ok.m, ok.n, ok.iterations),
+                         ("bgd", "numpy.matmul", 64, 256, 32, 100))
+        self.assertAlmostEqual(ok.time_s, 2e-3)
+        self.assertEqual(ok.samples, [1e-3, 2e-3, 3e-3])
+        self.assertAlmostEqual(ok.counters["GFLOP/s"], 1e6 / 2e-3 / 1e9)
+        self.assertTrue(err.error)
+        self.assertEqual((err.kappa, err.target), (1e4, 1e-6))
+
+
 class Panels(unittest.TestCase):
     def test_precisions_apart_and_at_most_eight_lines_per_panel(self):
         series = {(f"cpu.s{i:02d}", "f64", False, "", False): ([1, 2], [1, 2]) for i in range(19)}
