@@ -1,5 +1,7 @@
 #include "bench/entry_fields.hpp"
 
+#include "tools/cli_format.hpp"  // the project's JSON string and number formatting
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -76,33 +78,9 @@ std::vector<EntryResult> take_results(const std::string& name) {
   return out;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(const std::string& s) { return cli::json_string(s); }
 
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
+std::string json_number(double v) { return cli::json_number(v, "%.9g"); }
 
 std::string cpu_sample_json(const CpuSample& s) {
   std::ostringstream os;

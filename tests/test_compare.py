@@ -27,29 +27,22 @@ DATA = os.path.join(HERE, "data", "compare")
 OLD, NEW, PEERS = (os.path.join(DATA, f"{n}.json") for n in ("old", "new", "peers"))
 
 
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import lsgd_results  # noqa: E402  (standard library only)
+
+
 def _ensure_modules():
-    missing = []
-    for mod in ("scipy", "matplotlib"):
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if not missing:
-        return
-    exe = "/usr/bin/python3"
-    if (not os.environ.get("LSGD_PY_REEXEC") and os.access(exe, os.X_OK)
-            and os.path.realpath(exe) != os.path.realpath(sys.executable)):
-        os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
-    print(f"SKIP: test_compare needs {', '.join(missing)}")
-    sys.exit(77)
+    missing = lsgd_results.reexec_if_missing(("scipy", "matplotlib"), "test_compare")
+    if missing:
+        print(f"SKIP: test_compare needs {', '.join(missing)}; no interpreter here has them")
+        sys.exit(77)
 
 
 if __name__ == "__main__":
     _ensure_modules()
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
 import compare  # noqa: E402
-import lsgd_results as lr  # noqa: E402
+lr = lsgd_results
 
 
 def run(*args):

@@ -18,33 +18,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PLOT = os.path.join(ROOT, "tools", "plot.py")
 DATA = os.path.join(HERE, "data", "plot")
-SKIP = 77
+
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import lsgd_results  # noqa: E402  (standard library only)
 
 
 def _ensure_modules():
-    missing = []
-    for mod in ("numpy", "matplotlib"):
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if not missing:
-        return
-    exe = "/usr/bin/python3"
-    if (not os.environ.get("LSGD_PY_REEXEC") and os.access(exe, os.X_OK)
-            and os.path.realpath(exe) != os.path.realpath(sys.executable)):
-        print(f"test_plot: {sys.executable} lacks {', '.join(missing)}; using {exe}", flush=True)
-        os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
-    print(f"SKIP: test_plot needs {', '.join(missing)} (apt-get install python3-numpy "
-          "python3-matplotlib); no interpreter here has them")
-    sys.exit(SKIP)
+    missing = lsgd_results.reexec_if_missing(("numpy", "matplotlib"), "test_plot")
+    if missing:
+        print(f"SKIP: test_plot needs {', '.join(missing)}; no interpreter here has them")
+        sys.exit(77)
 
 
 if __name__ == "__main__":
     _ensure_modules()
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import lsgd_results  # noqa: E402  (path set above)
 import plot  # noqa: E402
 
 FIXTURES = [os.path.join(DATA, f) for f in ("lsgd.json", "torch.json", "numpy.json",

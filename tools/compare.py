@@ -36,25 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lsgd_results as lr  # noqa: E402
 
 
-def _reexec_if_missing(modules, candidates=("/usr/bin/python3",)):
-    missing = []
-    for mod in modules:
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if missing and not os.environ.get("LSGD_PY_REEXEC"):
-        for exe in candidates:
-            same = os.path.realpath(exe) == os.path.realpath(sys.executable)
-            if os.access(exe, os.X_OK) and not same:
-                print(f"compare.py: {sys.executable} lacks {', '.join(missing)}; using {exe}",
-                      file=sys.stderr, flush=True)
-                os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
-    return missing
-
-
 if __name__ == "__main__":
-    _MISSING = _reexec_if_missing(["scipy", "matplotlib"])
+    _MISSING = lr.reexec_if_missing(["scipy", "matplotlib"], "compare.py")
     if _MISSING:
         print(f"compare.py: error: no python with {', '.join(_MISSING)} "
               "(apt-get install python3-scipy python3-matplotlib)", file=sys.stderr)

@@ -149,6 +149,27 @@ def method_variant(solver):
     return ".".join(parts[2:])
 
 
+def reexec_if_missing(modules, who, candidates=("/usr/bin/python3",)):
+    """python3 on PATH may lack NumPy/matplotlib/SciPy while Debian's /usr/bin/python3 has them:
+    re-run this script under the first candidate (once, LSGD_PY_REEXEC) when a module is missing.
+    Returns the modules still missing (empty when all import)."""
+    import sys
+    missing = []
+    for mod in modules:
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if missing and not os.environ.get("LSGD_PY_REEXEC"):
+        for exe in candidates:
+            same = os.path.realpath(exe) == os.path.realpath(sys.executable)
+            if os.access(exe, os.X_OK) and not same:
+                print(f"{who}: {sys.executable} lacks {', '.join(missing)}; using {exe}",
+                      file=sys.stderr, flush=True)
+                os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
+    return missing
+
+
 # Statistics
 
 

@@ -22,7 +22,6 @@ python3 on PATH lacks them.
 """
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -30,26 +29,11 @@ import zlib
 from dataclasses import dataclass, field
 
 
-def _reexec_if_missing(modules, candidates=("/usr/bin/python3",)):
-    """python3 on PATH may lack NumPy/matplotlib while Debian's /usr/bin/python3 has them."""
-    missing = []
-    for mod in modules:
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if missing and not os.environ.get("LSGD_PY_REEXEC"):
-        for exe in candidates:
-            same = os.path.realpath(exe) == os.path.realpath(sys.executable)
-            if os.access(exe, os.X_OK) and not same:
-                print(f"plot.py: {sys.executable} lacks {', '.join(missing)}; using {exe}",
-                      file=sys.stderr, flush=True)
-                os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
-    return missing
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
 
 if __name__ == "__main__":
-    _MISSING = _reexec_if_missing(["numpy", "matplotlib"])
+    _MISSING = lr.reexec_if_missing(["numpy", "matplotlib"], "plot.py")
     if _MISSING:
         print(f"plot.py: error: no python with {', '.join(_MISSING)} "
               "(apt-get install python3-numpy python3-matplotlib)", file=sys.stderr)
@@ -62,8 +46,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
 
 KINDS = lr.FAMILIES
 LSGD_BACKENDS = lr.LSGD_BACKENDS
