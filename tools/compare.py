@@ -84,11 +84,12 @@ class Row:
 
 
 def _index(entries):
-    """{(solver, workload): entry}; failed entries left out."""
+    """{(solver, device, workload): entry}; failed entries left out. A run repeated in one set
+    (two files with the same entry) keeps the last."""
     out = {}
     for e in entries:
         if not e.failed and math.isfinite(e.time_s) and e.time_s > 0:
-            out[(e.solver, e.workload())] = e
+            out[(e.solver, e.fields["device"], e.workload())] = e
     return out
 
 
@@ -97,7 +98,8 @@ def compare_sets(old, new, threshold, alpha):
     rows = []
     for key in sorted(set(a) | set(b), key=str):
         e = a.get(key) or b.get(key)
-        rows.append(Row(e.workload_label(), key[0], a.get(key), b.get(key), threshold, alpha))
+        what = key[0] + (" [GPU]" if key[1] == "gpu" else "")
+        rows.append(Row(e.workload_label(), what, a.get(key), b.get(key), threshold, alpha))
     return rows
 
 
