@@ -54,7 +54,7 @@ EPS = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64)
 
 FAMILY_COLORS = {
     "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
-    "cod": "#a6761d", "colpiv_qr": "#66c2a5", "tsqr": "#7570b3",
+    "cod": "#a6761d", "colpiv_qr": "#66c2a5", "tsqr": "#7570b3", "sgd": "#c51b7d",
     "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
     "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
     "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77", "matmul": "#8c6d31",
@@ -383,7 +383,7 @@ def _size_ticks(ax, xs):
     xs = sorted({x for x in xs if x > 0})
     if 0 < len(xs) <= 10:
         ax.set_xticks(xs)
-        ax.set_xticklabels([f"{int(x)}" if x < 1e6 and x == int(x) else f"{x:.2g}" for x in xs],
+        ax.set_xticklabels([f"{int(x)}" if x < 1e7 and x == int(x) else f"{x:.3g}" for x in xs],
                            fontsize=8)
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
@@ -569,9 +569,9 @@ def fig_accuracy(data, styler, out_dir):
     if not groups:
         return []
     series = {k: (sorted(v), [v[x] for x in sorted(v)]) for k, v in groups.items()}
-    kappas = sorted({k for pts in groups.values() for k in pts})
 
     def decorate(ax, prec):
+        kappas = sorted({k for key, pts in groups.items() if key[1] == prec for k in pts})
         # kappa is kappa(A^T A) = kappa(A)^2: backward-stable QR/SVD lose about log10 kappa(A) =
         # log10(kappa)/2 digits on a consistent system, the normal equations log10 kappa.
         grid = np.geomspace(max(kappas[0], 1.0), max(kappas[-1], 10.0), 50)
