@@ -226,15 +226,6 @@ def workload_label(fields):
     return "/".join(parts)
 
 
-def entry_name(fields):
-    """The human-readable benchmark name of a set of fields (what the binaries and peers print):
-    the workload label with the solver after the family."""
-    label = workload_label(fields).split("/")
-    if fields.get("mode") == "resident":
-        label.append("mode:resident")
-    return "/".join([label[0], fields["solver"]] + label[1:])
-
-
 # Reading
 
 

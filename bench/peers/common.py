@@ -276,8 +276,9 @@ class BenchWriter:
         self._start = self._last
 
     def _family_index(self, name):
-        kind_solver = "/".join(str(name).split("/")[:2])
-        return self._family.setdefault(kind_solver, len(self._family))
+        """Google Benchmark's family_index: one per (family, solver), from the fields."""
+        key = (name["family"], name["solver"]) if isinstance(name, Fields) else str(name)
+        return self._family.setdefault(key, len(self._family))
 
     def _lsgd(self, fields, stats=None, rate=None):
         now = cpu_sample()
@@ -307,7 +308,7 @@ class BenchWriter:
         scale = _UNIT_SCALE[unit]
         text = str(name)
         entry = {
-            "name": text, "family_index": self._family_index(text), "per_family_instance_index": 0,
+            "name": text, "family_index": self._family_index(name), "per_family_instance_index": 0,
             "run_name": text, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
             "threads": 1, "iterations": len(seconds),
             "real_time": mean * scale, "cpu_time": mean * scale, "time_unit": unit,
@@ -340,7 +341,7 @@ class BenchWriter:
         """A benchmark that could not run (out of memory...): Google Benchmark's error form."""
         text = str(name)
         entry = {
-            "name": text, "family_index": self._family_index(text), "per_family_instance_index": 0,
+            "name": text, "family_index": self._family_index(name), "per_family_instance_index": 0,
             "run_name": text, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
             "threads": 1, "iterations": 0, "real_time": 0.0, "cpu_time": 0.0, "time_unit": "ms",
             "error_occurred": True, "error_message": message, "failed": 1,
