@@ -268,10 +268,15 @@ int run_main(int argc, char** argv, Family family) {
     return 2;
   }
   std::vector<char*> args(argv, argv + argc);
-  bool file_out = false;
+  bool out_given = false, out_not_json = false, json_console = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]).rfind("--benchmark_out=", 0) == 0) file_out = true;
+    const std::string a = argv[i];
+    if (a.rfind("--benchmark_out=", 0) == 0) out_given = true;
+    if (a == "--benchmark_format=json") json_console = true;
+    // A file in another format (csv, console) is Google Benchmark's own.
+    if (a.rfind("--benchmark_out_format=", 0) == 0) out_not_json = a != "--benchmark_out_format=json";
   }
+  const bool file_out = out_given && !out_not_json;
   int nargs = static_cast<int>(args.size());
   args.push_back(nullptr);
   benchmark::Initialize(&nargs, args.data());
@@ -307,12 +312,14 @@ int run_main(int argc, char** argv, Family family) {
                capped.str().c_str());
   if (!unavailable.empty()) std::fprintf(stderr, "  unavailable: %s\n", unavailable.c_str());
 
-  if (file_out) {
-    // --benchmark_out: the JSON gets the lsgd fields (Google Benchmark opens the file).
-    static LsgdJsonReporter file_reporter;
-    benchmark::RunSpecifiedBenchmarks(nullptr, &file_reporter);
-  } else {
-    benchmark::RunSpecifiedBenchmarks();
+  {
+    // JSON on stdout (--benchmark_format=json) and in --benchmark_out files gets the lsgd fields;
+    // Google Benchmark opens the file. Other formats are Google Benchmark's own.
+    static LsgdJsonReporter console_json, file_json;
+    benchmark::BenchmarkReporter* display = json_console ? &console_json : nullptr;
+    if (file_out) benchmark::RunSpecifiedBenchmarks(display, &file_json);
+    else if (display) benchmark::RunSpecifiedBenchmarks(display);
+    else benchmark::RunSpecifiedBenchmarks();
   }
   release_prepared();
   release_problem();

@@ -68,14 +68,8 @@ void push_result(const std::string& name, EntryResult r) {
   results_map()[name].push_back(std::move(r));
 }
 
-std::vector<EntryResult> take_results(const std::string& name) {
-  std::vector<EntryResult> out;
-  const auto it = results_map().find(name);
-  if (it != results_map().end()) {
-    out = std::move(it->second);
-    results_map().erase(it);
-  }
-  return out;
+const std::vector<EntryResult>& results_of(const std::string& name) {
+  return results_map()[name];
 }
 
 std::string json_string(const std::string& s) { return cli::json_string(s); }

@@ -62,9 +62,9 @@ struct EntryResult {
 // Registered fields by benchmark name (the name Google Benchmark reports as run_name).
 void register_fields(const std::string& name, const EntryFields& f);
 const EntryFields* registered_fields(const std::string& name);
-// Results of the runs of `name` since the last take.
+// Results of the runs of `name`, in order (kept: the console and file reporters both read them).
 void push_result(const std::string& name, EntryResult r);
-std::vector<EntryResult> take_results(const std::string& name);
+const std::vector<EntryResult>& results_of(const std::string& name);
 
 // JSON text of the lsgd object (no trailing newline); indent is the object's own indentation.
 std::string fields_json(const EntryFields& f, const EntryResult* result, const std::string& indent);

@@ -34,15 +34,10 @@ bool LsgdJsonReporter::ReportContext(const Context& context) {
 void LsgdJsonReporter::ReportRuns(const std::vector<Run>& reports) {
   std::ostream& out = GetOutputStream();
   // Results of the iteration runs, in order; aggregates carry the fields without statistics.
-  std::vector<EntryResult> results;
-  std::string results_of;
   for (size_t i = 0; i < reports.size(); ++i) {
     const Run& run = reports[i];
     const std::string name = run.run_name.function_name;
-    if (name != results_of) {
-      results = take_results(name);
-      results_of = name;
-    }
+    const std::vector<EntryResult>& results = results_of(name);
     std::ostringstream text;
     SetOutputStream(&text);
     JSONReporter::ReportRuns({run});
