@@ -131,6 +131,7 @@ class Data:
     histories: list = field(default_factory=list)
     contexts: list = field(default_factory=list)
     machines: list = field(default_factory=list)  # (path, lsgd_machine object) per file
+    foreign: list = field(default_factory=list)   # entries without lsgd fields, per file
 
 
 def is_gpu(backend, context):
@@ -150,6 +151,7 @@ def load(paths):
     for rf in results.files:
         data.contexts.append(rf.context)
         data.machines.append((rf.path, rf.machine))
+        data.foreign.append(rf.foreign)
         for e in rf.entries:
             data.records.append(Record(e.name, e.fields, e.time_s, e.counters, e.gpu, e.error,
                                        tuple(e.flags)))
@@ -780,7 +782,10 @@ def main(argv=None):
         return 2
     os.makedirs(args.out, exist_ok=True)
     if not data.records and not data.histories:
-        print("plot.py: no lsgd or peer benchmarks in the input: no figure written")
+        foreign = sum(m for m in data.foreign)
+        why = (f" ({foreign} entries without an lsgd object: written by another benchmark, or "
+               "before the fields existed; re-run them)" if foreign else "")
+        print(f"plot.py: no lsgd or peer benchmarks in the input{why}: no figure written")
         return 0
     written, crossovers, skipped = make_figures(data, args.out)
     for path in written:
