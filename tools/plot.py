@@ -82,6 +82,8 @@ class Record:
     gpu: bool
     error: bool = False
     flags: tuple = ()
+    rse: float = float("nan")   # relative standard error of time_s
+    reps: int = 0
 
     @property
     def kind(self):
@@ -154,7 +156,7 @@ def load(paths):
         data.foreign.append(rf.foreign)
         for e in rf.entries:
             data.records.append(Record(e.name, e.fields, e.time_s, e.counters, e.gpu, e.error,
-                                       tuple(e.flags)))
+                                       tuple(e.flags), e.rse, len(e.samples)))
         for hist in rf.histories:
             data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
                                                         rf.context)))
@@ -707,6 +709,16 @@ def summary_rows(data):
     return sorted(rows, key=order)
 
 
+def _time_cell(r):
+    """'1.234 ms ±0.4% (n=12)'; the bare time where the repetitions are unknown."""
+    if r is None:
+        return "-"
+    text = _fmt_time(r.time_s)
+    if math.isfinite(r.rse):
+        text += f" ±{100 * r.rse:.2g}% (n={r.reps})"
+    return text
+
+
 def write_summary(data, path):
     rows = summary_rows(data)
     lines = ["# lsgd against its peers", "",
@@ -714,7 +726,8 @@ def write_summary(data, path):
              "(cpu.*, cuda.*), the fastest peer (torch.*, numpy.*, scipy.*), and peer time / lsgd "
              "time (above 1: lsgd is faster). Failed runs are left out. The machine column names "
              "an entry whose machine was busy (other processes used more than 25% of the CPUs "
-             "while it ran) or throttled: its time is not to be trusted.", ""]
+             "while it ran) or throttled: its time is not to be trusted. Times are means, with "
+             "the relative standard error of the mean and the repetitions behind it.", ""]
     run_flags = [(path, f) for path, machine in data.machines for f in machine.get("flags") or []]
     busy = sum(1 for r in data.records if r.flags)
     if run_flags or busy:
@@ -731,8 +744,8 @@ def write_summary(data, path):
     for workload, ours, peer, ratio in rows:
         marks = flags(ours, "lsgd") + flags(peer, "peer")
         lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
-            workload, ours.solver if ours else "-", _fmt_time(ours.time_s) if ours else "-",
-            peer.solver if peer else "-", _fmt_time(peer.time_s) if peer else "-",
+            workload, ours.solver if ours else "-", _time_cell(ours),
+            peer.solver if peer else "-", _time_cell(peer),
             f"{ratio:.3g}" if ratio is not None else "-",
             "**" + "; ".join(marks) + "**" if marks else ""))
     with open(path, "w", encoding="utf-8") as f:
