@@ -157,7 +157,7 @@ def table(rows, peers):
     return "\n".join(lines)
 
 
-def figure(rows, path_stem, title, xlabel):
+def figure(rows, path_stem, title, xlabel, peers=False):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -185,13 +185,18 @@ def figure(rows, path_stem, title, xlabel):
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
     ax.grid(True, axis="x", which="both", alpha=0.3)
-    handles = [matplotlib.lines.Line2D([], [], color=c, marker="o", label=v)
+    handles = [matplotlib.lines.Line2D([], [], color=c, marker="o",
+                                       label=f"lsgd {v}" if peers and v in ("slower", "faster")
+                                       else v)
                for v, c in colors.items() if any(r.verdict == v for r in shown)]
     handles.append(matplotlib.lines.Line2D([], [], color="gray", marker="o",
                                            markerfacecolor="white", linestyle="",
                                            label="machine busy/throttled"))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
+    lo, hi = ax.get_xlim()
+    # Minor ticks labelled only over a narrow range (they collide over decades).
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%.2g") if hi / lo < 8
+                                 else matplotlib.ticker.NullFormatter())
     ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     paths = []
@@ -247,7 +252,7 @@ def main(argv=None):
         title = ("lsgd time / best peer time (below 1: lsgd faster), 95% CI" if args.peers
                  else "NEW time / OLD time (above 1: slower), 95% CI")
         for p in figure(rows, os.path.join(args.out, "compare"), title,
-                        "lsgd / peer" if args.peers else "new / old"):
+                        "lsgd / peer" if args.peers else "new / old", args.peers):
             print(f"wrote {p}")
     if not args.peers and counts["slower"]:
         print(f"compare.py: {counts['slower']} workload(s) significantly slower by more than "
