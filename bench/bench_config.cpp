@@ -30,6 +30,10 @@ std::string flags_help() {
       "  --lsgd_filter_solver=REGEX      only solvers whose registry name matches (regex search)\n"
       "  --lsgd_max_seconds=S            skip shapes whose estimated solve time exceeds S seconds\n"
       "                                  (default: quick 0.05; full 1 on CPU, 10 on GPU)\n"
+      "  --lsgd_rse=R                    repeat each benchmark until the relative standard error of\n"
+      "                                  its mean is below R (default 0.01), or --lsgd_max_time\n"
+      "  --lsgd_max_time=S               wall-time cap of one benchmark's repetitions (default:\n"
+      "                                  quick 0.25, full 2); --benchmark_min_time is the minimum\n"
       "  --lsgd_ceilings=K=V[,K=V...]    give ceilings instead of measuring them; keys cpu_copy,\n"
       "                                  gpu_copy (GB/s), cpu_gemm_f32, cpu_gemm_f64, gpu_gemm_f32,\n"
       "                                  gpu_gemm_f64 (GFLOP/s)\n";
@@ -113,12 +117,21 @@ Config parse_flags(int& argc, char** argv) {
       c.filter_solver = v;
     } else if (match(arg, "--lsgd_max_seconds", i, argc, argv, v)) {
       c.max_seconds = parse_number("--lsgd_max_seconds", v);
+    } else if (match(arg, "--lsgd_rse", i, argc, argv, v)) {
+      c.rse_target = parse_number("--lsgd_rse", v);
+      if (!(c.rse_target > 0.0)) throw InvalidInput("--lsgd_rse: must be positive, got '" + v + "'");
+    } else if (match(arg, "--lsgd_max_time", i, argc, argv, v)) {
+      c.max_time = parse_number("--lsgd_max_time", v);
     } else if (match(arg, "--lsgd_ceilings", i, argc, argv, v)) {
       parse_ceilings(v, c.ceilings);
     } else if (arg.rfind("--lsgd_", 0) == 0) {
       throw InvalidInput("unknown flag '" + arg + "'\n" + flags_help());
     } else {
-      if (arg.rfind("--benchmark_min_time", 0) == 0) c.min_time_given = true;
+      if (arg.rfind("--benchmark_min_time=", 0) == 0) {
+        std::string t = arg.substr(std::strlen("--benchmark_min_time="));
+        if (!t.empty() && t.back() == 's') t.pop_back();  // newer Google Benchmark: "0.5s"
+        c.min_time_flag = parse_number("--benchmark_min_time", t);
+      }
       if (arg == "--help" || arg == "-h") std::fputs(flags_help().c_str(), stdout);
       kept.push_back(argv[i]);
     }

@@ -25,14 +25,33 @@ struct Config {
   std::string filter_solver;        // ECMAScript regex searched in the solver name; empty = all
   double max_seconds = -1.0;        // estimated seconds per solve above which a shape is not
                                     // registered; < 0: the preset's default (see cap_seconds)
-  bool min_time_given = false;      // --benchmark_min_time on the command line wins over the preset
+  double min_time_flag = -1.0;      // --benchmark_min_time on the command line wins over the preset
+  double rse_target = 0.01;         // --lsgd_rse: stop repeating once the mean's relative standard
+                                    // error is below this (after min_time and kMinReps)
+  double max_time = -1.0;           // --lsgd_max_time: stop repeating after this many seconds of
+                                    // one benchmark; < 0: the preset's default (see max_time_s)
   CeilingOverrides ceilings;
 
   // The cap for a backend: max_seconds if given, else the preset's default.
   double cap_seconds(bool gpu) const;
   // Per-benchmark minimum (manual) time the preset asks for.
-  double min_time() const { return preset == Preset::quick ? 0.02 : 0.2; }
+  double min_time() const {
+    if (min_time_flag >= 0.0) return min_time_flag;
+    return preset == Preset::quick ? 0.02 : 0.2;
+  }
+  // Wall-time cap of one benchmark's repetitions (quick 0.25 s, full 2 s unless given).
+  double max_time_s() const {
+    if (max_time >= 0.0) return max_time;
+    return preset == Preset::quick ? 0.25 : 2.0;
+  }
 };
+
+// The repetition rule (cases.cpp): at least kMinReps timed solves and min_time seconds, then stop
+// once rse < rse_target; stop anyway at max_time_s (with at least kMinRepsAtCap solves, or at
+// 3 x max_time_s with one) or at kMaxReps solves.
+constexpr int kMinReps = 5;
+constexpr int kMinRepsAtCap = 3;
+constexpr int kMaxReps = 2000;
 
 // Parses the --lsgd_* flags and removes them from argv (argc is updated); other flags are left for
 // Google Benchmark. --help also prints our flags. Throws InvalidInput naming a malformed flag.

@@ -18,6 +18,8 @@
 #include "bench/ceilings.hpp"
 #include "lsgd/cpu_info.hpp"
 #include "bench/context.hpp"
+#include "bench/entry_fields.hpp"
+#include "bench/json_reporter.hpp"
 #include "bench/presets.hpp"
 #include "bench/problems.hpp"
 #include "lsgd/device.hpp"
@@ -108,6 +110,30 @@ std::string make_name(const Case& c) {
   return os.str();
 }
 
+EntryFields fields_of(const Case& c) {
+  EntryFields f;
+  f.family = to_string(c.family);
+  f.solver = c.entry->name;
+  f.backend = to_string(c.entry->backend);
+  f.device = c.gpu ? "gpu" : "cpu";
+  f.precision = to_string(c.precision);
+  f.m = c.spec.m;
+  f.n = c.spec.n;
+  f.batch = c.spec.batch;
+  if (c.family == Family::gd || c.family == Family::bgd) f.iterations = c.iters;
+  if (c.gpu) f.mode = c.mode == GpuMode::resident ? "resident" : "e2e";
+  if (c.family == Family::tta) {
+    f.kappa = c.kappa_H;
+    f.target = c.target;
+  }
+  f.gen = to_string(c.spec.gen);
+  f.flop_model = flop_model(*c.entry);
+  const bool bandwidth_bound = c.entry->is_iterative();
+  f.peak_kind = std::string(c.gpu ? "gpu_" : "cpu_") +
+                (bandwidth_bound ? "copy" : (c.precision == Precision::f64 ? "gemm_f64" : "gemm_f32"));
+  return f;
+}
+
 class Registrar {
  public:
   Registrar(const RunEnv& env, Notes& notes) : env_(env), notes_(notes) {}
@@ -137,10 +163,13 @@ class Registrar {
         continue;
       }
       c.name = make_name(c);
+      register_fields(c.name, fields_of(c));
       const RunEnv* env = &env_;
       benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(
           c.name.c_str(), [c, env](benchmark::State& st) { run_case(st, c, *env); });
-      b->UseManualTime()->Unit(benchmark::kMillisecond);
+      // One Google Benchmark iteration that repeats the solve itself until its mean is known to
+      // --lsgd_rse (cases.cpp): the reported time is the mean per solve.
+      b->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
       ++notes_.registered;
     }
   }
@@ -238,16 +267,16 @@ int run_main(int argc, char** argv, Family family) {
     std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
     return 2;
   }
-  // The preset's minimum time goes in as the global flag: a per-benchmark MinTime() would add
-  // "/min_time:X" to every benchmark name.
-  static std::string min_time_flag;
   std::vector<char*> args(argv, argv + argc);
-  if (!env.config.min_time_given) {
-    std::ostringstream os;
-    os << "--benchmark_min_time=" << env.config.min_time();
-    min_time_flag = os.str();
-    args.push_back(min_time_flag.data());
+  bool out_given = false, out_not_json = false, json_console = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--benchmark_out=", 0) == 0) out_given = true;
+    if (a == "--benchmark_format=json") json_console = true;
+    // A file in another format (csv, console) is Google Benchmark's own.
+    if (a.rfind("--benchmark_out_format=", 0) == 0) out_not_json = a != "--benchmark_out_format=json";
   }
+  const bool file_out = out_given && !out_not_json;
   int nargs = static_cast<int>(args.size());
   args.push_back(nullptr);
   benchmark::Initialize(&nargs, args.data());
@@ -283,7 +312,15 @@ int run_main(int argc, char** argv, Family family) {
                capped.str().c_str());
   if (!unavailable.empty()) std::fprintf(stderr, "  unavailable: %s\n", unavailable.c_str());
 
-  benchmark::RunSpecifiedBenchmarks();
+  {
+    // JSON on stdout (--benchmark_format=json) and in --benchmark_out files gets the lsgd fields;
+    // Google Benchmark opens the file. Other formats are Google Benchmark's own.
+    static LsgdJsonReporter console_json, file_json;
+    benchmark::BenchmarkReporter* display = json_console ? &console_json : nullptr;
+    if (file_out) benchmark::RunSpecifiedBenchmarks(display, &file_json);
+    else if (display) benchmark::RunSpecifiedBenchmarks(display);
+    else benchmark::RunSpecifiedBenchmarks();
+  }
   release_prepared();
   release_problem();
   benchmark::Shutdown();

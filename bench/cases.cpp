@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "bench/bench_runner.hpp"
+#include "bench/entry_fields.hpp"
 #include "bench/gpu_bench.hpp"
+#include "bench/machine_state.hpp"
 #include "lsgd/metrics.hpp"
 
 namespace lsgd::bench {
@@ -320,65 +323,113 @@ double estimate_seconds(const Case& c, const Ceilings& ce) {
 
 void release_prepared() { prepared() = Prepared{}; }
 
+namespace {
+
+// Times solves until the rule of bench_config.hpp stops: at least kMinReps and min_time, then
+// rse < rse_target; or the wall-time cap; or kMaxReps. Throws what timed_solve() throws.
+RepStats repeat_solves(Prepared& prep, const Case& c, const Config& config) {
+  RepStats st;
+  const auto t0 = std::chrono::steady_clock::now();
+  const double min_time = config.min_time(), cap = config.max_time_s();
+  for (;;) {
+    if (config.cold) {
+      if (c.gpu) flush_gpu_l2();
+      else flush_cpu_caches();
+    }
+    const double t = prep.solver->timed_solve();
+    if (!(t > 0.0) || !std::isfinite(t)) {
+      throw NumericalError("timed_solve() returned " + fmt(t) + " s");
+    }
+    st.samples.push_back(t);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int reps = static_cast<int>(st.samples.size());
+    if (reps >= kMinReps && wall >= min_time && st.rse() < config.rse_target) {
+      st.stop = "rse";
+      break;
+    }
+    if ((reps >= kMinRepsAtCap && wall >= cap) || wall >= 3.0 * cap) {
+      st.stop = "time_cap";
+      break;
+    }
+    if (reps >= kMaxReps) {
+      st.stop = "max_reps";
+      break;
+    }
+  }
+  return st;
+}
+
+}  // namespace
+
 void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
+  EntryResult result;
+  if (const EntryFields* f = registered_fields(c.name)) result.fields = *f;
+  result.machine.before = sample_cpu();
+  // Recorded for every run, failed or not, so that the reporter pairs results with runs in order.
+  const auto finish = [&]() {
+    EntryMachine& mc = result.machine;
+    mc.after = sample_cpu();
+    if (c.gpu) mc.gpu = sample_gpu();
+    else mc.gpu.error = "CPU solver: not sampled";
+    mc.other_cpu = other_cpu_share(mc.before, mc.after);
+    const std::string busy = busy_reason(mc.other_cpu);
+    if (!busy.empty()) mc.flags.push_back("busy: " + busy);
+    const std::string cpu_thr = cpu_throttle_reason(mc.after);
+    if (!cpu_thr.empty()) mc.flags.push_back("throttled: " + cpu_thr);
+    const std::string gpu_thr = gpu_throttle_reason(mc.gpu);
+    if (!gpu_thr.empty()) mc.flags.push_back("throttled: " + gpu_thr);
+    push_result(c.name, std::move(result));
+  };
   Prepared* prep = nullptr;
   try {
     prep = &prepare(c);
   } catch (const std::exception& e) {
     release_prepared();
     state.SkipWithError(e.what());
+    finish();
     return;
   }
-  double total = 0.0;
-  std::int64_t count = 0;
   bool failed = false;
-  for (auto _ : state) {
+  for (auto _ : state) {  // Iterations(1): once
     try {
-      if (env.config.cold) {
-        if (c.gpu) flush_gpu_l2();
-        else flush_cpu_caches();
-      }
-      const double t = prep->solver->timed_solve();
-      state.SetIterationTime(t);
-      total += t;
-      ++count;
+      result.stats = repeat_solves(*prep, c, env.config);
+      result.has_stats = true;
+      state.SetIterationTime(result.stats.mean());
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
       failed = true;
       break;
     }
   }
-  if (failed) {
-    release_prepared();
+  if (failed || !result.has_stats) {
+    if (failed) release_prepared();
+    finish();
     return;
   }
-  if (count == 0) return;
-  const double mean = total / static_cast<double>(count);
-  if (!(mean > 0.0) || !std::isfinite(mean)) {
-    state.SkipWithError(("timed_solve() returned a mean of " + fmt(mean) + " s").c_str());
-    return;
-  }
+  const double mean = result.stats.mean();
   const bool f64 = c.precision == Precision::f64;
   const double gflops = prep->flops / mean * 1e-9;
   const double gbps = prep->bytes / mean * 1e-9;
   // Factorizations are compute-bound (against GEMM); GD streams A (against the copy bandwidth).
   const bool bandwidth_bound = c.entry->is_iterative();
   const double peak = bandwidth_bound ? env.ceilings.copy(c.gpu) : env.ceilings.gemm(c.gpu, f64);
-  const std::string peak_kind = std::string(c.gpu ? "gpu_" : "cpu_") +
-                                (bandwidth_bound ? "copy" : (f64 ? "gemm_f64" : "gemm_f32"));
   state.counters["GFLOP/s"] = gflops;
   state.counters["GB/s"] = gbps;
   if (peak > 0.0) state.counters["pct_peak"] = 100.0 * (bandwidth_bound ? gbps : gflops) / peak;
   state.counters["rel_err"] = prep->acc.rel_err;
   state.counters["ne_resid"] = prep->acc.ne_resid;
   state.counters["iters"] = prep->acc.iters;
+  state.counters["reps"] = static_cast<double>(result.stats.samples.size());
+  state.counters["rse_pct"] = 100.0 * result.stats.rse();
   if (batched_family(c.family)) state.counters["failed"] = static_cast<double>(prep->acc.failed);
   if (c.family == Family::tta) {
     state.counters["target"] = c.target;
     state.counters["kappa"] = c.kappa_H;
   }
-  state.SetLabel("peak_kind=" + peak_kind + ";flop_model=" + flop_model(*c.entry) +
-                 ";gen=" + to_string(c.spec.gen));
+  result.fields.flops = prep->flops;
+  result.fields.bytes = prep->bytes;
+  if (c.entry->is_iterative()) result.fields.iterations = prep->acc.iters;
+  finish();
 }
 
 }  // namespace lsgd::bench

@@ -1,5 +1,6 @@
 // Built without CUDA: no GPU ceilings, nothing to flush.
 #include "bench/gpu_bench.hpp"
+#include "bench/machine_state.hpp"
 #include "lsgd/device.hpp"
 #include "lsgd/error.hpp"
 
@@ -10,5 +11,11 @@ GpuCeilings measure_gpu_ceilings(bool, bool, bool) {
 }
 
 void flush_gpu_l2() {}
+
+GpuSample sample_gpu() {
+  GpuSample g;
+  g.error = "built without CUDA";
+  return g;
+}
 
 }  // namespace lsgd::bench

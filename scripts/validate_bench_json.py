@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Validate a Google Benchmark JSON file written by the lsgd bench binaries (stdlib only).
+"""Validate a benchmark JSON file written by the lsgd bench binaries or the peers (stdlib only).
 
-Checks the context keys (machine, versions, ceilings), every benchmark name against the fixed
-schema of docs/benchmarks.md, and for every benchmark that ran: positive finite times and the counters
-of its family, present and finite. Benchmarks skipped with an error must carry an error message.
+Checks the context keys (machine, versions, ceilings) of lsgd's binaries, and for every entry its
+lsgd object (the fields of docs/benchmarks.md, read by tools/lsgd_results.py; names are not read);
+for every entry that ran: positive finite times, the counters of its family present and finite,
+the repetition statistics, pct_peak where the ceiling is known. Entries skipped with an error must
+carry an error message.
 
   scripts/validate_bench_json.py [--family ls|bls|gd|bgd|tta|mpi] [--min-ok N] FILE.json [...]
 
@@ -12,8 +14,11 @@ Exit status 0 when every file is valid, 1 otherwise (each problem printed on std
 import argparse
 import json
 import math
-import re
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import lsgd_results as lr  # noqa: E402
 
 CONTEXT_KEYS = [
     "lsgd_device", "gpu_name", "gpu_sms", "gpu_sm_clock_mhz", "cuda_runtime", "cuda_driver",
@@ -21,22 +26,6 @@ CONTEXT_KEYS = [
     "ceiling_cpu_copy_GBps", "ceiling_cpu_gemm_f32_GFLOPs", "ceiling_cpu_gemm_f64_GFLOPs",
     "ceiling_gpu_copy_GBps", "ceiling_gpu_gemm_f32_GFLOPs", "ceiling_gpu_gemm_f64_GFLOPs",
 ]
-
-SOLVER = r"(?P<solver>[A-Za-z0-9_.\-]+)"
-PREC = r"(?P<prec>f32|f64)"
-MODE = r"(?:/mode:(?P<mode>resident|e2e))?"
-NAME_PATTERNS = {
-    "ls": re.compile(rf"^ls/{SOLVER}/{PREC}/m:(?P<m>\d+)/n:(?P<n>\d+){MODE}$"),
-    "bls": re.compile(rf"^bls/{SOLVER}/{PREC}/batch:(?P<batch>\d+)/m:(?P<m>\d+)/n:(?P<n>\d+){MODE}$"),
-    "gd": re.compile(rf"^gd/{SOLVER}/{PREC}/m:(?P<m>\d+)/n:(?P<n>\d+)/iters:(?P<iters>\d+){MODE}$"),
-    "bgd": re.compile(rf"^bgd/{SOLVER}/{PREC}/batch:(?P<batch>\d+)/m:(?P<m>\d+)/n:(?P<n>\d+)"
-                      rf"/iters:(?P<iters>\d+){MODE}$"),
-    "tta": re.compile(rf"^tta/{SOLVER}/{PREC}/m:(?P<m>\d+)/n:(?P<n>\d+)/kappa:(?P<kappa>\d+)"
-                      r"/target:(?P<target>1e-3|1e-6)$"),
-    # bench_mpi (issue 16): one P per run, strong or weak scaling.
-    "mpi": re.compile(rf"^mpi/{SOLVER}/{PREC}/m:(?P<m>\d+)/n:(?P<n>\d+)/P:(?P<P>\d+)"
-                      r"/scaling:(?P<scaling>strong|weak)(?:/iters:(?P<iters>\d+))?$"),
-}
 BASE_COUNTERS = ["GFLOP/s", "GB/s", "rel_err", "ne_resid", "iters"]
 FAMILY_COUNTERS = {
     "ls": BASE_COUNTERS,
@@ -46,48 +35,18 @@ FAMILY_COUNTERS = {
     "tta": BASE_COUNTERS + ["target", "kappa"],
     "mpi": BASE_COUNTERS + ["P", "comm_s", "compute_s"],
 }
+PEAK_KINDS = {f"{side}_{k}" for side in ("cpu", "gpu") for k in ("copy", "gemm_f32", "gemm_f64")}
 
 
 def finite_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-GB_TOKENS = ("manual_time", "real_time", "process_time")
-GB_PREFIXES = ("repeats:", "threads:", "min_time:", "iterations:", "min_warmup_time:")
-
-
-def strip_gb_suffixes(name):
-    """Google Benchmark appends '/manual_time' (and '/min_time:X', '/repeats:N'... when set)."""
-    parts = name.split("/")
-    while parts and (parts[-1] in GB_TOKENS or parts[-1].startswith(GB_PREFIXES)):
-        parts.pop()
-    return "/".join(parts)
-
-
-def parse_name(name):
-    name = strip_gb_suffixes(name)
-    family = name.split("/", 1)[0]
-    pat = NAME_PATTERNS.get(family)
-    if pat is None:
-        return None, None
-    m = pat.match(name)
-    return family, m
-
-
-def validate(path, want_family, min_ok):
-    errors = []
-    try:
-        with open(path) as f:
-            doc = json.load(f)  # Python's json accepts NaN/Infinity; they are rejected below
-    except (OSError, ValueError) as e:
-        return [f"cannot read JSON: {e}"], 0, 0
-    ctx = doc.get("context")
-    if not isinstance(ctx, dict):
-        return ["no 'context' object"], 0, 0
+def check_context(ctx, errors):
+    ceilings = {}
     for key in CONTEXT_KEYS:
         if key not in ctx:
             errors.append(f"context: missing key '{key}'")
-    ceilings = {}
     for key in CONTEXT_KEYS:
         if key.startswith("ceiling_") and key in ctx:
             try:
@@ -100,67 +59,105 @@ def validate(path, want_family, min_ok):
             ceilings[key] = v
     if ctx.get("lsgd_preset") not in (None, "quick", "full"):
         errors.append(f"context: lsgd_preset = {ctx.get('lsgd_preset')!r}")
+    return ceilings
 
-    benches = doc.get("benchmarks")
-    if not isinstance(benches, list):
-        return errors + ["no 'benchmarks' list"], 0, 0
-    ok = skipped = 0
-    seen = set()
-    for b in benches:
-        name = b.get("name", "")
-        where = f"benchmark '{name}'"
-        aggregate = b.get("run_type") == "aggregate"
-        base = b.get("run_name", name) if aggregate else name
-        family, m = parse_name(base)
-        if m is None:
-            errors.append(f"{where}: name does not follow the schema")
-            continue
-        if want_family and family != want_family:
-            errors.append(f"{where}: family '{family}', expected '{want_family}'")
-        if not aggregate:
-            if name in seen:
-                errors.append(f"{where}: duplicate name")
-            seen.add(name)
-        if b.get("error_occurred"):
-            if not b.get("error_message"):
-                errors.append(f"{where}: error_occurred without an error_message")
-            skipped += 1
-            continue
-        if aggregate:
-            # Aggregates (--benchmark_repetitions): the times of mean/median/stddev must be finite;
-            # counters may legitimately be NaN in a coefficient of variation (0 / 0).
-            if b.get("aggregate_name") != "cv" and not finite_number(b.get("real_time")):
-                errors.append(f"{where}: real_time = {b.get('real_time')!r} is not finite")
+
+def check_entry(e, raw, ceilings, lsgd_binary, errors):
+    where = f"benchmark '{e.name}'"
+    f = e.fields
+    if e.error:
+        if not e.error_message:
+            errors.append(f"{where}: error_occurred without an error_message")
+        return False
+    for entry in raw:
+        if entry.get("run_type") == "aggregate":
             continue
         for key in ("real_time", "cpu_time"):
-            if not finite_number(b.get(key)) or b.get(key) < 0:
-                errors.append(f"{where}: {key} = {b.get(key)!r} is not a finite non-negative number")
-        if not (finite_number(b.get("real_time")) and b["real_time"] > 0):
+            if not finite_number(entry.get(key)) or entry.get(key) < 0:
+                errors.append(f"{where}: {key} = {entry.get(key)!r} is not a finite non-negative "
+                              "number")
+        if not (finite_number(entry.get("real_time")) and entry["real_time"] > 0):
             errors.append(f"{where}: real_time must be positive")
-        if not (isinstance(b.get("iterations"), int) and b["iterations"] > 0):
-            errors.append(f"{where}: iterations = {b.get('iterations')!r}")
-        for c in FAMILY_COUNTERS[family]:
-            if c not in b:
+        if not (isinstance(entry.get("iterations"), int) and entry["iterations"] > 0):
+            errors.append(f"{where}: iterations = {entry.get('iterations')!r}")
+    if not (math.isfinite(e.time_s) and e.time_s > 0):
+        errors.append(f"{where}: mean time {e.time_s!r} is not positive")
+    if e.stats:
+        reps = e.stats.get("reps")
+        if not (isinstance(reps, int) and reps >= 1):
+            errors.append(f"{where}: lsgd.stats.reps = {reps!r}")
+        for k in ("mean_s", "median_s", "min_s"):
+            if not (finite_number(e.stats.get(k)) and e.stats[k] > 0):
+                errors.append(f"{where}: lsgd.stats.{k} = {e.stats.get(k)!r}")
+        if finite_number(e.stats.get("min_s")) and finite_number(e.stats.get("mean_s")) \
+                and e.stats["min_s"] > e.stats["mean_s"] * (1 + 1e-9):
+            errors.append(f"{where}: lsgd.stats.min_s above mean_s")
+        if e.samples and len(e.samples) != reps and e.stats.get("stop") != "pooled":
+            errors.append(f"{where}: {len(e.samples)} samples for reps = {reps}")
+    elif lsgd_binary:
+        errors.append(f"{where}: no lsgd.stats (repetition statistics)")
+    if not isinstance(e.machine.get("flags", []), list):
+        errors.append(f"{where}: lsgd.machine.flags is not a list")
+    if lsgd_binary:
+        for c in FAMILY_COUNTERS[f["family"]]:
+            v = e.counters.get(c)
+            if v is None:
                 errors.append(f"{where}: counter '{c}' missing")
-            elif not finite_number(b[c]) or b[c] < 0:
-                errors.append(f"{where}: counter '{c}' = {b[c]!r} is not finite and >= 0")
-        label = b.get("label", "")
-        lm = re.search(r"(?:^|;)peak_kind=(cpu|gpu)_(copy|gemm_f32|gemm_f64)(?:;|$)", label)
-        if not lm:
-            errors.append(f"{where}: label {label!r} has no peak_kind")
+            elif not finite_number(v) or v < 0:
+                errors.append(f"{where}: counter '{c}' = {v!r} is not finite and >= 0")
+        kind = f.get("peak_kind")
+        if kind not in PEAK_KINDS:
+            errors.append(f"{where}: lsgd.peak_kind = {kind!r}")
         else:
-            backend, kind = lm.group(1), lm.group(2)
-            ceiling = ceilings.get(f"ceiling_{backend}_{kind}_" + ("GBps" if kind == "copy" else "GFLOPs"), 0.0)
-            if ceiling > 0:
-                v = b.get("pct_peak")
+            side, what = kind.split("_", 1)
+            if (side == "gpu") != (f["device"] == "gpu"):
+                errors.append(f"{where}: peak_kind {kind} does not match the device")
+            unit = "GBps" if what == "copy" else "GFLOPs"
+            if ceilings.get(f"ceiling_{side}_{what}_{unit}", 0.0) > 0:
+                v = e.counters.get("pct_peak")
                 if not finite_number(v) or v < 0:
-                    errors.append(f"{where}: pct_peak = {v!r} (ceiling {ceiling} is known)")
-            if (m.group("solver").startswith("cuda.")) != (backend == "gpu"):
-                errors.append(f"{where}: peak_kind {backend}_{kind} does not match the solver's backend")
-        if family in ("bls", "bgd") and finite_number(b.get("failed")):
-            if b["failed"] >= int(m.group("batch")):
-                errors.append(f"{where}: failed = {b['failed']} is the whole batch")
-        ok += 1
+                    errors.append(f"{where}: pct_peak = {v!r} (its ceiling is known)")
+        if not (finite_number(f.get("flops")) and f["flops"] > 0):
+            errors.append(f"{where}: lsgd.flops = {f.get('flops')!r}")
+    if f["family"] in ("bls", "bgd") and finite_number(e.counters.get("failed")):
+        if e.counters["failed"] >= f["batch"]:
+            errors.append(f"{where}: failed = {e.counters['failed']} is the whole batch")
+    return True
+
+
+def validate(path, want_family, min_ok):
+    errors = []
+    try:
+        rf = lr.load_file(path)
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except lr.ResultsError as e:
+        return [str(e)], 0, 0
+    if not isinstance(doc.get("context"), dict):
+        return ["no 'context' object"], 0, 0
+    lsgd_binary = "peer" not in rf.context
+    ceilings = check_context(rf.context, errors) if lsgd_binary else {}
+    raw = {}
+    names = set()
+    for b in doc.get("benchmarks") or []:
+        raw.setdefault(b.get("run_name") or b.get("name"), []).append(b)
+        if b.get("run_type") != "aggregate":
+            if b.get("name") in names:
+                errors.append(f"benchmark '{b.get('name')}': duplicate name")
+            names.add(b.get("name"))
+            if "lsgd" not in b:
+                errors.append(f"benchmark '{b.get('name')}': no lsgd object")
+    ok = skipped = 0
+    for e in rf.entries:
+        if want_family and e.fields["family"] != want_family:
+            errors.append(f"benchmark '{e.name}': family '{e.fields['family']}', expected "
+                          f"'{want_family}'")
+        if check_entry(e, raw.get(e.name, []), ceilings, lsgd_binary, errors):
+            ok += 1
+        else:
+            skipped += 1
+    if lsgd_binary and doc.get("benchmarks") and not isinstance(doc.get("lsgd_machine"), dict):
+        errors.append("no 'lsgd_machine' object (machine state at start and end)")
     if ok < min_ok:
         errors.append(f"only {ok} benchmark(s) ran without error; at least {min_ok} required")
     return errors, ok, skipped
@@ -169,7 +166,7 @@ def validate(path, want_family, min_ok):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+")
-    ap.add_argument("--family", choices=sorted(NAME_PATTERNS), help="require this family")
+    ap.add_argument("--family", choices=lr.FAMILIES, help="require this family")
     ap.add_argument("--min-ok", type=int, default=0,
                     help="minimum number of benchmarks that ran without error (default 0)")
     args = ap.parse_args()

@@ -5,6 +5,7 @@ Run as a script or through ctest. Needs NumPy and matplotlib: re-runs itself und
 when this interpreter lacks them, and exits 77 (ctest's SKIP_RETURN_CODE) when none has them.
 """
 
+import json
 import math
 import os
 import shutil
@@ -17,33 +18,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PLOT = os.path.join(ROOT, "tools", "plot.py")
 DATA = os.path.join(HERE, "data", "plot")
-SKIP = 77
+
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import lsgd_results  # noqa: E402  (standard library only)
 
 
 def _ensure_modules():
-    missing = []
-    for mod in ("numpy", "matplotlib"):
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if not missing:
-        return
-    exe = "/usr/bin/python3"
-    if (not os.environ.get("LSGD_PY_REEXEC") and os.access(exe, os.X_OK)
-            and os.path.realpath(exe) != os.path.realpath(sys.executable)):
-        print(f"test_plot: {sys.executable} lacks {', '.join(missing)}; using {exe}", flush=True)
-        os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
-    print(f"SKIP: test_plot needs {', '.join(missing)} (apt-get install python3-numpy "
-          "python3-matplotlib); no interpreter here has them")
-    sys.exit(SKIP)
+    missing = lsgd_results.reexec_if_missing(("numpy", "matplotlib"), "test_plot")
+    if missing:
+        print(f"SKIP: test_plot needs {', '.join(missing)}; no interpreter here has them")
+        sys.exit(77)
 
 
 if __name__ == "__main__":
     _ensure_modules()
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import plot  # noqa: E402  (path set above)
+import plot  # noqa: E402
 
 FIXTURES = [os.path.join(DATA, f) for f in ("lsgd.json", "torch.json", "numpy.json",
                                             "histories.json")]
@@ -62,16 +53,20 @@ def run_plot(*args):
                           timeout=600, check=False)
 
 
+MACHINE = {}  # workload -> the machine cell of summary.md
+
+
 def summary_table(path):
     """{workload: (best lsgd, best peer, ratio or None)} from summary.md."""
     rows = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) != 6 or cells[0] in ("workload", "---"):
+            if len(cells) != 7 or cells[0] in ("workload", "---"):
                 continue
             ratio = None if cells[5] == "-" else float(cells[5])
             rows[cells[0]] = (cells[1], cells[3], ratio)
+            MACHINE[cells[0]] = cells[6]
     return rows
 
 
@@ -138,6 +133,15 @@ class FiguresFromFixtures(unittest.TestCase):
         self.assertEqual(rows["ls/f64/m:262144/n:64"][:2], ("cuda.qr", "torch.lstsq"))
         self.assertEqual(rows["ls/f64/m:262144/n:64/mode:e2e"], ("cuda.qr", "-", None))
 
+    def test_summary_flags_busy_entries_one_by_one(self):
+        summary_table(os.path.join(self.out, "summary.md"))
+        # One repetition of cuda.cholesky 4096^2 ran while other processes used 48% of the CPUs.
+        self.assertIn("lsgd: busy: other processes used 48% of the CPUs",
+                      MACHINE["ls/f64/m:4096/n:4096"])
+        self.assertEqual(MACHINE["ls/f64/m:256/n:256"], "")
+        with open(os.path.join(self.out, "summary.md"), encoding="utf-8") as f:
+            self.assertIn("1 of", f.read())
+
 
 class Crossover(unittest.TestCase):
     def test_exact_in_log_space(self):
@@ -184,30 +188,122 @@ class Crossover(unittest.TestCase):
 
 
 class Reading(unittest.TestCase):
-    def test_name_parsing_drops_benchmark_suffixes(self):
-        kind, solver, prec, params, mode, tokens = plot.parse_name(
-            "bgd/cuda.bgd.resident/f32/batch:64/m:64/n:8/iters:100/mode:resident/manual_time"
-            "/repeats:5")
-        self.assertEqual((kind, solver, prec, mode), ("bgd", "cuda.bgd.resident", "f32",
-                                                      "resident"))
-        self.assertEqual(params, {"batch": 64, "m": 64, "n": 8, "iters": 100})
-        self.assertIsNone(plot.parse_name("BM_Something/64"))
+    """tools/lsgd_results.py: fields, not names; the statistics of the repetitions."""
+
+    FIELDS = {"schema": 1, "family": "ls", "solver": "cpu.qr", "backend": "cpu", "device": "cpu",
+              "precision": "f64", "m": 8, "n": 8}
+
+    def entries(self, benchmarks):
+        path = os.path.join(tempfile.mkdtemp(prefix="lsgd_read_"), "r.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"context": {}, "benchmarks": benchmarks}, f)
+        try:
+            return lsgd_results.load([path]).entries
+        finally:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+    def rep(self, t, i, name="any name at all"):
+        return {"name": name, "run_name": name, "run_type": "iteration", "repetition_index": i,
+                "real_time": t, "time_unit": "ms", "rel_err": t, "lsgd": dict(self.FIELDS)}
+
+    def test_fields_not_names(self):
+        (e,) = self.entries([self.rep(1.0, 0, name="BM_unparseable/xyz")])
+        self.assertEqual((e.solver, e.precision, e.m, e.n, e.batch), ("cpu.qr", "f64", 8, 8, None))
+        self.assertEqual(e.workload_label(), "ls/f64/m:8/n:8")
 
     def test_mean_aggregate_preferred_else_median(self):
-        def it(t, i):
-            return {"name": "ls/cpu.qr/f64/m:8/n:8", "run_name": "ls/cpu.qr/f64/m:8/n:8",
-                    "run_type": "iteration", "repetition_index": i, "real_time": t,
-                    "time_unit": "ms", "rel_err": t}
-        reps = [it(1.0, 0), it(2.0, 1), it(10.0, 2)]
+        reps = [self.rep(1.0, 0), self.rep(2.0, 1), self.rep(10.0, 2)]
         mean = dict(reps[0], run_type="aggregate", aggregate_name="mean", real_time=5.0,
-                    name="ls/cpu.qr/f64/m:8/n:8_mean", rel_err=4.0)
-        (_, seconds, counters, error), = plot.select_runs(reps)
-        self.assertAlmostEqual(seconds, 2e-3)
-        self.assertEqual(counters["rel_err"], 2.0)
-        self.assertFalse(error)
-        (_, seconds, counters, _), = plot.select_runs(reps + [mean])
-        self.assertAlmostEqual(seconds, 5e-3)
-        self.assertEqual(counters["rel_err"], 4.0)
+                    name="any name at all_mean", rel_err=4.0)
+        (e,) = self.entries(reps)
+        self.assertAlmostEqual(e.time_s, 2e-3)
+        self.assertEqual(e.counters["rel_err"], 2.0)
+        self.assertEqual(e.samples, [1e-3, 2e-3, 10e-3])
+        (e,) = self.entries(reps + [mean])
+        self.assertAlmostEqual(e.time_s, 5e-3)
+        self.assertEqual(e.counters["rel_err"], 4.0)
+
+    def test_statistics_of_the_lsgd_object_win(self):
+        entry = self.rep(3.0, 0)
+        entry["lsgd"]["stats"] = {"reps": 4, "mean_s": 0.0025, "median_s": 0.0025, "min_s": 0.001,
+                                  "rse": 0.2, "stop": "time_cap",
+                                  "samples_s": [0.001, 0.002, 0.003, 0.004]}
+        entry["lsgd"]["machine"] = {"busy": True, "flags": ["busy: other processes used 48%"]}
+        (e,) = self.entries([entry])
+        self.assertAlmostEqual(e.time_s, 0.0025)
+        self.assertEqual(len(e.samples), 4)
+        self.assertEqual(e.rse, 0.2)
+        self.assertTrue(e.busy)
+
+    def test_entry_without_fields_is_foreign_and_bad_fields_fail(self):
+        entry = self.rep(1.0, 0)
+        del entry["lsgd"]
+        self.assertEqual(self.entries([entry]), [])
+        entry["lsgd"] = dict(self.FIELDS, family="bgd")  # batched GD without batch, iterations
+        with self.assertRaises(lsgd_results.ResultsError) as cm:
+            self.entries([entry])
+        self.assertIn("lsgd.batch", str(cm.exception))
+
+
+class PeerWriterRoundTrip(unittest.TestCase):
+    """bench/peers/common.py writes what tools/lsgd_results.py reads (fields, statistics, flags)."""
+
+    def test_round_trip(self):
+        sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
+        import common  # noqa: E402
+        w = common.BenchWriter({"peer": "numpy"}, device="cpu")
+        fields = common.bgd_name("numpy.matmul", "f32", 64, 256, 32, 100)
+        self.assertEqual(str(fields), "bgd/numpy.matmul/f32/batch:64/m:256/n:32/iters:100")
+        w.add(fields, [1e-3, 2e-3, 3e-3], {"rel_err": 1e-6}, rate={"flops": 1e6})
+        w.add_error(common.tta_name("numpy.lstsq", "f64", 256, 16, 1e4, 1e-6), "failed")
+        # 200 jiffies of machine time, 100 busy, none of them ours: 50% other load -> busy.
+        busy = common.machine_of((0, 0, 0.0, 1.0), (100, 200, 0.0, 1.0))
+        self.assertTrue(busy["busy"])
+        self.assertFalse(common.machine_of((0, 0, 0.0, 1.0), (10, 200, 0.0, 1.0))["busy"])
+        path = os.path.join(tempfile.mkdtemp(prefix="lsgd_peer_"), "p.json")
+        try:
+            w.write(path)
+            ok, err = lsgd_results.load([path]).entries
+        finally:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+        self.assertEqual((ok.family, ok.solver, ok.batch, ok.m, ok.n, ok.iterations),
+                         ("bgd", "numpy.matmul", 64, 256, 32, 100))
+        self.assertAlmostEqual(ok.time_s, 2e-3)
+        self.assertEqual(ok.samples, [1e-3, 2e-3, 3e-3])
+        self.assertAlmostEqual(ok.counters["GFLOP/s"], 1e6 / 2e-3 / 1e9)
+        self.assertTrue(err.error)
+        self.assertEqual((err.kappa, err.target), (1e4, 1e-6))
+
+
+class Panels(unittest.TestCase):
+    def test_precisions_apart_and_at_most_eight_lines_per_panel(self):
+        series = {(f"cpu.s{i:02d}", "f64", False, "", False): ([1, 2], [1, 2]) for i in range(19)}
+        series.update({(f"numpy.p{i}", "f32", False, "", False): ([1, 2], [1, 2])
+                       for i in range(3)})
+        fig, cells = plot.panel_grid(series, "t")
+        try:
+            by_prec = {}
+            for _, prec, keys in cells:
+                self.assertLessEqual(len(keys), plot.MAX_SERIES)
+                self.assertTrue(all(k[1] == prec for k in keys))
+                by_prec.setdefault(prec, []).extend(keys)
+            self.assertEqual(len(by_prec["f64"]), 19)
+            self.assertEqual(len([c for c in cells if c[1] == "f64"]), 3)
+            self.assertEqual(len(by_prec["f32"]), 3)
+        finally:
+            plot.plt.close(fig)
+
+    def test_lsgd_solid_peers_dashed_gpu_filled(self):
+        styler = plot.Styler(["cuda.qr", "cpu.qr", "numpy.lstsq", "torch.lstsq"])
+        self.assertEqual(styler.kwargs("cuda.qr", True)["linestyle"], "-")
+        self.assertEqual(styler.kwargs("cpu.qr", False)["linestyle"], "-")
+        for peer in ("numpy.lstsq", "torch.lstsq"):
+            self.assertNotEqual(styler.kwargs(peer, False)["linestyle"], "-")
+        self.assertEqual(styler.kwargs("cpu.qr", False)["markerfacecolor"], "white")
+        self.assertNotEqual(styler.kwargs("cuda.qr", True)["markerfacecolor"], "white")
+        # One colour per family, whatever the backend.
+        self.assertEqual(styler.kwargs("cuda.qr", True)["color"],
+                         styler.kwargs("cpu.qr", False)["color"])
 
 
 class BadInput(unittest.TestCase):

@@ -22,35 +22,18 @@ python3 on PATH lacks them.
 """
 
 import argparse
-import json
 import math
 import os
-import statistics
 import sys
 import zlib
 from dataclasses import dataclass, field
 
 
-def _reexec_if_missing(modules, candidates=("/usr/bin/python3",)):
-    """python3 on PATH may lack NumPy/matplotlib while Debian's /usr/bin/python3 has them."""
-    missing = []
-    for mod in modules:
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if missing and not os.environ.get("LSGD_PY_REEXEC"):
-        for exe in candidates:
-            same = os.path.realpath(exe) == os.path.realpath(sys.executable)
-            if os.access(exe, os.X_OK) and not same:
-                print(f"plot.py: {sys.executable} lacks {', '.join(missing)}; using {exe}",
-                      file=sys.stderr, flush=True)
-                os.execve(exe, [exe] + sys.argv, dict(os.environ, LSGD_PY_REEXEC="1"))
-    return missing
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
 
 if __name__ == "__main__":
-    _MISSING = _reexec_if_missing(["numpy", "matplotlib"])
+    _MISSING = lr.reexec_if_missing(["numpy", "matplotlib"], "plot.py")
     if _MISSING:
         print(f"plot.py: error: no python with {', '.join(_MISSING)} "
               "(apt-get install python3-numpy python3-matplotlib)", file=sys.stderr)
@@ -60,62 +43,81 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
-KINDS = ("ls", "bls", "gd", "bgd", "tta")
-LSGD_BACKENDS = ("cpu", "cuda")
-PEER_BACKENDS = ("torch", "numpy", "scipy")
+
+KINDS = lr.FAMILIES
+LSGD_BACKENDS = lr.LSGD_BACKENDS
+PEER_BACKENDS = lr.PEER_BACKENDS
 EPS = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64).eps)}
-TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-# Google Benchmark's own name suffixes (UseManualTime, Repetitions...), not part of the workload.
-GB_TOKENS = ("manual_time", "real_time", "process_time")
-GB_PREFIXES = ("repeats:", "threads:", "min_time:", "iterations:", "min_warmup_time:")
-STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
-                 "iterations", "real_time", "cpu_time", "time_unit", "family_index",
-                 "per_family_instance_index", "aggregate_name", "aggregate_unit",
-                 "error_occurred", "error_message", "label"}
 
 FAMILY_COLORS = {
     "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
+    "cod": "#a6761d", "colpiv_qr": "#66c2a5", "tsqr": "#7570b3", "sgd": "#c51b7d",
     "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
     "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
-    "bls": "#1f77b4", "bmm": "#e377c2", "bmm_graph": "#ad494a", "matmul": "#8c6d31",
+    "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77", "matmul": "#8c6d31",
     "matmul_graph": "#637939",
 }
 FALLBACK_COLORS = ["#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#843c39", "#7b4173",
                    "#5254a3", "#8ca252", "#bd9e39"]
-BACKEND_STYLES = {"cuda": "-", "cpu": "--", "torch": "-.", "numpy": ":",
-                  "scipy": (0, (3, 1, 1, 1, 1, 1))}
+# lsgd solid; peers dashed (each peer library its own dash pattern).
+BACKEND_STYLES = {"cuda": "-", "cpu": "-", "torch": (0, (6, 2)), "numpy": (0, (3, 2)),
+                  "scipy": (0, (6, 2, 1, 2))}
 PREC_MARKERS = {"f32": "o", "f64": "s"}
+MAX_SERIES = 8  # lines per panel; more go to further panels
 
 
-class PlotError(Exception):
-    """Unreadable input: reported as one line, exit status 2."""
+PlotError = lr.ResultsError  # unreadable input: reported as one line, exit status 2
 
 
 @dataclass
 class Record:
-    """One benchmark (its mean, or the median of its repetitions)."""
+    """One benchmark: its fields (lsgd object), mean time per solve, counters, machine flags."""
     name: str
-    kind: str
-    solver: str
-    prec: str
-    params: dict
-    mode: str
-    tokens: tuple           # the name's key:value parts as written, mode included
+    fields: dict
     time_s: float
     counters: dict
     gpu: bool
     error: bool = False
+    flags: tuple = ()
+    rse: float = float("nan")   # relative standard error of time_s
+    reps: int = 0
+
+    @property
+    def kind(self):
+        return self.fields["family"]
+
+    @property
+    def solver(self):
+        return self.fields["solver"]
+
+    @property
+    def prec(self):
+        return self.fields["precision"]
+
+    @property
+    def mode(self):
+        return self.fields.get("mode")
+
+    @property
+    def params(self):
+        f = self.fields
+        out = {"m": float(f["m"]), "n": float(f["n"])}
+        for key, name in (("batch", "batch"), ("iterations", "iters"), ("kappa", "kappa"),
+                          ("target", "target")):
+            if f.get(key) is not None and not (key == "iterations" and f["family"] == "tta"):
+                out[name] = float(f[key])
+        return out
 
     @property
     def backend(self):
-        return self.solver.split(".")[0]
+        return self.fields["backend"]
 
     @property
     def family(self):
-        parts = self.solver.split(".")
-        return parts[1] if len(parts) > 1 else parts[0]
+        return lr.method_family(self.solver)
 
     @property
     def failed(self):
@@ -130,83 +132,12 @@ class Data:
     records: list = field(default_factory=list)
     histories: list = field(default_factory=list)
     contexts: list = field(default_factory=list)
-
-
-# Reading
-
-
-def parse_name(name):
-    """'ls/cpu.qr/f64/m:64/n:64/manual_time' -> (kind, solver, prec, params, mode, tokens);
-    None for a name that is not lsgd's schema."""
-    parts = name.split("/")
-    if len(parts) < 3 or parts[0] not in KINDS:
-        return None
-    kind, solver, prec = parts[0], parts[1], parts[2]
-    params, mode, tokens = {}, None, []
-    for tok in parts[3:]:
-        if tok in GB_TOKENS or tok.startswith(GB_PREFIXES) or ":" not in tok:
-            continue
-        tokens.append(tok)
-        key, value = tok.split(":", 1)
-        if key == "mode":
-            mode = value
-            continue
-        try:
-            params[key] = float(value)
-        except ValueError:
-            params[key] = value
-    return kind, solver, prec, params, mode, tuple(tokens)
-
-
-def counters_of(entry):
-    return {k: float(v) for k, v in entry.items()
-            if k not in STANDARD_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)}
-
-
-def seconds_of(entry):
-    unit = entry.get("time_unit", "ns")
-    if unit not in TIME_UNITS:
-        raise PlotError(f"{entry.get('name')}: unknown time_unit {unit!r}")
-    return float(entry["real_time"]) * TIME_UNITS[unit]
-
-
-def select_runs(benchmarks):
-    """Per run: the "mean" aggregate if present, else the median of its iteration entries.
-
-    Returns [(run_name, seconds, counters, error)]."""
-    groups = {}
-    for entry in benchmarks:
-        if not isinstance(entry, dict) or "name" not in entry:
-            continue
-        run = entry.get("run_name") or entry["name"]
-        if entry.get("run_type") == "aggregate" and "run_name" not in entry:
-            run = run.rsplit("_", 1)[0]
-        groups.setdefault(run, []).append(entry)
-    out = []
-    for run, entries in groups.items():
-        errors = [e for e in entries if e.get("error_occurred")]
-        if errors:
-            out.append((run, float("nan"), counters_of(errors[0]), True))
-            continue
-        means = [e for e in entries if e.get("run_type") == "aggregate"
-                 and e.get("aggregate_name") == "mean"]
-        if means:
-            out.append((run, seconds_of(means[0]), counters_of(means[0]), False))
-            continue
-        iters = [e for e in entries if e.get("run_type", "iteration") == "iteration"]
-        if not iters:
-            medians = [e for e in entries if e.get("aggregate_name") == "median"]
-            if medians:
-                out.append((run, seconds_of(medians[0]), counters_of(medians[0]), False))
-            continue
-        keys = set().union(*(counters_of(e).keys() for e in iters))
-        counters = {k: statistics.median([counters_of(e)[k] for e in iters if k in counters_of(e)])
-                    for k in keys}
-        out.append((run, statistics.median(seconds_of(e) for e in iters), counters, False))
-    return out
+    machines: list = field(default_factory=list)  # (path, lsgd_machine object) per file
+    foreign: list = field(default_factory=list)   # entries without lsgd fields, per file
 
 
 def is_gpu(backend, context):
+    """Histories (no lsgd object): GPU for cuda.*, and torch.* unless its context says cpu."""
     if backend == "cuda":
         return True
     if backend == "torch":
@@ -215,38 +146,20 @@ def is_gpu(backend, context):
 
 
 def load(paths):
-    """Read benchmark and history files; PlotError (one line) on anything unreadable."""
+    """Read benchmark and history files through lsgd_results; PlotError (one line) on anything
+    unreadable."""
+    results = lr.load(paths)
     data = Data()
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = json.load(f)
-        except (OSError, UnicodeDecodeError) as e:
-            raise PlotError(f"cannot read {path}: {e.strerror if isinstance(e, OSError) else e}")
-        except json.JSONDecodeError as e:
-            raise PlotError(f"{path} is not valid JSON: {e.msg} at line {e.lineno} "
-                            f"column {e.colno}")
-        if not isinstance(doc, dict) or not (isinstance(doc.get("benchmarks"), list)
-                                             or isinstance(doc.get("histories"), list)):
-            raise PlotError(f"{path}: neither a Google Benchmark JSON ('benchmarks' list) nor a "
-                            "history file ('histories' list)")
-        context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
-        data.contexts.append(context)
-        try:
-            for run, seconds, counters, error in select_runs(doc.get("benchmarks") or []):
-                parsed = parse_name(run)
-                if parsed is None:
-                    continue
-                kind, solver, prec, params, mode, tokens = parsed
-                data.records.append(Record(run, kind, solver, prec, params, mode, tokens, seconds,
-                                           counters, is_gpu(solver.split(".")[0], context), error))
-            for hist in doc.get("histories") or []:
-                if not isinstance(hist.get("rel_err"), list) or "solver" not in hist:
-                    raise PlotError(f"{path}: a history lacks 'solver' or 'rel_err'")
-                data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
-                                                            context)))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise PlotError(f"{path}: malformed benchmark entry ({type(e).__name__}: {e})")
+    for rf in results.files:
+        data.contexts.append(rf.context)
+        data.machines.append((rf.path, rf.machine))
+        data.foreign.append(rf.foreign)
+        for e in rf.entries:
+            data.records.append(Record(e.name, e.fields, e.time_s, e.counters, e.gpu, e.error,
+                                       tuple(e.flags), e.rse, len(e.samples)))
+        for hist in rf.histories:
+            data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
+                                                        rf.context)))
     return data
 
 
@@ -296,9 +209,7 @@ class Styler:
         self.variant_index = {}
         by_family = {}
         for solver in sorted(set(solvers)):
-            parts = solver.split(".")
-            family = parts[1] if len(parts) > 1 else parts[0]
-            by_family.setdefault(family, set()).add(".".join(parts[2:]))
+            by_family.setdefault(lr.method_family(solver), set()).add(lr.method_variant(solver))
         for family, variants in by_family.items():
             for i, variant in enumerate(sorted(variants)):
                 self.variant_index[(family, variant)] = i
@@ -310,15 +221,19 @@ class Styler:
         return FALLBACK_COLORS[zlib.crc32(family.encode()) % len(FALLBACK_COLORS)]
 
     def color(self, solver):
-        parts = solver.split(".")
-        family = parts[1] if len(parts) > 1 else parts[0]
-        i = self.variant_index.get((family, ".".join(parts[2:])), 0)
+        family = lr.method_family(solver)
+        i = self.variant_index.get((family, lr.method_variant(solver)), 0)
         return _shade(self.family_color(family), self.SHADES[i % len(self.SHADES)])
 
-    def kwargs(self, solver, prec):
+    def kwargs(self, solver, gpu):
+        """Colour: method family; line: lsgd solid, peers dashed; GPU: filled circles and a wider
+        line, CPU: open squares."""
         backend = solver.split(".")[0]
-        return {"color": self.color(solver), "linestyle": BACKEND_STYLES.get(backend, "-"),
-                "marker": PREC_MARKERS.get(prec, "^"), "markersize": 5, "linewidth": 1.6}
+        color = self.color(solver)
+        return {"color": color, "linestyle": BACKEND_STYLES.get(backend, (0, (3, 2))),
+                "marker": "o" if gpu else "s", "markersize": 6 if gpu else 5,
+                "markerfacecolor": color if gpu else "white", "markeredgecolor": color,
+                "linewidth": 2.2 if gpu else 1.5}
 
 
 # Panels: which records a figure holds and what its x axis is.
@@ -376,16 +291,15 @@ def panel_records(data, panel, include_failed=False):
 
 
 def series_key(r, panel):
-    """Lines: solver, precision, end-to-end or not, and the shape for batched panels."""
+    """Lines: solver, precision, end-to-end or not, GPU or not, and the shape for batched panels."""
     extra = _shape(r) if panel.batched else ""
-    if r.backend == "torch" and not r.gpu:
-        extra = (extra + " on CPU").strip()
-    return (r.solver, r.prec, r.mode == "e2e", extra)
+    return (r.solver, r.prec, r.mode == "e2e", extra, r.gpu)
 
 
 def series_label(key):
-    solver, prec, e2e, extra = key
-    return f"{solver} {prec}" + (" e2e" if e2e else "") + (f" {extra}" if extra else "")
+    solver, prec, e2e, extra, gpu = key
+    return (f"{solver}" + (" e2e" if e2e else "") + (f" {extra}" if extra else "")
+            + (" [GPU]" if gpu else " [CPU]"))
 
 
 def group_series(records, panel, value):
@@ -405,26 +319,98 @@ def save(fig, out_dir, stem):
     paths = []
     for ext in ("png", "svg"):
         path = os.path.join(out_dir, f"{stem}.{ext}")
-        fig.savefig(path, dpi=120 if ext == "png" else None, bbox_inches="tight")
+        fig.savefig(path, dpi=110 if ext == "png" else None, bbox_inches="tight")
         paths.append(path)
     plt.close(fig)
     return paths
 
 
+def _series_order(key):
+    """lsgd before peers, then family, GPU before CPU, then the rest: neighbours share a panel."""
+    solver = key[0]
+    backend = solver.split(".")[0]
+    return (backend not in LSGD_BACKENDS, lr.method_family(solver), not key[4], key)
+
+
+def _series_sub(key):
+    """The shape of a batched series ('64x8'): each shape gets its own panels."""
+    return key[3] if len(key) == 5 else ""
+
+
+def panel_grid(series, title, order=_series_order, sub=_series_sub):
+    """One column per precision (f32 | f64); below, one panel per shape of batched series and at
+    most MAX_SERIES lines per panel. series: {key: value} with key[1] the precision.
+    Returns (fig, [(ax, prec, keys)])."""
+    by_prec = {}
+    for key in sorted(series, key=order):
+        by_prec.setdefault(key[1], {}).setdefault(sub(key), []).append(key)
+    precs = [p for p in ("f32", "f64") if p in by_prec] + sorted(set(by_prec) - {"f32", "f64"})
+    panels = {}
+    for p in precs:
+        panels[p] = []
+        for shape, keys in sorted(by_prec[p].items()):
+            chunks = [keys[i:i + MAX_SERIES] for i in range(0, len(keys), MAX_SERIES)]
+            for i, chunk in enumerate(chunks):
+                part = f" ({i + 1} of {len(chunks)})" if len(chunks) > 1 else ""
+                panels[p].append((f"{p}{' ' + shape if shape else ''}{part}", chunk))
+    nrows = max(len(v) for v in panels.values())
+    fig, axes = plt.subplots(nrows, len(precs), figsize=(6.4 * len(precs), 5.4 * nrows),
+                             squeeze=False, layout="constrained")
+    fig.suptitle(title, fontsize=12)
+    cells = []
+    for c, prec in enumerate(precs):
+        for r in range(nrows):
+            ax = axes[r][c]
+            if r >= len(panels[prec]):
+                ax.set_visible(False)
+                continue
+            ax.set_title(panels[prec][r][0], fontsize=11)
+            cells.append((ax, prec, panels[prec][r][1]))
+    return fig, cells
+
+
 def _finish(ax, title, xlabel, ylabel, legend=True):
-    ax.set_title(title, fontsize=11)
+    if title:
+        ax.set_title(title, fontsize=11)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
     if legend and ax.get_legend_handles_labels()[0]:
-        # Outside the axes, so that no line is hidden behind it.
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-                  ncol=1 if len(ax.get_lines()) <= 24 else 2)
+        # Below the axes, so that no line is hidden behind it.
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+                  frameon=False)
 
 
-def _device_note(records):
-    return " (GPU and CPU)" if {r.gpu for r in records} == {True, False} else ""
+def _size_ticks(ax, xs):
+    """The measured sizes as x tick labels (256, 1024, 4096), when there are few enough."""
+    xs = sorted({x for x in xs if x > 0})
+    if 0 < len(xs) <= 10:
+        ax.set_xticks(xs)
+        ax.set_xticklabels([f"{int(x)}" if x < 1e7 and x == int(x) else f"{x:.3g}" for x in xs],
+                           fontsize=8)
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def _style_note():
+    return "lsgd solid, peers dashed; GPU filled markers, CPU open markers; colour = method family"
+
+
+def _series_figure(series, title, xlabel, ylabel, styler, decorate=None):
+    """The common figure: series {key: (xs, ys)} in precision panels; decorate(ax, prec) adds
+    ceilings or theory lines."""
+    fig, cells = panel_grid(series, f"{title}\n{_style_note()}")
+    for ax, prec, keys in cells:
+        for key in keys:
+            xs, ys = series[key]
+            ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[4]))
+        if decorate:
+            decorate(ax, prec)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _size_ticks(ax, [x for key in keys for x in series[key][0]])
+        _finish(ax, None, xlabel, ylabel)
+    return fig
 
 
 # Figures
@@ -438,13 +424,8 @@ def fig_time(data, panel, styler, out_dir):
     series = group_series(records, panel, value)
     if not series:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for key, (xs, ys) in series.items():
-        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
     ylabel = "time per iteration (s)" if panel.per_iter else "time per solve (s)"
-    _finish(ax, f"{panel.title}: time{_device_note(records)}", panel.xlabel, ylabel)
+    fig = _series_figure(series, f"{panel.title}: time", panel.xlabel, ylabel, styler)
     return save(fig, out_dir, f"time_{panel.key}")
 
 
@@ -481,29 +462,48 @@ def speedup_pairs(records, panel):
     return [p for p in pairs if set(p[4]) & set(p[5])]
 
 
+def _size_text(panel, x):
+    """The crossover's size in the panel's own terms: n = 412, batch = 90, m*n = 3.1e+05."""
+    what = panel.xlabel.split(" (")[0].split(",")[0]
+    return f"{what} = {x:.3g}"
+
+
 def fig_speedup(data, panel, out_dir, crossovers):
     pairs = speedup_pairs(panel_records(data, panel), panel)
     if not pairs:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for label, color, prec, extra, cpu, gpu in pairs:
+    series = {}
+    for i, (label, color, prec, extra, cpu, gpu) in enumerate(pairs):
         xs = sorted(set(cpu) & set(gpu))
-        ys = [cpu[x] / gpu[x] for x in xs]
-        name = f"{label} {prec}" + (f" {extra}" if extra else "")
-        style = {"linestyle": "-" if label.startswith("lsgd") else "-.",
-                 "marker": PREC_MARKERS.get(prec, "^")}
-        ax.plot(xs, ys, color=color, label=name, **style)
-        cross = crossover(xs, [cpu[x] for x in xs], [gpu[x] for x in xs])
-        crossovers.append((panel, name, cross, xs, ys))
-        if cross is not None:
-            ax.axvline(cross, color=color, linestyle=":", linewidth=1)
-            ax.annotate(f"{cross:.3g}", (cross, 1), textcoords="offset points", xytext=(3, 6),
-                        color=color, fontsize=8)
-    ax.axhline(1.0, color="gray", linewidth=1)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    _finish(ax, f"{panel.title}: GPU speedup over CPU (crossover dotted)", panel.xlabel,
-            "speedup = CPU time / GPU time")
+        series[(label, prec, extra, i)] = (xs, [cpu[x] / gpu[x] for x in xs], color, cpu, gpu)
+    fig, cells = panel_grid(series, f"{panel.title}: GPU speedup over CPU (CPU time / GPU time)\n"
+                            "lsgd solid, peers dashed; crossover: the size from which the GPU "
+                            "is faster", order=lambda k: k[3], sub=lambda k: k[2])
+    for ax, prec, keys in cells:
+        n_cross = 0
+        for key in keys:
+            label, _, extra, _ = key
+            xs, ys, color, cpu, gpu = series[key]
+            name = f"{label} {prec}" + (f" {extra}" if extra else "")
+            ax.plot(xs, ys, color=color, label=name, marker="o", markersize=4,
+                    linestyle="-" if label.startswith("lsgd") else "--", linewidth=1.8)
+            cross = crossover(xs, [cpu[x] for x in xs], [gpu[x] for x in xs])
+            crossovers.append((panel, name, cross, xs, ys))
+            if cross is not None:
+                ax.axvline(cross, color=color, linestyle=":", linewidth=1)
+                ax.plot([cross], [1.0], marker="D", color=color, markersize=7)
+                # Listed in the corner (labels at the crossing itself collide when they are close).
+                ax.text(0.02, 0.97 - 0.065 * n_cross,
+                        f"{label}: GPU faster from {_size_text(panel, cross)}",
+                        transform=ax.transAxes, color=color, fontsize=9, fontweight="bold",
+                        va="top", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8,
+                                        "pad": 1})
+                n_cross += 1
+        ax.axhline(1.0, color="gray", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        _size_ticks(ax, [x for key in keys for x in series[key][0]])
+        _finish(ax, None, panel.xlabel, "speedup = CPU time / GPU time")
     return save(fig, out_dir, f"speedup_{panel.key}")
 
 
@@ -531,24 +531,20 @@ def fig_roofline(data, panel, styler, out_dir):
     series = group_series(records, panel, lambda r: r.counters.get(counter))
     if not series:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for key, (xs, ys) in series.items():
-        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
-    precs = {r.prec for r in records}
-    shown = [(k, v) for k, v in sorted(ceilings(data, suffix).items())
-             if memory_bound or any(f"_{p}_" in k for p in precs)]
-    for i, (key, value) in enumerate(shown):
-        side, what = key.split("_")[1], " ".join(key.split("_")[2:-1])
-        ax.axhline(value, color="black" if side == "gpu" else "gray", linewidth=1,
-                   linestyle="-" if side == "gpu" else "--")
-        # Staggered along x: ceilings close in value (FP64 and FP32 GEMM) stay readable.
-        ax.annotate(f"{side.upper()} {what} ceiling {value:,.0f} {unit}",
-                    (0.01 + 0.33 * (i % 3), value), xycoords=("axes fraction", "data"),
-                    xytext=(0, 2), textcoords="offset points", fontsize=7)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    all_ceilings = sorted(ceilings(data, suffix).items())
+
+    def decorate(ax, prec):
+        shown = [(k, v) for k, v in all_ceilings if memory_bound or f"_{prec}_" in k]
+        for i, (key, value) in enumerate(shown):
+            side, what = key.split("_")[1], " ".join(key.split("_")[2:-1])
+            ax.axhline(value, color="black", linewidth=1,
+                       linestyle="-" if side == "gpu" else (0, (4, 2)))
+            ax.annotate(f"{side.upper()} {what} ceiling {value:,.0f} {unit}",
+                        (0.01 + 0.5 * (i % 2), value), xycoords=("axes fraction", "data"),
+                        xytext=(0, 2), textcoords="offset points", fontsize=8)
     what = "bandwidth (model bytes: A read once per iteration)" if memory_bound else "flop rate"
-    _finish(ax, f"{panel.title}: achieved {what}", panel.xlabel, f"achieved {unit}")
+    fig = _series_figure(series, f"{panel.title}: achieved {what}", panel.xlabel,
+                         f"achieved {unit}", styler, decorate)
     return save(fig, out_dir, f"roofline_{panel.key}")
 
 
@@ -557,14 +553,10 @@ def fig_throughput(data, panel, styler, out_dir):
     series = group_series(records, panel, lambda r: r.p("batch") / r.time_s)
     if not series:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for key, (xs, ys) in series.items():
-        ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[1]))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
     iters = sorted({int(r.p("iters")) for r in records if r.p("iters")})
     what = f" ({'/'.join(map(str, iters))} iterations each)" if iters else ""
-    _finish(ax, f"{panel.title}: throughput{what}", panel.xlabel, "problems solved per second")
+    fig = _series_figure(series, f"{panel.title}: throughput{what}", panel.xlabel,
+                         "problems solved per second", styler)
     return save(fig, out_dir, f"throughput_{panel.key}")
 
 
@@ -576,27 +568,30 @@ def fig_accuracy(data, styler, out_dir):
         err = r.counters["rel_err"]
         if not math.isfinite(err) or err <= 0:
             continue
-        key = (r.solver, r.prec, f"{int(r.p('m'))}x{int(r.p('n'))}" if r.p("m") else "")
+        key = (r.solver, r.prec, False, f"{int(r.p('m'))}x{int(r.p('n'))}", r.gpu)
         groups.setdefault(key, {})[r.p("kappa")] = math.log10(err / EPS[r.prec])
     if not groups:
         return []
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    kappas = sorted({k for pts in groups.values() for k in pts})
-    for key, pts in sorted(groups.items()):
-        xs = sorted(pts)
-        ax.plot(xs, [pts[x] for x in xs], label=f"{key[0]} {key[1]} {key[2]}".strip(),
-                **styler.kwargs(key[0], key[1]))
-    # kappa in the names is kappa(A^T A) = kappa(A)^2: backward-stable QR/SVD lose about
-    # log10 kappa(A) = log10(kappa)/2 digits on a consistent system, the normal equations log10 kappa.
-    grid = np.geomspace(max(kappas[0], 1.0), max(kappas[-1], 10.0), 50)
-    ax.plot(grid, 0.5 * np.log10(grid), color="gray", linestyle=(0, (1, 3)),
-            label="kappa(A) * eps (QR, SVD)")
-    ax.plot(grid, np.log10(grid), color="gray", linestyle=(0, (5, 3)),
-            label="kappa(A)^2 * eps (normal equations)")
-    ax.set_xscale("log")
-    _finish(ax, "accuracy against condition number (consistent b = A x_true)",
-            "kappa = kappa(A^T A) = kappa(A)^2",
-            "digits lost: log10(rel_err / eps)")
+    series = {k: (sorted(v), [v[x] for x in sorted(v)]) for k, v in groups.items()}
+
+    def decorate(ax, prec):
+        kappas = sorted({k for key, pts in groups.items() if key[1] == prec for k in pts})
+        # kappa is kappa(A^T A) = kappa(A)^2: backward-stable QR/SVD lose about log10 kappa(A) =
+        # log10(kappa)/2 digits on a consistent system, the normal equations log10 kappa.
+        grid = np.geomspace(max(kappas[0], 1.0), max(kappas[-1], 10.0), 50)
+        ax.plot(grid, 0.5 * np.log10(grid), color="gray", linestyle=(0, (1, 3)),
+                label="kappa(A) * eps (QR, SVD)")
+        ax.plot(grid, np.log10(grid), color="gray", linestyle=(0, (5, 3)),
+                label="kappa(A)^2 * eps (normal equations)")
+    fig, cells = panel_grid(series, "accuracy against condition number (consistent b = A "
+                            "x_true)\n" + _style_note())
+    for ax, prec, keys in cells:
+        for key in keys:
+            xs, ys = series[key]
+            ax.plot(xs, ys, label=series_label(key), **styler.kwargs(key[0], key[4]))
+        decorate(ax, prec)
+        ax.set_xscale("log")
+        _finish(ax, None, "kappa = kappa(A^T A) = kappa(A)^2", "digits lost: log10(rel_err / eps)")
     return save(fig, out_dir, "accuracy_kappa")
 
 
@@ -673,26 +668,9 @@ def fig_convergence(data, out_dir):
 
 
 def workload_of(r):
-    """The name without the solver: 'ls/f64/m:4096/n:4096'. mode:resident and no mode are one
-    workload (a peer's data lives on its device too); mode:e2e is another."""
-    tokens = [_canonical(t) for t in r.tokens if t != "mode:resident"]
-    return "/".join([r.kind, r.prec] + tokens)
-
-
-def _canonical(token):
-    """kappa:10000, kappa:1e+04 and kappa:1e4 name one workload: powers of ten from 1e4 on are
-    written 1eK (kappa:1e12, target:1e-6), smaller ones as integers (kappa:100)."""
-    key, value = token.split(":", 1)
-    if key not in ("kappa", "target"):
-        return token
-    try:
-        v = float(value)
-    except ValueError:
-        return token
-    exponent = round(math.log10(v)) if v > 0 else None
-    if exponent is not None and math.isclose(v, 10.0 ** exponent, rel_tol=1e-9):
-        return f"{key}:{10 ** exponent}" if 0 <= exponent < 4 else f"{key}:1e{exponent}"
-    return f"{key}:{v:g}"
+    """'ls/f64/m:4096/n:4096' (lsgd_results.workload_label): resident and no mode are one workload
+    (a peer's data lives on its device too); e2e is another."""
+    return lr.workload_label(r.fields)
 
 
 def _fmt_time(seconds):
@@ -731,19 +709,45 @@ def summary_rows(data):
     return sorted(rows, key=order)
 
 
+def _time_cell(r):
+    """'1.234 ms ±0.4% (n=12)'; the bare time where the repetitions are unknown."""
+    if r is None:
+        return "-"
+    text = _fmt_time(r.time_s)
+    if math.isfinite(r.rse):
+        text += f" ±{100 * r.rse:.2g}% (n={r.reps})"
+    return text
+
+
 def write_summary(data, path):
     rows = summary_rows(data)
     lines = ["# lsgd against its peers", "",
-             "Per workload (the benchmark name without the solver): the fastest lsgd solver "
+             "Per workload (the benchmark's fields without the solver): the fastest lsgd solver "
              "(cpu.*, cuda.*), the fastest peer (torch.*, numpy.*, scipy.*), and peer time / lsgd "
-             "time (above 1: lsgd is faster). Failed runs are left out.", "",
-             "| workload | best lsgd | time | best peer | time | peer / lsgd |",
-             "| --- | --- | ---: | --- | ---: | ---: |"]
+             "time (above 1: lsgd is faster). Failed runs are left out. The machine column names "
+             "an entry whose machine was busy (other processes used more than 25% of the CPUs "
+             "while it ran) or throttled: its time is not to be trusted. Times are means, with "
+             "the relative standard error of the mean and the repetitions behind it.", ""]
+    run_flags = [(path, f) for path, machine in data.machines for f in machine.get("flags") or []]
+    busy = sum(1 for r in data.records if r.flags)
+    if run_flags or busy:
+        lines += [f"**Machine: {busy} of {len(data.records)} entries ran on a busy or throttled "
+                  "machine.**", ""]
+        lines += [f"- {os.path.basename(path)}: {flag}" for path, flag in run_flags] + [""]
+    else:
+        lines += ["Machine: no entry was flagged busy or throttled.", ""]
+    lines += ["| workload | best lsgd | time | best peer | time | peer / lsgd | machine |",
+              "| --- | --- | ---: | --- | ---: | ---: | --- |"]
+
+    def flags(r, side):
+        return [f"{side}: {f}" for f in r.flags] if r else []
     for workload, ours, peer, ratio in rows:
-        lines.append("| {} | {} | {} | {} | {} | {} |".format(
-            workload, ours.solver if ours else "-", _fmt_time(ours.time_s) if ours else "-",
-            peer.solver if peer else "-", _fmt_time(peer.time_s) if peer else "-",
-            f"{ratio:.3g}" if ratio is not None else "-"))
+        marks = flags(ours, "lsgd") + flags(peer, "peer")
+        lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
+            workload, ours.solver if ours else "-", _time_cell(ours),
+            peer.solver if peer else "-", _time_cell(peer),
+            f"{ratio:.3g}" if ratio is not None else "-",
+            "**" + "; ".join(marks) + "**" if marks else ""))
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return rows
@@ -791,7 +795,10 @@ def main(argv=None):
         return 2
     os.makedirs(args.out, exist_ok=True)
     if not data.records and not data.histories:
-        print("plot.py: no lsgd or peer benchmarks in the input: no figure written")
+        foreign = sum(m for m in data.foreign)
+        why = (f" ({foreign} entries without an lsgd object: written by another benchmark, or "
+               "before the fields existed; re-run them)" if foreign else "")
+        print(f"plot.py: no lsgd or peer benchmarks in the input{why}: no figure written")
         return 0
     written, crossovers, skipped = make_figures(data, args.out)
     for path in written:

@@ -1,16 +1,16 @@
 """Shared helpers for the peer benchmarks (PyTorch, NumPy/SciPy).
 
 The peers time the same problems as lsgd's Google Benchmark binaries and write the same JSON schema
-(Google Benchmark's output format), so that tools/plot.py reads both alike:
+(Google Benchmark's output format with an ``lsgd`` object per entry, docs/benchmarks.md), so that
+tools/lsgd_results.py reads both alike:
 
-  {"context": {...}, "benchmarks": [{"name", "run_name", "run_type", "repetitions",
-   "repetition_index" | "aggregate_name", "iterations", "real_time", "cpu_time", "time_unit",
-   <counters>...}]}
+  {"context": {...}, "benchmarks": [{"name", "run_name", "run_type": "iteration", "iterations",
+   "real_time" (mean per solve), "time_unit", <counters>..., "lsgd": {fields, "stats", "machine"}}],
+   "lsgd_machine": {...}}
 
-Benchmark names follow lsgd's: ``ls/<solver>/<prec>/m:<m>/n:<n>[/mode:...]``,
-``bls/<solver>/<prec>/batch:<B>/m:<m>/n:<n>``, ``gd/.../iters:<k>``, ``bgd/.../iters:<k>`` and
-``tta/<solver>/<prec>/m:<m>/n:<n>/kappa:<K>/target:<t>``; the solver field is ``torch.<what>``,
-``numpy.<what>`` or ``scipy.<what>``.
+The *_name functions return the fields of a workload (a dict whose str() is the human-readable
+name, e.g. ``ls/numpy.lstsq/f64/m:64/n:64``); nothing reads the name back. The solver field is
+``torch.<what>``, ``numpy.<what>`` or ``scipy.<what>``.
 
 Standard library only: the callers bring NumPy or PyTorch.
 """
@@ -117,11 +117,30 @@ TTA_TARGETS = (1e-3, 1e-6)
 HISTORY_KAPPAS_H = (10.0, 100.0, 1000.0)
 
 
-# Names
+# Workload fields (the lsgd object of an entry, docs/benchmarks.md)
+
+
+class Fields(dict):
+    """The fields of one benchmark; str() is its human-readable name (never parsed)."""
+
+    def __str__(self):
+        parts = [self["family"], self["solver"], self["precision"]]
+        if self.get("batch"):
+            parts.append(f"batch:{self['batch']}")
+        parts += [f"m:{self['m']}", f"n:{self['n']}"]
+        if self.get("iterations"):
+            parts.append(f"iters:{self['iterations']}")
+        if self.get("kappa") is not None:
+            parts.append(f"kappa:{fmt_kappa(self['kappa'])}")
+        if self.get("target") is not None:
+            parts.append(f"target:{fmt_target(self['target'])}")
+        if self.get("mode"):
+            parts.append(f"mode:{self['mode']}")
+        return "/".join(parts)
 
 
 def fmt_kappa(kappa_h):
-    """kappa(A^T A) as lsgd's names write it: rounded to an integer (1e6 -> '1000000')."""
+    """kappa(A^T A) in names: rounded to an integer (1e6 -> '1000000')."""
     return str(int(round(kappa_h)))
 
 
@@ -130,26 +149,97 @@ def fmt_target(target):
     return f"1e{int(round(math.log10(target)))}"
 
 
+def _fields(family, solver, prec, m, n, batch=None, iters=None, mode=None, kappa=None, target=None):
+    return Fields(schema=1, family=family, solver=solver, backend=solver.split(".")[0],
+                  precision=prec, m=int(m), n=int(n), batch=int(batch) if batch else None,
+                  iterations=int(iters) if iters else None, mode=mode,
+                  kappa=float(kappa) if kappa else None, target=float(target) if target else None)
+
+
 def ls_name(solver, prec, m, n, mode=None):
-    return f"ls/{solver}/{prec}/m:{m}/n:{n}" + (f"/mode:{mode}" if mode else "")
+    return _fields("ls", solver, prec, m, n, mode=mode)
 
 
 def bls_name(solver, prec, batch, m, n, mode=None):
-    return f"bls/{solver}/{prec}/batch:{batch}/m:{m}/n:{n}" + (f"/mode:{mode}" if mode else "")
+    return _fields("bls", solver, prec, m, n, batch=batch, mode=mode)
 
 
 def gd_name(solver, prec, m, n, iters, mode=None):
-    return f"gd/{solver}/{prec}/m:{m}/n:{n}/iters:{iters}" + (f"/mode:{mode}" if mode else "")
+    return _fields("gd", solver, prec, m, n, iters=iters, mode=mode)
 
 
 def bgd_name(solver, prec, batch, m, n, iters, mode=None):
-    return (f"bgd/{solver}/{prec}/batch:{batch}/m:{m}/n:{n}/iters:{iters}"
-            + (f"/mode:{mode}" if mode else ""))
+    return _fields("bgd", solver, prec, m, n, batch=batch, iters=iters, mode=mode)
 
 
 def tta_name(solver, prec, m, n, kappa_h, target):
-    """kappa_h: condition number of A^T A (kappa(A)^2), as in lsgd's tta names."""
-    return f"tta/{solver}/{prec}/m:{m}/n:{n}/kappa:{fmt_kappa(kappa_h)}/target:{fmt_target(target)}"
+    """kappa_h: condition number of A^T A (kappa(A)^2), as in lsgd's tta entries."""
+    return _fields("tta", solver, prec, m, n, kappa=kappa_h, target=target)
+
+
+# Machine state (the C++ side: bench/machine_state.cpp; same thresholds)
+
+BUSY_OTHER_CPU = 0.25
+
+
+def cpu_sample():
+    """(busy jiffies, total jiffies, own cpu seconds, loadavg1) or None where /proc is unreadable."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+        with open("/proc/loadavg", encoding="ascii") as f:
+            load1 = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    t = os.times()
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+    return busy, busy + v[3] + v[4], t.user + t.system, load1
+
+
+def other_cpu_share(before, after):
+    """Share of all CPUs that other processes used between two samples (None if unknown)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    own = (after[2] - before[2]) * hz
+    return max(0.0, (after[0] - before[0] - own) / (after[1] - before[1]))
+
+
+def machine_of(before, after):
+    share = other_cpu_share(before, after)
+    flags = []
+    if share is not None and share > BUSY_OTHER_CPU:
+        flags.append(f"busy: other processes used {100 * share:.0f}% of the CPUs")
+    return {"other_cpu": share, "busy": bool(flags), "throttled": False, "flags": flags,
+            "cpu_end": {"loadavg1": after[3] if after else None}}
+
+
+# Repetitions (the rule of lsgd's binaries, bench/bench_config.hpp)
+
+RSE_TARGET = 0.01
+MAX_REPS = 2000
+
+
+def relative_stderr(times):
+    if len(times) < 2:
+        return float("inf")
+    mean = statistics.fmean(times)
+    return statistics.stdev(times) / math.sqrt(len(times)) / mean if mean > 0 else float("inf")
+
+
+def repeat_until(timed, times, min_reps, budget_s, rse=RSE_TARGET):
+    """Calls timed() (which appends one time to `times`) until at least min_reps and the relative
+    standard error of the mean is below `rse`, or the wall time reaches budget_s, or MAX_REPS.
+    Returns why it stopped: "rse", "time_cap" or "max_reps"."""
+    t0 = time.perf_counter()
+    while True:
+        timed()
+        if len(times) >= min_reps and relative_stderr(times) < rse:
+            return "rse"
+        if time.perf_counter() - t0 >= budget_s:
+            return "time_cap"
+        if len(times) >= MAX_REPS:
+            return "max_reps"
 
 
 # Output
@@ -169,92 +259,107 @@ def pick_unit(seconds):
 
 
 class BenchWriter:
-    """Collects timed runs and writes them in Google Benchmark's JSON schema.
+    """Collects timed runs and writes them in Google Benchmark's JSON schema with lsgd's fields.
 
-    Every repetition becomes a run_type "iteration" entry (iterations = 1: each repetition is one
-    timed call), followed by "mean", "median" and "stddev" aggregates, as Google Benchmark writes
-    with --benchmark_repetitions. Counters are top-level numbers of each entry; in the aggregates
-    they are the aggregate of the per-repetition counters, as Google Benchmark computes them.
+    One "iteration" entry per benchmark: real_time is the mean of the timed repetitions (each one
+    call), "iterations" their count, and the lsgd object holds the fields, the repetition statistics
+    (samples included) and the machine state since the previous entry, as lsgd's binaries write.
+    Counters are top-level numbers (GFLOP/s, GB/s, pct_peak from the mean time).
     """
 
-    def __init__(self, context):
+    def __init__(self, context, device="cpu"):
         self.context = dict(context)
+        self.device = device
         self.benchmarks = []
         self._family = {}
+        self._last = cpu_sample()
+        self._start = self._last
 
     def _family_index(self, name):
-        kind_solver = "/".join(name.split("/")[:3])
-        return self._family.setdefault(kind_solver, len(self._family))
+        """Google Benchmark's family_index: one per (family, solver), from the fields."""
+        key = (name["family"], name["solver"]) if isinstance(name, Fields) else str(name)
+        return self._family.setdefault(key, len(self._family))
+
+    def _lsgd(self, fields, stats=None, rate=None):
+        now = cpu_sample()
+        obj = dict(fields, device=self.device, stats=stats, machine=machine_of(self._last, now))
+        if rate:
+            obj["flops"] = rate.get("flops")
+            obj["bytes"] = rate.get("bytes")
+        if stats is None:
+            del obj["stats"]
+        self._last = now
+        return obj
 
     def add(self, name, seconds, counters=None, label=None, rate=None):
-        """Record one benchmark: `seconds` holds one wall time per repetition.
+        """Record one benchmark: `name` is a Fields (or a plain string for benchmarks outside
+        lsgd's schema), `seconds` one wall time per repetition.
 
         counters: constant per-run numbers (rel_err, ne_resid, iters, failed).
         rate: {"flops": F, "bytes": B, "peak": (counter, ceiling)} of one repetition; GFLOP/s and
-        GB/s are derived per repetition from them (as Google Benchmark's kIsRate counters with
-        manual time), pct_peak from the named counter and ceiling.
+        GB/s from the mean time, pct_peak from the named counter and ceiling.
         """
         if not seconds:
             raise ValueError(f"{name}: no timed repetition")
         counters = dict(counters or {})
         rate = rate or {}
+        mean = statistics.fmean(seconds)
         unit = pick_unit(statistics.median(seconds))
         scale = _UNIT_SCALE[unit]
-        family = self._family_index(name)
-        per_rep = []
-        for rep, sec in enumerate(seconds):
-            entry = {
-                "name": name, "family_index": family, "per_family_instance_index": 0,
-                "run_name": name, "run_type": "iteration", "repetitions": len(seconds),
-                "repetition_index": rep, "threads": 1, "iterations": 1,
-                "real_time": sec * scale, "cpu_time": sec * scale, "time_unit": unit,
-            }
-            rep_counters = dict(counters)
-            if "flops" in rate and sec > 0:
-                rep_counters["GFLOP/s"] = rate["flops"] / sec / 1e9
-            if "bytes" in rate and sec > 0:
-                rep_counters["GB/s"] = rate["bytes"] / sec / 1e9
-            if "peak" in rate and rate["peak"]:
-                key, ceiling = rate["peak"]
-                if key in rep_counters and ceiling > 0:
-                    rep_counters["pct_peak"] = 100.0 * rep_counters[key] / ceiling
-            entry.update(rep_counters)
-            if label:
-                entry["label"] = label
-            per_rep.append(entry)
-        self.benchmarks.extend(per_rep)
-        aggregates = (("mean", statistics.fmean), ("median", statistics.median),
-                      ("stddev", lambda v: statistics.stdev(v) if len(v) > 1 else 0.0))
-        for agg_name, fn in aggregates:
-            entry = {
-                "name": f"{name}_{agg_name}", "family_index": family,
-                "per_family_instance_index": 0, "run_name": name, "run_type": "aggregate",
-                "repetitions": len(seconds), "threads": 1, "aggregate_name": agg_name,
-                "aggregate_unit": "time", "iterations": len(seconds),
-                "real_time": fn([e["real_time"] for e in per_rep]),
-                "cpu_time": fn([e["cpu_time"] for e in per_rep]), "time_unit": unit,
-            }
-            for key in per_rep[0]:
-                if key in entry or key in ("repetition_index", "label"):
-                    continue
-                if isinstance(per_rep[0][key], (int, float)):
-                    entry[key] = fn([float(e[key]) for e in per_rep])
-            if label:
-                entry["label"] = label
-            self.benchmarks.append(entry)
+        text = str(name)
+        entry = {
+            "name": text, "family_index": self._family_index(name), "per_family_instance_index": 0,
+            "run_name": text, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
+            "threads": 1, "iterations": len(seconds),
+            "real_time": mean * scale, "cpu_time": mean * scale, "time_unit": unit,
+        }
+        if "flops" in rate and mean > 0:
+            counters["GFLOP/s"] = rate["flops"] / mean / 1e9
+        if "bytes" in rate and mean > 0:
+            counters["GB/s"] = rate["bytes"] / mean / 1e9
+        if rate.get("peak"):
+            key, ceiling = rate["peak"]
+            if key in counters and ceiling > 0:
+                counters["pct_peak"] = 100.0 * counters[key] / ceiling
+        counters["reps"] = len(seconds)
+        entry.update(counters)
+        if label:
+            entry["label"] = label
+        if isinstance(name, Fields):
+            n = len(seconds)
+            sd = statistics.stdev(seconds) if n > 1 else 0.0
+            stats = {"reps": n, "mean_s": mean, "median_s": statistics.median(seconds),
+                     "min_s": min(seconds), "stddev_s": sd,
+                     "rse": sd / math.sqrt(n) / mean if n > 1 and mean > 0 else None,
+                     "stop": ("max_reps" if n >= MAX_REPS else "rse"
+                              if n > 1 and sd / math.sqrt(n) / mean < RSE_TARGET else "time_cap"),
+                     "samples_s": list(seconds)}
+            entry["lsgd"] = self._lsgd(name, stats, rate)
+        self.benchmarks.append(entry)
 
     def add_error(self, name, message):
         """A benchmark that could not run (out of memory...): Google Benchmark's error form."""
-        self.benchmarks.append({
-            "name": name, "family_index": self._family_index(name), "per_family_instance_index": 0,
-            "run_name": name, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
+        text = str(name)
+        entry = {
+            "name": text, "family_index": self._family_index(name), "per_family_instance_index": 0,
+            "run_name": text, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
             "threads": 1, "iterations": 0, "real_time": 0.0, "cpu_time": 0.0, "time_unit": "ms",
             "error_occurred": True, "error_message": message, "failed": 1,
-        })
+        }
+        if isinstance(name, Fields):
+            entry["lsgd"] = self._lsgd(name)
+        self.benchmarks.append(entry)
 
     def write(self, path):
-        """Write the JSON (context + benchmarks) to `path` ('-' for stdout)."""
-        doc = {"context": self.context, "benchmarks": self.benchmarks}
+        """Write the JSON (context + benchmarks + machine state) to `path` ('-' for stdout)."""
+        whole = machine_of(self._start, cpu_sample())
+        doc = {"context": self.context, "benchmarks": self.benchmarks,
+               "lsgd_machine": {"schema": 1, "other_cpu": whole["other_cpu"],
+                                "entries": sum(1 for b in self.benchmarks if "lsgd" in b),
+                                "busy_entries": sum(1 for b in self.benchmarks
+                                                    if b.get("lsgd", {}).get("machine", {})
+                                                    .get("busy")),
+                                "flags": [f + " over the whole run" for f in whole["flags"]]}}
         text = json.dumps(doc, indent=2)
         if path == "-":
             print(text)

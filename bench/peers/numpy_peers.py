@@ -53,7 +53,7 @@ PRESETS = {
         "kappas_h": common.TTA_KAPPAS_H["quick"],
         "max_elems": 1 << 22, "max_elem_iters": 1 << 28, "max_problem_iters": 1 << 20,
         "max_n_svd": 1024,                     # gelsd and numpy.lstsq beyond this are too slow
-        "repetitions": 3, "budget_s": 1.0,
+        "repetitions": 5, "budget_s": 0.25,
     },
     "full": {
         "precisions": ["f32", "f64"],
@@ -65,7 +65,7 @@ PRESETS = {
         "kappas_h": common.TTA_KAPPAS_H["full"],
         "max_elems": 1 << 26, "max_elem_iters": 1 << 31, "max_problem_iters": 1 << 22,
         "max_n_svd": 2048, "max_square": 4096,
-        "repetitions": 5, "budget_s": 5.0,
+        "repetitions": 5, "budget_s": 2.0,
     },
 }
 
@@ -198,16 +198,17 @@ def gd_loop(a, b, alpha, iters, x0=None):
 
 
 def time_call(fn, repetitions, budget_s):
-    """Warm-up call (not timed), then up to `repetitions` timed calls within about `budget_s`."""
-    t0 = time.perf_counter()
+    """Warm-up call (not timed), then timed calls until the mean is known (common.repeat_until:
+    at least `repetitions`, then relative standard error below 1%), or about `budget_s`."""
     out = fn()
-    warm = time.perf_counter() - t0
-    reps = max(1, min(repetitions, int(budget_s / max(warm, 1e-9))))
     times = []
-    for _ in range(reps):
+
+    def timed():
+        nonlocal out
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
+    common.repeat_until(timed, times, repetitions, budget_s)
     return times, out
 
 

@@ -90,16 +90,16 @@ class Device:
             torch.cuda.synchronize(self.dev)
 
     def time(self, fn, repetitions, budget_s):
-        """Warm-up call (not timed), then up to `repetitions` timed calls within about `budget_s`.
-        Returns (seconds per call, last result)."""
+        """Warm-up call (not timed), then timed calls until the mean is known
+        (common.repeat_until: at least `repetitions`, then relative standard error below 1%) or
+        about `budget_s`. Returns (seconds per call, last result)."""
         self.sync()
-        t0 = time.perf_counter()
         out = fn()
         self.sync()
-        warm = time.perf_counter() - t0
-        reps = max(2, min(repetitions, int(budget_s / max(warm, 1e-9))))
         times = []
-        for _ in range(reps):
+
+        def timed():
+            nonlocal out
             if self.cuda:
                 start = torch.cuda.Event(enable_timing=True)
                 end = torch.cuda.Event(enable_timing=True)
@@ -112,6 +112,7 @@ class Device:
                 t0 = time.perf_counter()
                 out = fn()
                 times.append(time.perf_counter() - t0)
+        common.repeat_until(timed, times, max(2, repetitions), budget_s)
         return times, out
 
     def time_host(self, fn, repetitions, budget_s):
@@ -521,7 +522,8 @@ def main(argv=None):
           f"preset {args.preset if dev.cuda else 'cpu'}", file=sys.stderr, flush=True)
     extra = context_extra(dev, args.preset if dev.cuda else "cpu")
     extra.update(ceilings(dev, preset["ceiling_n"]))
-    writer = common.BenchWriter(common.base_context("torch", device_name(dev), extra))
+    writer = common.BenchWriter(common.base_context("torch", device_name(dev), extra),
+                                device="gpu" if dev.cuda else "cpu")
     Runner(preset, dev, writer, args.only).run(["ls", "bls", "gd", "bgd", "tta"])
     writer.write(args.out)
     if args.out != "-":

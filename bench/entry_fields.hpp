@@ -1,0 +1,76 @@
+#pragma once
+// The structured description of every benchmark entry: what ran (solver, sizes, precision, mode,
+// kappa, flop and byte model), its repetition statistics and the machine state while it ran. The
+// JSON reporter (json_reporter.hpp) writes it as the "lsgd" object of each entry; readers use these
+// fields and never parse benchmark names (schema: docs/benchmarks.md, "The lsgd object").
+#include <string>
+#include <vector>
+
+#include "bench/machine_state.hpp"
+
+namespace lsgd::bench {
+
+constexpr int kFieldsSchema = 1;
+
+struct EntryFields {
+  std::string family;     // ls, bls, gd, bgd, tta
+  std::string solver;     // registry name, e.g. cpu.qr
+  std::string backend;    // cpu, cuda (the registry's backend)
+  std::string device;     // cpu, gpu
+  std::string precision;  // f32, f64
+  long long m = 0, n = 0;
+  long long batch = 0;    // 0: not batched
+  int iterations = 0;     // gd/bgd: fixed iterations; tta iterative: found at run time; else 0
+  std::string mode;       // resident, e2e; empty for CPU solvers
+  double kappa = 0.0;     // tta: condition number of A^T A; 0: not applicable
+  double target = 0.0;    // tta: relative forward error to reach; 0: not applicable
+  std::string gen;        // problem generator
+  std::string flop_model; // qr, cholesky, svd, gd_iter
+  std::string peak_kind;  // the ceiling pct_peak is against, e.g. cpu_gemm_f64
+  double flops = 0.0;     // per solve (model)
+  double bytes = 0.0;     // per solve (model)
+};
+
+// Repetition statistics of one benchmark run (seconds per solve).
+struct RepStats {
+  std::vector<double> samples;  // one timed solve each
+  std::string stop;             // rse, time_cap, max_reps
+  double mean() const;
+  double median() const;
+  double min() const;
+  double stddev() const;        // sample standard deviation (n - 1)
+  double rse() const;           // relative standard error of the mean: stddev / sqrt(n) / mean
+};
+
+// Machine state over one benchmark run.
+struct EntryMachine {
+  CpuSample before, after;
+  GpuSample gpu;  // at the end of the run
+  double other_cpu = -1.0;
+  std::vector<std::string> flags;  // busy / throttled reasons; empty when neither
+};
+
+// What one run of a benchmark produced (Google Benchmark may run a benchmark several times with
+// --benchmark_repetitions: one result per run, in order).
+struct EntryResult {
+  EntryFields fields;
+  RepStats stats;
+  EntryMachine machine;
+  bool has_stats = false;
+};
+
+// Registered fields by benchmark name (the name Google Benchmark reports as run_name).
+void register_fields(const std::string& name, const EntryFields& f);
+const EntryFields* registered_fields(const std::string& name);
+// Results of the runs of `name`, in order (kept: the console and file reporters both read them).
+void push_result(const std::string& name, EntryResult r);
+const std::vector<EntryResult>& results_of(const std::string& name);
+
+// JSON text of the lsgd object (no trailing newline); indent is the object's own indentation.
+std::string fields_json(const EntryFields& f, const EntryResult* result, const std::string& indent);
+std::string cpu_sample_json(const CpuSample& s);
+std::string gpu_sample_json(const GpuSample& g);
+std::string json_string(const std::string& s);
+std::string json_number(double v);  // null for non-finite
+
+}  // namespace lsgd::bench
