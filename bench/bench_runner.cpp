@@ -23,6 +23,7 @@
 #include "bench/presets.hpp"
 #include "bench/problems.hpp"
 #include "lsgd/device.hpp"
+#include "lsgd/metrics.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::bench {
@@ -34,6 +35,7 @@ const char* to_string(Family f) {
     case Family::gd: return "gd";
     case Family::bgd: return "bgd";
     case Family::tta: return "tta";
+    case Family::acc: return "acc";
   }
   return "?";
 }
@@ -55,7 +57,8 @@ bool family_takes(Family f, Kind k) {
     case Family::bls: return k == Kind::batched_direct;
     case Family::gd: return k == Kind::iterative;
     case Family::bgd: return k == Kind::batched_iterative;
-    case Family::tta: return k == Kind::direct || k == Kind::iterative;
+    case Family::tta:
+    case Family::acc: return k == Kind::direct || k == Kind::iterative;
   }
   return false;
 }
@@ -104,6 +107,8 @@ std::string make_name(const Case& c) {
   if (c.family == Family::gd || c.family == Family::bgd) os << "/iters:" << c.iters;
   if (c.family == Family::tta) {
     os << "/kappa:" << kappa_text(c.kappa_H) << "/target:" << target_text(c.target);
+  } else if (c.family == Family::acc) {
+    os << "/kappa_A:1e" << std::lround(std::log10(c.spec.kappa_A));
   } else if (c.gpu) {
     os << "/mode:" << (c.mode == GpuMode::resident ? "resident" : "e2e");
   }
@@ -125,6 +130,10 @@ EntryFields fields_of(const Case& c) {
   if (c.family == Family::tta) {
     f.kappa = c.kappa_H;
     f.target = c.target;
+  }
+  if (c.family == Family::acc) {
+    f.kappa = c.spec.kappa_A * c.spec.kappa_A;  // kappa(A^T A), as for tta
+    f.noise = c.spec.noise;
   }
   f.gen = to_string(c.spec.gen);
   f.flop_model = flop_model(*c.entry);
@@ -154,7 +163,7 @@ class Registrar {
       ++notes_.capped_memory;
       return;
     }
-    const bool with_modes = c.gpu && c.family != Family::tta;
+    const bool with_modes = c.gpu && c.family != Family::tta && c.family != Family::acc;
     for (GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {
       if (!with_modes && mode == GpuMode::end_to_end) break;
       c.mode = mode;
@@ -234,6 +243,20 @@ void register_precision(Family f, const RunEnv& env, Notes& notes) {
               c.target = target;
               reg.add(c, /*cap_by_time=*/false);
             }
+          }
+        }
+      }
+      break;
+    case Family::acc:
+      // kappa(A) eps(T) >= 1 is beyond what the data of precision T can carry: not registered.
+      for (const AccShape& s : acc_shapes(preset)) {
+        for (double kappa : acc_kappas(preset)) {
+          if (kappa * eps<T>() >= 1.0) continue;
+          c.spec = ProblemSpec{0, s.m, s.n, Gen::conditioned, kappa, acc_noise()};
+          for (const SolverEntry* e : solvers) {
+            c.entry = e;
+            c.iters = e->is_iterative() ? acc_max_iters(preset) : 0;
+            reg.add(c);
           }
         }
       }

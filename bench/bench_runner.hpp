@@ -3,7 +3,7 @@
 // registry solver of a family over the preset's sizes, run.
 namespace lsgd::bench {
 
-enum class Family { ls, bls, gd, bgd, tta };
+enum class Family { ls, bls, gd, bgd, tta, acc };
 const char* to_string(Family f);
 
 // Parses the lsgd flags, measures the ceilings, registers the family's benchmarks and runs them.

@@ -17,7 +17,9 @@
 #include "bench/entry_fields.hpp"
 #include "bench/gpu_bench.hpp"
 #include "bench/machine_state.hpp"
+#include "bench/presets.hpp"
 #include "lsgd/metrics.hpp"
+#include "lsgd/reference.hpp"
 
 namespace lsgd::bench {
 namespace {
@@ -27,6 +29,8 @@ struct Accuracy {
   double ne_resid = 0.0;  // batched: max over the solved problems
   int iters = 0;          // batched: max over the batch
   index_t failed = 0;     // batched: problems whose status is not kSolved
+  double digits = 0.0;    // acc: -log10 of the forward error against lstsq_reference, in [0, 16]
+  bool converged = true;  // acc: the solver's own verdict (iterative: tolerance reached)
 };
 
 // The solver of the benchmark now running, kept across Google Benchmark's repeated calls of the
@@ -248,6 +252,46 @@ void prepare_tta(const Case& c, Prepared& out) {
   out.solver = std::move(s);
 }
 
+// The quad-precision reference of the acc family's problem (one per problem: kept while the
+// consecutive benchmarks of a kappa share the problem).
+template <typename T>
+const std::vector<double>& acc_reference(const ProblemSpec& spec, const Problem<T>& p) {
+  static std::string key;
+  static std::vector<double> ref;
+  std::ostringstream k;
+  k << sizeof(T) << '/' << spec.m << '/' << spec.n << '/' << spec.kappa_A << '/' << spec.noise;
+  if (key != k.str()) {
+    key.clear();
+    ref = lstsq_reference(p);
+    key = k.str();
+  }
+  return ref;
+}
+
+// acc: one solve, graded against the exact least-squares solution of the rounded data. Iterative
+// solvers run to acc_tol or their cap (c.iters); not converging is a result here, not an error.
+template <typename T>
+void prepare_acc(const Case& c, Prepared& out) {
+  auto p = get_problem<T>(c.spec);
+  const std::vector<double>& ref = acc_reference(c.spec, *p);
+  SolverOptions opt;
+  opt.gpu_mode = GpuMode::resident;
+  if (c.entry->is_iterative()) {
+    opt.max_iters = c.iters;
+    opt.tol = acc_tol(c.precision);
+  }
+  auto s = c.entry->make<T>(opt);
+  s->setup(*p);
+  s->timed_solve();
+  const std::vector<T> x = s->solution();
+  out.acc = single_accuracy(*p, x, s->info());  // throws on a non-finite solution
+  out.acc.rel_err = forward_error(x, ref);
+  out.acc.digits = std::min(16.0, std::max(0.0, -std::log10(std::max(out.acc.rel_err, 1e-300))));
+  out.acc.converged = s->info().converged;
+  out.problem = p;
+  out.solver = std::move(s);
+}
+
 Prepared& prepare(const Case& c) {
   Prepared& p = prepared();
   if (p.key == c.name && p.solver) return p;
@@ -257,6 +301,9 @@ Prepared& prepare(const Case& c) {
   if (c.family == Family::tta) {
     if (f32) prepare_tta<float>(c, next);
     else prepare_tta<double>(c, next);
+  } else if (c.family == Family::acc) {
+    if (f32) prepare_acc<float>(c, next);
+    else prepare_acc<double>(c, next);
   } else {
     if (f32) prepare_throughput<float>(c, next);
     else prepare_throughput<double>(c, next);
@@ -425,6 +472,11 @@ void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
   if (c.family == Family::tta) {
     state.counters["target"] = c.target;
     state.counters["kappa"] = c.kappa_H;
+  }
+  if (c.family == Family::acc) {
+    state.counters["digits"] = prep->acc.digits;
+    state.counters["kappa_A"] = c.spec.kappa_A;
+    state.counters["converged"] = prep->acc.converged ? 1.0 : 0.0;
   }
   result.fields.flops = prep->flops;
   result.fields.bytes = prep->bytes;

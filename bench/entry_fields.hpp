@@ -13,17 +13,18 @@ namespace lsgd::bench {
 constexpr int kFieldsSchema = 1;
 
 struct EntryFields {
-  std::string family;     // ls, bls, gd, bgd, tta
+  std::string family;     // ls, bls, gd, bgd, tta, acc
   std::string solver;     // registry name, e.g. cpu.qr
   std::string backend;    // cpu, cuda (the registry's backend)
   std::string device;     // cpu, gpu
   std::string precision;  // f32, f64
   long long m = 0, n = 0;
   long long batch = 0;    // 0: not batched
-  int iterations = 0;     // gd/bgd: fixed iterations; tta iterative: found at run time; else 0
+  int iterations = 0;     // gd/bgd: fixed iterations; tta/acc iterative: done at run time; else 0
   std::string mode;       // resident, e2e; empty for CPU solvers
-  double kappa = 0.0;     // tta: condition number of A^T A; 0: not applicable
+  double kappa = 0.0;     // tta, acc: condition number of A^T A; 0: not applicable
   double target = 0.0;    // tta: relative forward error to reach; 0: not applicable
+  double noise = 0.0;     // acc: relative noise of b (nonzero residual); 0: a consistent problem
   std::string gen;        // problem generator
   std::string flop_model; // qr, cholesky, svd, gd_iter
   std::string peak_kind;  // the ceiling pct_peak is against, e.g. cpu_gemm_f64

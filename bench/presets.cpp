@@ -103,4 +103,24 @@ std::vector<double> tta_targets() { return {1e-3, 1e-6}; }
 
 int tta_max_iters(Preset p) { return p == Preset::quick ? 5000 : 50000; }
 
+// Small enough for the quad-precision reference (about 2 m n^2 software operations: ~1 s at
+// 4096 x 64) and for a few thousand GD iterations per solve.
+std::vector<AccShape> acc_shapes(Preset p) {
+  if (p == Preset::quick) return {{512, 32}};
+  return {{4096, 64}};
+}
+
+std::vector<double> acc_kappas(Preset p) {
+  if (p == Preset::quick) return {1e2, 1e6, 1e10};
+  return {1e2, 1e4, 1e6, 1e8, 1e10, 1e12, 1e14};
+}
+
+// ||noise|| ~ 1e-6 ||A x_true||: QR's kappa^2 eps ||r|| / (||A|| ||x||) term overtakes its kappa eps
+// term from kappa(A) ~ 1e6 on.
+double acc_noise() { return 1e-6; }
+
+int acc_max_iters(Preset p) { return p == Preset::quick ? 1000 : 5000; }
+
+double acc_tol(Precision p) { return p == Precision::f32 ? 1e-5 : 1e-10; }
+
 }  // namespace lsgd::bench

@@ -1,6 +1,7 @@
 #include "bench/problems.hpp"
 
 #include <cmath>
+#include <random>
 #include <sstream>
 #include <vector>
 
@@ -20,8 +21,19 @@ template <typename T>
 std::string key_of(const ProblemSpec& s) {
   std::ostringstream os;
   os << sizeof(T) << '/' << s.batch << '/' << s.m << '/' << s.n << '/' << to_string(s.gen) << '/'
-     << s.kappa_A;
+     << s.kappa_A << '/' << s.noise;
   return os.str();
+}
+
+// b += noise * ||b|| / sqrt(m) * N(0,1), in double, then rounded to T (seed 43: independent of A).
+template <typename T>
+void add_noise(T* b, index_t m, double noise) {
+  double norm2 = 0.0;
+  for (index_t i = 0; i < m; ++i) norm2 += static_cast<double>(b[i]) * static_cast<double>(b[i]);
+  const double scale = noise * std::sqrt(norm2 / static_cast<double>(m));
+  std::mt19937_64 rng(43);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (index_t i = 0; i < m; ++i) b[i] = static_cast<T>(static_cast<double>(b[i]) + scale * normal(rng));
 }
 
 // Shifts the top n x n diagonal (shifted_gaussian) and recomputes b = A x_true in double from the
@@ -77,6 +89,7 @@ std::shared_ptr<const Problem<T>> get_problem(const ProblemSpec& spec) {
   auto p = std::make_shared<Problem<T>>(generate<T>(options_of(spec)));
   finish(p->A.data(), p->b.data(), p->x_true.data(), p->m, p->n,
          spec.gen == Gen::shifted_gaussian);
+  if (spec.noise > 0.0) add_noise(p->b.data(), p->m, spec.noise);
   s.key = key;
   s.problem = p;
   return p;

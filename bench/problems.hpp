@@ -24,9 +24,13 @@ struct ProblemSpec {
   index_t n = 0;
   Gen gen = Gen::shifted_gaussian;
   double kappa_A = 1.0;  // Gen::conditioned only
+  // 0: a consistent problem. > 0: b = A x_true + noise * ||A x_true|| / sqrt(m) * N(0,1) (then x_true
+  // is not the least-squares solution; bench_acc grades against lstsq_reference instead).
+  double noise = 0.0;
 };
 
-// Consistent problems (b = A x_true, computed in double from the rounded A and x_true), seed 42.
+// Problems with b = A x_true computed in double from the rounded A and x_true (consistent when
+// noise = 0), seed 42.
 template <typename T>
 std::shared_ptr<const Problem<T>> get_problem(const ProblemSpec& spec);
 template <typename T>

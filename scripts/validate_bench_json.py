@@ -7,7 +7,7 @@ for every entry that ran: positive finite times, the counters of its family pres
 the repetition statistics, pct_peak where the ceiling is known. Entries skipped with an error must
 carry an error message.
 
-  scripts/validate_bench_json.py [--family ls|bls|gd|bgd|tta|mpi] [--min-ok N] FILE.json [...]
+  scripts/validate_bench_json.py [--family ls|bls|gd|bgd|tta|acc|mpi] [--min-ok N] FILE.json [...]
 
 Exit status 0 when every file is valid, 1 otherwise (each problem printed on stderr).
 """
@@ -34,6 +34,7 @@ FAMILY_COUNTERS = {
     "bgd": BASE_COUNTERS + ["failed"],
     "tta": BASE_COUNTERS + ["target", "kappa"],
     "mpi": BASE_COUNTERS + ["P", "comm_s", "compute_s"],
+    "acc": BASE_COUNTERS + ["digits", "kappa_A", "converged"],
 }
 PEAK_KINDS = {f"{side}_{k}" for side in ("cpu", "gpu") for k in ("copy", "gemm_f32", "gemm_f64")}
 

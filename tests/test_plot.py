@@ -31,6 +31,48 @@ def _ensure_modules():
         sys.exit(77)
 
 
+
+class DigitsAgainstTime(unittest.TestCase):
+    """bench_acc output (tests/data/plot/acc.json: a real quick-preset run, f64, 512 x 32, kappa(A)
+    1e2, 1e6, 1e10; cpu.cholesky refused at 1e10): the digits_time figure and the digits table."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = tempfile.mkdtemp(prefix="lsgd_plot_acc_")
+        cls.proc = run_plot("--out", cls.out, "--summary", os.path.join(DATA, "acc.json"))
+        with open(os.path.join(cls.out, "summary.md"), encoding="utf-8") as f:
+            cls.summary = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def row(self, solver):
+        for line in self.summary.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells and cells[0] == solver:
+                return cells[1:]
+        self.fail(f"no row for {solver} in\n{self.summary}")
+
+    def test_figure_written(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        for ext in ("png", "svg"):
+            self.assertTrue(os.path.isfile(os.path.join(self.out, f"digits_time.{ext}")))
+        self.assertIn("accuracy_kappa: no data, skipped", self.proc.stdout)  # tta only
+
+    def test_digits_table(self):
+        self.assertIn("| solver | kappa(A) 1e+02 | kappa(A) 1e+06 | kappa(A) 1e+10 |", self.summary)
+        refined = self.row("cpu.qr.refined")
+        self.assertEqual([c.split(",")[0] for c in refined], ["16.0", "16.0", "16.0"])
+        qr = [float(c.split(",")[0]) for c in self.row("cpu.qr")]
+        self.assertEqual(qr, sorted(qr, reverse=True))  # fewer digits as kappa grows
+        self.assertEqual(self.row("cpu.cholesky")[2], "error")
+        self.assertTrue(all("*" in c.split(",")[0] for c in self.row("cpu.gd")))  # at the cap
+
+    def test_acc_entries_are_not_peer_workloads(self):
+        self.assertIn("wrote", self.proc.stdout)
+        self.assertNotIn("| acc/", self.summary)
+
 if __name__ == "__main__":
     _ensure_modules()
 

@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass, field
 
 SCHEMA = 1
-FAMILIES = ("ls", "bls", "gd", "bgd", "tta")
+FAMILIES = ("ls", "bls", "gd", "bgd", "tta", "acc")
 LSGD_BACKENDS = ("cpu", "cuda")
 PEER_BACKENDS = ("torch", "numpy", "scipy")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -30,7 +30,7 @@ STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_inde
                  "error_occurred", "error_message", "label", "lsgd"}
 # The fields every lsgd object has (null where not applicable: batch, iterations, mode, kappa...).
 REQUIRED_FIELDS = ("schema", "family", "solver", "backend", "device", "precision", "m", "n")
-OPTIONAL_FIELDS = ("batch", "iterations", "mode", "kappa", "target", "gen", "flop_model", "flops",
+OPTIONAL_FIELDS = ("batch", "iterations", "mode", "kappa", "target", "noise", "gen", "flop_model", "flops",
                    "bytes", "peak_kind")
 
 

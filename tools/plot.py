@@ -43,6 +43,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.lines  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -561,7 +562,7 @@ def fig_throughput(data, panel, styler, out_dir):
 
 
 def fig_accuracy(data, styler, out_dir):
-    records = [r for r in data.records if not r.error and r.p("kappa") is not None
+    records = [r for r in data.records if not r.error and r.kind == "tta" and r.p("kappa") is not None
                and r.counters.get("rel_err") is not None and r.prec in EPS]
     groups = {}
     for r in records:
@@ -593,6 +594,63 @@ def fig_accuracy(data, styler, out_dir):
         ax.set_xscale("log")
         _finish(ax, None, "kappa = kappa(A^T A) = kappa(A)^2", "digits lost: log10(rel_err / eps)")
     return save(fig, out_dir, "accuracy_kappa")
+
+# bench_acc: digits correct against time across kappa(A). The solvers the issue names, in this order;
+# colpiv_qr, cod and tsqr track qr within a few tenths of a digit and stay in the JSON and summary.
+DIGITS_METHODS = ("qr", "qr.refined", "cholesky", "svd", "gd", "gd.momentum", "gd.nesterov", "sgd")
+KAPPA_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def fig_digits_time(data, styler, out_dir):
+    """One marker per (solver, kappa(A)): x the time of a solve, y the digits correct against the
+    quad-precision reference of the rounded data; a solver's points joined in kappa order. Marker
+    shape = kappa(A), colour = method; one panel per precision (and device)."""
+    records = [r for r in data.records if not r.error and r.kind == "acc"
+               and r.counters.get("digits") is not None and r.time_s > 0
+               and r.solver.split(".", 1)[-1] in DIGITS_METHODS]
+    if not records:
+        return []
+    kappas = sorted({r.counters["kappa_A"] for r in records})
+    marker = {k: KAPPA_MARKERS[i % len(KAPPA_MARKERS)] for i, k in enumerate(kappas)}
+    series = {}
+    for r in records:
+        key = (r.solver, r.prec, r.gpu)
+        series.setdefault(key, []).append((r.counters["kappa_A"], r.time_s, r.counters["digits"]))
+    rank = {m: i for i, m in enumerate(DIGITS_METHODS)}
+    shapes = sorted({f"{int(r.p('m'))}x{int(r.p('n'))}" for r in records})
+    fig, cells = panel_grid(
+        series, f"digits correct against time across kappa(A), {', '.join(shapes)}, b with 1e-6 "
+        "relative noise\ndigits against the exact least-squares solution of the rounded data "
+        "(quad precision); iterative solvers stop at their tolerance or cap",
+        order=lambda key: (key[2], rank[key[0].split(".", 1)[-1]], key[0]),
+        sub=lambda key: "GPU" if key[2] else "CPU")
+    for ax, prec, keys in cells:
+        for key in keys:
+            pts = sorted(series[key])
+            style = styler.kwargs(key[0], key[2])
+            ax.plot([t for _, t, _ in pts], [d for _, _, d in pts], color=style["color"],
+                    linestyle=style["linestyle"], linewidth=1.0, alpha=0.7, label=key[0])
+            for k, t, d in pts:
+                ax.plot([t], [d], linestyle="none", marker=marker[k], markersize=7,
+                        color=style["color"], markerfacecolor=style["color"] if key[2] else "white",
+                        markeredgecolor=style["color"])
+        ax.axhline(-math.log10(EPS[prec]) if prec in EPS else 16, color="gray",
+                   linestyle=(0, (1, 3)), linewidth=1)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.5, 17)
+        ax.set_xlabel("time per solve (s)")
+        ax.set_ylabel("digits correct: -log10(forward error)")
+        ax.grid(True, which="both", alpha=0.25)
+        method_legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                                  title="solver", title_fontsize=8)
+        ax.add_artist(method_legend)
+        handles = [matplotlib.lines.Line2D([], [], linestyle="none", marker=marker[k], color="gray",
+                                           markerfacecolor="white", label=f"kappa(A) = {k:.0e}")
+                   for k in kappas]
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.01, 0.0), fontsize=8,
+                  title="marker", title_fontsize=8)
+    return save(fig, out_dir, "digits_time")
+
 
 
 def _history_style(h, colors):
@@ -686,6 +744,8 @@ def summary_rows(data):
     for r in data.records:
         if r.failed or not math.isfinite(r.time_s) or r.time_s <= 0:
             continue
+        if r.kind == "acc":  # no peers; digits matter there (accuracy_lines)
+            continue
         if r.backend in LSGD_BACKENDS:
             side = "lsgd"
         elif r.backend in PEER_BACKENDS:
@@ -719,6 +779,41 @@ def _time_cell(r):
     return text
 
 
+def accuracy_lines(data):
+    """bench_acc's table: per precision and solver, the digits correct and the time at each
+    kappa(A); the solver's error where it refused."""
+    records = [r for r in data.records if r.kind == "acc"]
+    if not records:
+        return []
+    lines = ["", "## Digits correct against kappa(A) (bench_acc)", "",
+             "Digits: -log10 of the forward error against the exact least-squares solution of the "
+             "rounded data (quad precision), capped at 16; b carries 1e-6 relative noise. Each "
+             "cell: digits, time per solve; iterative solvers: * when they stopped at the "
+             "iteration cap. A cell with an error is the solver's refusal.", ""]
+    for prec in ("f32", "f64"):
+        rs = [r for r in records if r.prec == prec]
+        if not rs:
+            continue
+        kappas = sorted({float(r.fields["kappa"]) ** 0.5 for r in rs})
+        lines += [f"**{prec}**", "", "| solver | " + " | ".join(f"kappa(A) {k:.0e}" for k in kappas)
+                  + " |", "| --- |" + " ---: |" * len(kappas)]
+        cells = {}
+        for r in rs:
+            k = float(r.fields["kappa"]) ** 0.5
+            col = min(range(len(kappas)), key=lambda i: abs(math.log10(kappas[i] / k)))
+            if r.error:
+                text = "error"
+            else:
+                star = "*" if r.counters.get("converged", 1) == 0 else ""
+                text = f"{r.counters.get('digits', float('nan')):.1f}{star}, {_fmt_time(r.time_s)}"
+            cells.setdefault(r.solver, {})[col] = text
+        for solver in sorted(cells):
+            lines.append(f"| {solver} | " + " | ".join(cells[solver].get(i, "-")
+                                                      for i in range(len(kappas))) + " |")
+        lines.append("")
+    return lines
+
+
 def write_summary(data, path):
     rows = summary_rows(data)
     lines = ["# lsgd against its peers", "",
@@ -748,6 +843,7 @@ def write_summary(data, path):
             peer.solver if peer else "-", _time_cell(peer),
             f"{ratio:.3g}" if ratio is not None else "-",
             "**" + "; ".join(marks) + "**" if marks else ""))
+    lines += accuracy_lines(data)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return rows
@@ -775,6 +871,7 @@ def make_figures(data, out_dir):
         if panel.batched:
             run(f"throughput_{panel.key}", fig_throughput, data, panel, styler, out_dir)
     run("accuracy_kappa", fig_accuracy, data, styler, out_dir)
+    run("digits_time", fig_digits_time, data, styler, out_dir)
     run("convergence", fig_convergence, data, out_dir)
     return written, crossovers, skipped
 
