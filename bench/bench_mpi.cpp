@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "bench/context.hpp"
+#include "bench/entry_fields.hpp"
+#include "bench/machine_state.hpp"
 #include "bench/scalapack_peer.hpp"
 #include "lsgd/cpu_info.hpp"
 #include "lsgd/error.hpp"
@@ -45,7 +47,9 @@ struct Options {
   index_t n = 32;
   bool weak = false;
   int iters = 100;
-  int reps = 5;
+  int reps = 5;            // at least this many timed repetitions, then until rse < --rse
+  double rse = 0.01;       // relative standard error of the mean to stop at
+  double max_time = 2.0;   // seconds of repetitions after which it stops anyway
   int nb = 32;
   std::string prec = "f64";
   std::string preset = "full";
@@ -57,7 +61,7 @@ struct Options {
   if (mpi::rank() == 0) {
     std::fprintf(stderr,
                  "bench_mpi: %s\nusage: mpirun -np P bench_mpi [--m M] [--n N] [--weak] [--iters K] "
-                 "[--reps R] [--nb NB] [--precision f32|f64] [--preset quick|full] "
+                 "[--reps R] [--rse X] [--max-time S] [--nb NB] [--precision f32|f64] [--preset quick|full] "
                  "[--solvers a,b,...] --out FILE.json\n",
                  why.c_str());
   }
@@ -79,6 +83,8 @@ Options parse(int argc, char** argv) {
       else if (a == "--weak") o.weak = true;
       else if (a == "--iters") o.iters = std::stoi(value());
       else if (a == "--reps") o.reps = std::stoi(value());
+      else if (a == "--rse") o.rse = std::stod(value());
+      else if (a == "--max-time") o.max_time = std::stod(value());
       else if (a == "--nb") o.nb = std::stoi(value());
       else if (a == "--precision") o.prec = value();
       else if (a == "--preset") o.preset = value();
@@ -93,6 +99,7 @@ Options parse(int argc, char** argv) {
     }
   }
   if (o.m <= 0 || o.n <= 0 || o.iters <= 0 || o.reps <= 0 || o.nb <= 0) usage("sizes must be > 0");
+  if (!(o.rse > 0.0) || !(o.max_time > 0.0)) usage("--rse and --max-time must be > 0");
   if (o.prec != "f32" && o.prec != "f64") usage("--precision f32 or f64");
   if (o.preset != "quick" && o.preset != "full") usage("--preset quick or full");
   if (o.out.empty()) usage("--out is required");
@@ -204,7 +211,54 @@ struct Result {
   double time_s = 0.0, comm_s = 0.0, rel_err = NAN, ne_resid = NAN, flops = 0.0, bytes = 0.0;
   int iters = 0;
   std::string error;
+  RepStats stats;         // the timed repetitions (rank 0's view; every rank ran the same count)
+  EntryMachine machine;   // rank 0's samples; own CPU time summed over all ranks
 };
+
+// Repeats one collective timed call after a warm-up, as the Google Benchmark families do
+// (bench/cases.cpp): at least o.reps repetitions, then until the relative standard error of the mean
+// is below o.rse, or o.max_time seconds, or 2000 repetitions. Rank 0 decides and broadcasts, so every
+// rank makes the same number of collective calls. once() returns (seconds, communication seconds).
+template <typename F>
+void repeat(const Options& o, F once, RepStats& st, std::vector<double>& comms) {
+  once();  // warm-up
+  const double t0 = MPI_Wtime();
+  for (;;) {
+    const std::pair<double, double> tc = once();
+    st.samples.push_back(tc.first);
+    comms.push_back(tc.second);
+    int stop = 0;
+    if (mpi::rank() == 0) {
+      const int reps = static_cast<int>(st.samples.size());
+      const double wall = MPI_Wtime() - t0;
+      if (reps >= o.reps && st.rse() < o.rse) {
+        st.stop = "rse";
+      } else if (reps >= o.reps && wall >= o.max_time) {
+        st.stop = "time_cap";
+      } else if (reps >= 2000) {
+        st.stop = "max_reps";
+      }
+      stop = st.stop.empty() ? 0 : 1;
+    }
+    MPI_Bcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (stop) break;
+  }
+}
+
+// Machine state over a run: other processes' CPU share, counting all ranks' CPU time as ours.
+void finish_machine(EntryMachine& mc) {
+  const CpuSample after = sample_cpu();
+  unsigned long long own = after.own >= mc.before.own ? after.own - mc.before.own : 0, all = 0;
+  MPI_Reduce(&own, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
+  mc.after = after;
+  mc.after.own = mc.before.own + all;
+  mc.gpu.error = "CPU ranks: not sampled";
+  mc.other_cpu = other_cpu_share(mc.before, mc.after);
+  const std::string busy = busy_reason(mc.other_cpu);
+  if (!busy.empty()) mc.flags.push_back("busy: " + busy);
+  const std::string thr = cpu_throttle_reason(mc.after);
+  if (!thr.empty()) mc.flags.push_back("throttled: " + thr);
+}
 
 template <typename T>
 Result run_solver(const Options& o, const std::string& solver, const Problem<T>& p, index_t m_global,
@@ -224,16 +278,14 @@ Result run_solver(const Options& o, const std::string& solver, const Problem<T>&
                : solver.find("cholesky") != std::string::npos ? flops_cholesky_ls(md, nd)
                                                              : flops_qr_ls(md, nd);
   r.bytes = gd ? o.iters * md * nd * elem : bytes_ls(md, nd, elem);
-  std::vector<double> times, comms;
+  std::vector<double> comms;
   std::vector<double> x;
+  r.machine.before = sample_cpu();
   try {
     if (solver == "scalapack.gels") {
       std::vector<T> xs;
-      for (int k = 0; k <= o.reps; ++k) {
-        const double t = scalapack_gels(p, m_global, o.nb, xs);
-        if (k > 0) times.push_back(t);  // the first call is the warm-up
-      }
-      comms.assign(times.size(), NAN);
+      repeat(o, [&] { return std::make_pair(scalapack_gels(p, m_global, o.nb, xs), double(NAN)); },
+             r.stats, comms);
       x.assign(xs.begin(), xs.end());
     } else {
       const SolverEntry& e = default_registry().get(solver);
@@ -247,28 +299,26 @@ Result run_solver(const Options& o, const std::string& solver, const Problem<T>&
       }
       auto s = e.make<T>(opt);
       s->setup(p);
-      for (int k = 0; k <= o.reps; ++k) {
+      const auto* d = dynamic_cast<const mpi::Distributed*>(s.get());
+      repeat(o, [&] {
         const double t = s->timed_solve();
-        if (k == 0) continue;
-        times.push_back(t);
-        const auto* d = dynamic_cast<const mpi::Distributed*>(s.get());
-        comms.push_back(d ? d->comm_seconds() : 0.0);
-      }
+        return std::make_pair(t, d ? d->comm_seconds() : 0.0);
+      }, r.stats, comms);
       r.iters = s->info().iterations;
       const std::vector<T> xs = s->solution();
       x.assign(xs.begin(), xs.end());
     }
   } catch (const Error& e) {
     r.error = e.what();
+    finish_machine(r.machine);
     return r;
   }
-  // The median repetition's time and its communication share.
-  std::vector<size_t> order(times.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return times[a] < times[b]; });
-  const size_t mid = order[order.size() / 2];
-  r.time_s = times[mid];
-  r.comm_s = comms[mid];
+  finish_machine(r.machine);
+  // The mean time per solve, as the other families report, and the mean communication time.
+  r.time_s = r.stats.mean();
+  double comm = 0.0;
+  for (double c : comms) comm += c;
+  r.comm_s = comms.empty() ? NAN : comm / static_cast<double>(comms.size());
   r.rel_err = forward_error(x, p.x_true);
   r.ne_resid = mpi::distributed_residuals(p, x).normal_eq_residual;
   return r;
@@ -277,7 +327,7 @@ Result run_solver(const Options& o, const std::string& solver, const Problem<T>&
 std::string number(double v) { return std::isfinite(v) ? fmt("%.9g", v) : "null"; }
 
 void write_json(const Options& o, const Link& link, index_t m_global,
-                const std::vector<Result>& results) {
+                const std::vector<Result>& results, const EntryMachine& run) {
   const int P = mpi::size();
   const double gemm = measure_blas_gemm_gflops(o.prec == "f64", 512, 3);
   std::ostringstream js;
@@ -318,10 +368,33 @@ void write_json(const Options& o, const Link& link, index_t m_global,
   js << "  },\n  \"benchmarks\": [\n";
   bool first = true;
   for (const Result& r : results) {
+    // The parameters as fields (bench/entry_fields.hpp): what every reader uses.
+    const bool gd = r.solver.find(".gd") != std::string::npos;
+    EntryFields f;
+    f.family = "mpi";
+    f.solver = r.solver;
+    f.backend = r.solver.substr(0, r.solver.find('.'));
+    f.device = "cpu";
+    f.precision = o.prec;
+    f.m = m_global;
+    f.n = o.n;
+    if (gd) f.iterations = o.iters;
+    f.ranks = P;
+    f.scaling = o.weak ? "weak" : "strong";
+    f.gen = "gaussian";
+    f.flop_model = gd ? "gd_iter" : r.solver.find("cholesky") != std::string::npos ? "cholesky" : "qr";
+    f.peak_kind = std::string("cpu_") + (gd ? "copy" : "gemm_" + o.prec);
+    f.flops = r.flops;
+    f.bytes = r.bytes;
+    EntryResult er;
+    er.fields = f;
+    er.stats = r.stats;
+    er.machine = r.machine;
+    er.has_stats = r.error.empty();
     js << (first ? "" : ",\n") << "    {\"name\": " << json_string(r.name)
        << ", \"run_name\": " << json_string(r.name)
        << ", \"run_type\": \"iteration\", \"repetitions\": 1, \"repetition_index\": 0, "
-       << "\"threads\": 1, \"iterations\": " << o.reps;
+       << "\"threads\": 1, \"iterations\": 1,\n     \"lsgd\": " << fields_json(f, &er, "     ");
     first = false;
     if (!r.error.empty()) {
       js << ", \"error_occurred\": true, \"error_message\": " << json_string(r.error)
@@ -331,22 +404,34 @@ void write_json(const Options& o, const Link& link, index_t m_global,
     const double comm = std::isfinite(r.comm_s) ? r.comm_s : 0.0;
     // As the other families: factorizations against GEMM (P ranks of one thread each), GD against
     // the copy bandwidth (not measured here: no pct_peak).
-    const bool gd = r.name.find("/iters:") != std::string::npos;
-    const std::string model = gd ? "gd" : r.solver.find("cholesky") != std::string::npos ? "cholesky" : "qr";
-    js << ", \"label\": " << json_string(std::string("peak_kind=cpu_") + (gd ? "copy" : "gemm_" + o.prec) +
-                                         ";flop_model=" + model + ";gen=gaussian");
     if (!gd && gemm > 0) js << ", \"pct_peak\": " << number(100.0 * r.flops / r.time_s / 1e9 / (P * gemm));
     js << ", \"real_time\": " << number(r.time_s * 1e3) << ", \"cpu_time\": "
        << number(r.time_s * 1e3) << ", \"time_unit\": \"ms\""
        << ", \"GFLOP/s\": " << number(r.flops / r.time_s / 1e9)
        << ", \"GB/s\": " << number(r.bytes / r.time_s / 1e9)
        << ", \"rel_err\": " << number(r.rel_err) << ", \"ne_resid\": " << number(r.ne_resid)
-       << ", \"iters\": " << r.iters << ", \"P\": " << P << ", \"m\": " << m_global
-       << ", \"n\": " << o.n << ", \"comm_s\": " << number(comm)
+       << ", \"iters\": " << r.iters << ", \"P\": " << P << ", \"comm_s\": " << number(comm)
        << ", \"compute_s\": " << number(r.time_s - comm)
-       << ", \"comm_measured\": " << (std::isfinite(r.comm_s) ? 1 : 0) << "}";
+       << ", \"comm_measured\": " << (std::isfinite(r.comm_s) ? 1 : 0)
+       << ", \"reps\": " << r.stats.samples.size()
+       << ", \"rse_pct\": " << number(100.0 * r.stats.rse()) << "}";
   }
-  js << "\n  ]\n}\n";
+  // The run's machine state (as json_reporter.cpp writes for the Google Benchmark families): rank
+  // 0's samples, all ranks' CPU time counted as ours; no OpenMP (one thread per rank), no GPU.
+  int busy = 0;
+  for (const Result& r : results) busy += r.machine.flags.empty() ? 0 : 1;
+  const double other = other_cpu_share(run.before, run.after);
+  std::string flags;
+  if (!busy_reason(other).empty()) flags = json_string("busy: " + busy_reason(other) + " over the whole run");
+  js << "\n  ],\n  \"lsgd_machine\": {\n"
+     << "    \"schema\": " << kFieldsSchema << ",\n"
+     << "    \"thresholds\": {\"busy_other_cpu\": " << json_number(kBusyOtherCpuShare) << "},\n"
+     << "    \"start\": {\"cpu\": " << cpu_sample_json(run.before) << ", \"omp\": null, \"gpu\": null},\n"
+     << "    \"end\": {\"cpu\": " << cpu_sample_json(run.after) << ", \"omp\": null, \"gpu\": null},\n"
+     << "    \"other_cpu\": " << (other >= 0 ? json_number(other) : "null") << ",\n"
+     << "    \"entries\": " << results.size() << ", \"busy_entries\": " << busy
+     << ", \"throttled_entries\": 0,\n"
+     << "    \"flags\": [" << flags << "]\n  }\n}\n";
   std::ofstream f(o.out);
   f << js.str();
   if (!f) throw Error("cannot write " + o.out);
@@ -360,6 +445,8 @@ int run(const Options& o) {
   const Problem<T> p = local_rows<T>(m_global, o.n);
   const double L = lipschitz(p, m_global);
   std::vector<Result> results;
+  EntryMachine whole;  // the run from the first solver to the last
+  whole.before = sample_cpu();
   for (const std::string& s : o.solvers) {
     if (s == "scalapack.gels" && !scalapack_available()) continue;
     if (s.rfind("cpu.", 0) == 0 && P > 1) continue;  // single-process baselines at P = 1 only
@@ -375,10 +462,11 @@ int run(const Options& o) {
     }
     results.push_back(std::move(r));
   }
+  finish_machine(whole);  // collective
   if (me == 0) {
     std::printf("ping-pong alpha %.2f us, beta %.2f GB/s; 8-byte allreduce %.2f us (P = %d)\n",
                 link.alpha_s * 1e6, link.beta_Bps / 1e9, link.allreduce8_s * 1e6, P);
-    write_json(o, link, m_global, results);
+    write_json(o, link, m_global, results, whole);
   }
   return 0;
 }

@@ -120,6 +120,8 @@ std::string fields_json(const EntryFields& f, const EntryResult* r, const std::s
      << in << "\"kappa\": " << opt_number(f.kappa, f.kappa > 0) << ", \"target\": "
      << opt_number(f.target, f.target > 0) << ", \"noise\": " << opt_number(f.noise, f.noise > 0)
      << ",\n"
+     << in << "\"ranks\": " << opt_number(f.ranks, f.ranks > 0) << ", \"scaling\": "
+     << opt_string(f.scaling) << ",\n"
      << in << "\"gen\": " << opt_string(f.gen) << ",\n"
      << in << "\"flop_model\": " << opt_string(f.flop_model) << ", \"flops\": "
      << opt_number(f.flops, f.flops > 0) << ", \"bytes\": " << opt_number(f.bytes, f.bytes > 0)

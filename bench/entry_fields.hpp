@@ -13,7 +13,7 @@ namespace lsgd::bench {
 constexpr int kFieldsSchema = 1;
 
 struct EntryFields {
-  std::string family;     // ls, bls, gd, bgd, tta, acc
+  std::string family;     // ls, bls, gd, bgd, tta, acc, mpi
   std::string solver;     // registry name, e.g. cpu.qr
   std::string backend;    // cpu, cuda (the registry's backend)
   std::string device;     // cpu, gpu
@@ -25,6 +25,8 @@ struct EntryFields {
   double kappa = 0.0;     // tta, acc: condition number of A^T A; 0: not applicable
   double target = 0.0;    // tta: relative forward error to reach; 0: not applicable
   double noise = 0.0;     // acc: relative noise of b (nonzero residual); 0: a consistent problem
+  int ranks = 0;          // mpi: MPI ranks P; 0: not an MPI run
+  std::string scaling;    // mpi: strong (m is global) or weak (m grows with P); else empty
   std::string gen;        // problem generator
   std::string flop_model; // qr, cholesky, svd, gd_iter
   std::string peak_kind;  // the ceiling pct_peak is against, e.g. cpu_gemm_f64

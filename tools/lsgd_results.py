@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass, field
 
 SCHEMA = 1
-FAMILIES = ("ls", "bls", "gd", "bgd", "tta", "acc")
+FAMILIES = ("ls", "bls", "gd", "bgd", "tta", "acc", "mpi")
 LSGD_BACKENDS = ("cpu", "cuda")
 PEER_BACKENDS = ("torch", "numpy", "scipy")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -30,7 +30,8 @@ STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_inde
                  "error_occurred", "error_message", "label", "lsgd"}
 # The fields every lsgd object has (null where not applicable: batch, iterations, mode, kappa...).
 REQUIRED_FIELDS = ("schema", "family", "solver", "backend", "device", "precision", "m", "n")
-OPTIONAL_FIELDS = ("batch", "iterations", "mode", "kappa", "target", "noise", "gen", "flop_model", "flops",
+OPTIONAL_FIELDS = ("batch", "iterations", "mode", "kappa", "target", "noise", "ranks", "scaling", "gen",
+                   "flop_model", "flops",
                    "bytes", "peak_kind")
 
 
@@ -193,9 +194,12 @@ def workload_key(fields):
     """Hashable key of the workload of an entry: family, precision, sizes, GD iterations (a
     parameter of gd/bgd, a result of tta), e2e or not, kappa and target."""
     fam = fields["family"]
-    iters = fields.get("iterations") if fam in ("gd", "bgd") else None
-    return (fam, fields["precision"], fields.get("batch") or 0, fields["m"], fields["n"],
-            iters or 0, _mode(fields), _round(fields.get("kappa")), _round(fields.get("target")))
+    iters = fields.get("iterations") if fam in ("gd", "bgd", "mpi") else None
+    key = (fam, fields["precision"], fields.get("batch") or 0, fields["m"], fields["n"],
+           iters or 0, _mode(fields), _round(fields.get("kappa")), _round(fields.get("target")))
+    # MPI runs: P and the scaling mode are part of the workload (appended, so that the other
+    # families' keys keep their shape).
+    return key + ((fields.get("ranks"), fields.get("scaling")) if fam == "mpi" else ())
 
 
 def _round(v):
@@ -213,7 +217,7 @@ def _fmt_power(v):
 def workload_label(fields):
     """'ls/f64/m:4096/n:4096', 'bgd/f32/batch:256/m:64/n:8/iters:100',
     'tta/f64/m:4096/n:64/kappa:1e12/target:1e-6', '.../mode:e2e': for tables, built from fields."""
-    fam, prec, batch, m, n, iters, mode, kappa, target = workload_key(fields)
+    fam, prec, batch, m, n, iters, mode, kappa, target = workload_key(fields)[:9]
     parts = [fam, prec] + ([f"batch:{batch}"] if batch else []) + [f"m:{m}", f"n:{n}"]
     if iters:
         parts.append(f"iters:{iters}")
@@ -221,6 +225,8 @@ def workload_label(fields):
         parts.append(f"kappa:{_fmt_power(kappa)}")
     if target is not None:
         parts.append(f"target:{_fmt_power(target)}")
+    if fields["family"] == "mpi":
+        parts += [f"P:{fields.get('ranks')}", f"scaling:{fields.get('scaling')}"]
     if mode:
         parts.append(f"mode:{mode}")
     return "/".join(parts)
@@ -269,6 +275,9 @@ def check_fields(obj):
         problems.append(f"lsgd.iterations = {obj.get('iterations')!r} in a GD family")
     if obj["family"] == "tta" and not (obj.get("kappa") and obj.get("target")):
         problems.append("lsgd.kappa / lsgd.target missing in a tta entry")
+    if obj["family"] == "mpi" and not (isinstance(obj.get("ranks"), int) and obj["ranks"] > 0
+                                       and obj.get("scaling") in ("strong", "weak")):
+        problems.append("lsgd.ranks / lsgd.scaling missing in an mpi entry")
     if obj.get("mode") not in (None, "resident", "e2e"):
         problems.append(f"lsgd.mode {obj['mode']!r}")
     return problems

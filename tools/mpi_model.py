@@ -22,11 +22,13 @@ interpreter that has them).
 """
 
 import argparse
-import json
 import math
 import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
 
 try:
     import matplotlib
@@ -81,26 +83,23 @@ def model_time(fam, P, m_global, n, iters, w, alpha, beta, gamma):
 
 
 def load(paths):
+    """The runs of bench_mpi files, from their lsgd fields (tools/lsgd_results.py, the one reader)."""
+    try:
+        results = lr.load(paths)
+    except lr.ResultsError as e:
+        sys.exit(f"mpi_model.py: {e}")
     runs, contexts = [], []
-    for path in paths:
-        with open(path) as f:
-            doc = json.load(f)
-        ctx = doc.get("context", {})
-        if ctx.get("lsgd_family") != "mpi":
+    for f in results.files:
+        if f.context.get("lsgd_family") != "mpi":
             continue
-        contexts.append(ctx)
-        for b in doc.get("benchmarks", []):
-            if b.get("error_occurred"):
-                continue
-            parts = dict(p.split(":", 1) for p in b["name"].split("/")[3:])
-            solver = b["name"].split("/")[1]
-            if solver not in FAMILIES:
+        contexts.append(f.context)
+        for e in f.entries:
+            if e.error or e.fields["family"] != "mpi" or e.solver not in FAMILIES:
                 continue
             runs.append({
-                "fam": FAMILIES[solver], "prec": b["name"].split("/")[2],
-                "m": int(parts["m"]), "n": int(parts["n"]), "P": int(parts["P"]),
-                "scaling": parts["scaling"], "iters": int(parts.get("iters", 0)),
-                "time": b["real_time"] / 1e3, "compute": b["compute_s"], "comm": b["comm_s"],
+                "fam": FAMILIES[e.solver], "prec": e.precision, "m": e.m, "n": e.n, "P": e.ranks,
+                "scaling": e.scaling, "iters": e.iterations or 0, "time": e.time_s,
+                "compute": e.counters["compute_s"], "comm": e.counters["comm_s"],
             })
     return runs, contexts
 
