@@ -35,7 +35,7 @@ class BatchedDirectSolver final : public BatchedSolver<T> {
   std::string name() const override { return batched_name(method_); }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const BatchedProblem<T>& p) override {
+  void setup_step(const BatchedProblem<T>& p) override {
     p.validate();
     if (p.m < p.n) {
       std::ostringstream os;
@@ -54,8 +54,7 @@ class BatchedDirectSolver final : public BatchedSolver<T> {
     this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
   }
 
-  double timed_solve() override {
-    if (batch_ == 0) throw InvalidInput(name() + ": timed_solve() before setup()");
+  double timed_solve_step() override {
     ScopedThreads threads(this->info_.threads);
     return time_seconds([&] { solve_all(); });
   }

@@ -29,7 +29,7 @@ class BgdSolver final : public BatchedSolver<T> {
   std::string name() const override { return kName; }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const BatchedProblem<T>& p) override {
+  void setup_step(const BatchedProblem<T>& p) override {
     p.validate();
     for (index_t q = 0; q < p.batch; ++q) {
       const T* a = p.a_of(q);
@@ -49,8 +49,7 @@ class BgdSolver final : public BatchedSolver<T> {
     this->info_.threads = resolve_threads(opt_);
   }
 
-  double timed_solve() override {
-    if (A_.empty()) throw InvalidInput(std::string(kName) + ": timed_solve() before setup()");
+  double timed_solve_step() override {
     ScopedThreads threads(this->info_.threads);
     return time_seconds([&] { solve(); });
   }

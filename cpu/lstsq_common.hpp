@@ -80,7 +80,7 @@ class DirectSolverBase : public Solver<T> {
   std::string name() const override { return name_; }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const Problem<T>& p) override {
+  void setup_step(const Problem<T>& p) override {
     p.validate();
     if (p.m < p.n && !allows_underdetermined_) {
       std::ostringstream os;
@@ -90,7 +90,6 @@ class DirectSolverBase : public Solver<T> {
     }
     lapack::dim(p.m, "m");
     lapack::dim(p.n + 1, "n");
-    ready_ = false;
     m_ = p.m;
     n_ = p.n;
     A_ = p.A;
@@ -99,11 +98,9 @@ class DirectSolverBase : public Solver<T> {
     this->info_ = SolveInfo{};
     this->info_.threads = resolve_threads(opt_);
     allocate();
-    ready_ = true;
   }
 
-  double timed_solve() override {
-    if (!ready_) throw InvalidInput(name_ + ": timed_solve() before setup()");
+  double timed_solve_step() override {
     ScopedThreads threads(this->info_.threads);
     const double s = time_seconds([&] { solve(); });
     if (!std::all_of(x_.begin(), x_.end(), [](T v) { return std::isfinite(v); })) {
@@ -175,7 +172,6 @@ class DirectSolverBase : public Solver<T> {
   std::string name_;
   SolverOptions opt_;
   bool allows_underdetermined_;
-  bool ready_ = false;
   index_t m_ = 0, n_ = 0;
   std::vector<T> A_, b_, x_;
 };

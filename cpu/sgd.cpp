@@ -82,7 +82,7 @@ class SgdSolver final : public Solver<T> {
   std::string name() const override { return kName; }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const Problem<T>& p) override {
+  void setup_step(const Problem<T>& p) override {
     p.validate();
     A_ = p.A;
     b_ = p.b;
@@ -95,8 +95,7 @@ class SgdSolver final : public Solver<T> {
     this->info_.threads = resolve_threads(opt_);
   }
 
-  double timed_solve() override {
-    if (A_.empty()) throw InvalidInput(std::string(kName) + ": timed_solve() before setup()");
+  double timed_solve_step() override {
     ScopedThreads threads(this->info_.threads);
     return time_seconds([&] { solve(); });
   }

@@ -2,6 +2,7 @@
 // streams the problem's rows once through shared memory, accumulating a Householder QR of the rows
 // seen so far (a per-problem TSQR), then solves R x = Q^T b on chip. QR accuracy, one read of A.
 // The same block-level streaming QR is the building block of cuda.tsqr (kernels/tsqr.cpp).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -9,7 +10,7 @@
 #include <vector>
 
 #include "kernels/batched_resident.cuh"
-#include "kernels/cuda_raii.hpp"
+#include "kernels/gpu_solver_base.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -249,14 +250,21 @@ void streaming_qr_prepare(index_t n) {
   LSGD_CUDA_CHECK(cudaGetDevice(&device));
   LSGD_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   // The kernel's static shared memory (one int) also counts against the limit.
-  if (bytes + sizeof(int) > static_cast<size_t>(optin)) {
+  const size_t usable = static_cast<size_t>(optin) > sizeof(int)
+                            ? static_cast<size_t>(optin) - sizeof(int)
+                            : 0;
+  if (bytes > usable) {
     std::ostringstream os;
     os << "streaming QR kernel: n = " << n << " needs " << bytes
        << " bytes of shared memory per block; this device allows " << optin;
     throw DeviceError(os.str());
   }
-  LSGD_CUDA_CHECK(cudaFuncSetAttribute(v.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       static_cast<int>(bytes)));
+  // The dynamic shared-memory limit is a property of the kernel, shared by every solver in the
+  // process: it is raised once to what the variant's largest n needs (capped by the device), never
+  // lowered, so a solver set up for a small n cannot break another one's launches for a larger n.
+  const index_t variant_n = n <= kSmallN ? kSmallN : kStreamingQrMaxN;
+  const size_t variant_max = std::min(smem_elems<T>(variant_n, v.panel_rows) * sizeof(T), usable);
+  raise_dynamic_smem_limit(reinterpret_cast<const void*>(v.kernel), variant_max);
 }
 
 template <typename T>
@@ -299,99 +307,67 @@ template void streaming_qr_launch<double>(const StreamingQrArgs<double>&, index_
 
 namespace {
 
-// The solver: resident mode uploads in setup() and times the kernel; end_to_end times upload,
-// kernel and the download of x.
+// The solver: the measured modes, setup and refusal after a failed setup come from
+// BatchedGpuSolver (kernels/gpu_solver_base.hpp). The kernel writes x (NaN for failed problems)
+// and a per-problem status, read after the timed region.
 template <typename T>
-class BatchedResidentSolver final : public BatchedSolver<T> {
+class BatchedResidentSolver final : public BatchedGpuSolver<T> {
  public:
-  explicit BatchedResidentSolver(const SolverOptions& opt) : mode_(opt.gpu_mode) {
-    require_gpu();
+  explicit BatchedResidentSolver(const SolverOptions& opt)
+      : BatchedGpuSolver<T>("cuda.batched.resident", opt) {
     if (opt.ridge_lambda != 0.0) {
       throw InvalidInput("cuda.batched.resident: ridge lambda is not supported");
     }
-    stream_ = std::make_unique<Stream>();
   }
 
-  std::string name() const override { return "cuda.batched.resident"; }
-  Backend backend() const override { return Backend::cuda; }
-
-  void setup(const BatchedProblem<T>& p) override {
-    p.validate();
-    if (p.m < p.n) {
+ private:
+  void check_shape(index_t m, index_t n) const override {
+    if (m < n) {
       std::ostringstream os;
-      os << name() << ": m = " << p.m << " < n = " << p.n << " (underdetermined); needs m >= n";
+      os << this->name() << ": m = " << m << " < n = " << n
+         << " (underdetermined); needs m >= n";
       throw InvalidInput(os.str());
     }
-    if (p.n > kStreamingQrMaxN) {
+    if (n > kStreamingQrMaxN) {
       std::ostringstream os;
-      os << name() << ": n = " << p.n << " exceeds the largest supported n = " << kStreamingQrMaxN
+      os << this->name() << ": n = " << n
+         << " exceeds the largest supported n = " << kStreamingQrMaxN
          << " (R and a row panel are held in shared memory); use cuda.batched.gels or "
             "cuda.batched.cholesky";
       throw InvalidInput(os.str());
     }
-    streaming_qr_prepare<T>(p.n);
-    batch_ = p.batch;
-    m_ = p.m;
-    n_ = p.n;
-    cudaStream_t s = stream_->get();
-    if (mode_ == GpuMode::end_to_end) {
-      hA_ = p.A;
-      hb_ = p.b;
-      dA_.resize(p.A.size());
-      db_.resize(p.b.size());
-    } else {
-      dA_.upload(p.A, s);
-      db_.upload(p.b, s);
-    }
-    dx_.resize(static_cast<size_t>(batch_ * n_));
-    dstatus_.resize(static_cast<size_t>(batch_));
-    x_.assign(static_cast<size_t>(batch_ * n_), T(0));
-    stream_->synchronize();
-    this->info_ = SolveInfo{};
-    this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
   }
 
-  double timed_solve() override {
-    if (batch_ == 0) throw InvalidInput(name() + ": timed_solve() before setup()");
-    cudaStream_t s = stream_->get();
+  void prepare(const BatchedProblem<T>&) override {
+    streaming_qr_prepare<T>(this->n());
+    dstatus_.resize(static_cast<size_t>(this->batch()));
+  }
+
+  void solve() override {
+    const index_t m = this->m(), n = this->n();
     StreamingQrArgs<T> args;
-    args.A = dA_.data();
-    args.lda = m_;
-    args.a_stride = m_ * n_;
-    args.b = db_.data();
-    args.b_stride = m_;
-    args.rows = m_;
-    args.n = n_;
-    args.chunk = m_;
+    args.A = this->A();
+    args.lda = m;
+    args.a_stride = m * n;
+    args.b = this->b();
+    args.b_stride = m;
+    args.rows = m;
+    args.n = n;
+    args.chunk = m;
     args.solve = true;
-    args.x = dx_.data();
+    args.x = this->x();
     args.status = dstatus_.data();
-    args.rank_tol = rank_qr_tolerance<T>(m_);
-
-    GpuTimer timer(s);
-    timer.start();
-    if (mode_ == GpuMode::end_to_end) {
-      dA_.upload(hA_.data(), hA_.size(), s);
-      db_.upload(hb_.data(), hb_.size(), s);
-    }
-    streaming_qr_launch(args, batch_, s);
-    if (mode_ == GpuMode::end_to_end) dx_.download(x_.data(), x_.size(), s);
-    const double seconds = timer.stop_seconds();
-
-    if (mode_ == GpuMode::resident) dx_.download(x_.data(), x_.size(), s);
-    dstatus_.download(this->info_.problem_status.data(), static_cast<size_t>(batch_), s);
-    stream_->synchronize();
-    return seconds;
+    args.rank_tol = rank_qr_tolerance<T>(m);
+    streaming_qr_launch(args, this->batch(), this->stream());
   }
 
-  std::vector<T> solution() override { return x_; }
+  void check() override {
+    std::vector<int>& status = this->info_.problem_status;
+    status.resize(static_cast<size_t>(this->batch()));
+    dstatus_.download(status.data(), status.size(), this->stream());
+    LSGD_CUDA_CHECK(cudaStreamSynchronize(this->stream()));
+  }
 
- private:
-  GpuMode mode_;
-  std::unique_ptr<Stream> stream_;
-  index_t batch_ = 0, m_ = 0, n_ = 0;
-  std::vector<T> hA_, hb_, x_;
-  DeviceBuffer<T> dA_, db_, dx_;
   DeviceBuffer<int> dstatus_;
 };
 

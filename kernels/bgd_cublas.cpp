@@ -1,9 +1,10 @@
 // cuda.bgd.cublas: batched gradient descent as a user would write it with cuBLAS. Per iteration
 // r = b; r = A x - r (cublas<t>gemvStridedBatched), g = A^T r (gemvStridedBatched), then our small
 // update kernel (one block per problem: f, ||grad||, the stopping rule, x -= alpha g). A is read
-// twice per iteration. The host reads the count of running problems every kCheckEvery iterations
-// (a round trip); stopped problems are frozen on the device at once, so results match a
-// per-iteration check and only launches are wasted.
+// twice per iteration. The host polls the count of running problems every kCheckEvery iterations,
+// one poll behind through pinned memory (GdEngine::poll_stopped: no stall); stopped problems are
+// frozen on the device at once, so results match a per-iteration check and only launches are
+// wasted.
 #include <cmath>
 #include <memory>
 
@@ -64,7 +65,7 @@ void run_cublas_iterations(GdEngine<T>& e, T* r, T* g) {
     LSGD_CUBLAS_CHECK(gemv_strided(h, CUBLAS_OP_T, m, n, &one, e.A(), m, smn, r, m, &zero, g, n,
                                    batch));
     launch_update<T>(k, prm, st, g, nullptr, r, 1, threads, s);
-    if (k % kCheckEvery == kCheckEvery - 1 && k < prm.max_iters && e.all_stopped()) break;
+    if (k % kCheckEvery == kCheckEvery - 1 && k < prm.max_iters && e.poll_stopped()) break;
   }
 }
 
