@@ -92,6 +92,7 @@ TEST(SolverContract, EveryRegisteredSolverRefusesAfterAFailedSetup) {
   int checked = 0;
   for (const SolverEntry& e : default_registry().entries()) {
     if (!e.available() || !e.f64) continue;
+    SCOPED_TRACE(e.name);
     SolverOptions o;
     o.max_iters = 20;
     if (e.is_batched()) {
