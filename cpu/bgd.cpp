@@ -168,7 +168,8 @@ void register_cpu_bgd(Registry& r) {
   e.kind = Kind::batched_iterative;
   e.description = "batched gradient descent, per-problem step 1/L; OpenMP over problems";
   e.requires_full_rank = true;
-  e.normal_equations = true;
+  e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
+  e.flop_model = FlopModel::gd_iter;
   e.make_batched_f32 = [](const SolverOptions& o) {
     return std::make_unique<cpu::BgdSolver<float>>(o);
   };

@@ -117,7 +117,8 @@ void add(Registry& r, gd::Variant v, const char* desc) {
   e.kind = Kind::iterative;
   e.description = desc;
   e.requires_full_rank = true;
-  e.normal_equations = true;  // attainable accuracy ~ kappa(A)^2 eps, like the normal equations
+  e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
+  e.flop_model = FlopModel::gd_iter;
   e.make_f32 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<float>>(v, o); };
   e.make_f64 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<double>>(v, o); };
   r.add(std::move(e));

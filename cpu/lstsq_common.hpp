@@ -188,6 +188,9 @@ SolverEntry direct_entry(const char* name, const char* desc, bool full_rank, boo
   e.requires_full_rank = full_rank;
   e.allows_underdetermined = underdetermined;
   e.normal_equations = normal_equations;
+  e.error_growth = normal_equations ? ErrorGrowth::kappa_squared : ErrorGrowth::kappa;
+  e.flop_model = normal_equations ? FlopModel::cholesky : FlopModel::qr;
+  e.minimum_norm = underdetermined;  // the solvers that take m < n return the minimum-norm x
   e.make_f32 = [](const SolverOptions& o) { return std::make_unique<S<float>>(o); };
   e.make_f64 = [](const SolverOptions& o) { return std::make_unique<S<double>>(o); };
   return e;

@@ -222,7 +222,8 @@ void register_cpu_sgd(Registry& r) {
   e.description =
       "mini-batch SGD (sgd_batch rows, seeded shuffle, step schedule); epochs = iterations";
   e.requires_full_rank = true;
-  e.normal_equations = true;
+  e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
+  e.flop_model = FlopModel::gd_iter;
   e.make_f32 = [](const SolverOptions& o) { return std::make_unique<cpu::SgdSolver<float>>(o); };
   e.make_f64 = [](const SolverOptions& o) { return std::make_unique<cpu::SgdSolver<double>>(o); };
   r.add(std::move(e));

@@ -1,7 +1,8 @@
 // The solver contract's pieces that need no GPU (issue 12): the setup / timed_solve state machine
 // written once in lsgd::Solver (a failed setup leaves the solver refusing to solve), the RAII
 // template every CUDA handle owner is made of (with fake create / destroy functions), and
-// cuda.gd's float ridge-lambda check. The GPU halves are in test_gpu_infra.cpp.
+// cuda.gd's float ridge-lambda check. The CUDA half of the registry check needs a GPU (it skips
+// here); the other GPU halves are in test_gpu_infra.cpp.
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "lsgd/error.hpp"
 #include "lsgd/problem.hpp"
 #include "lsgd/registry.hpp"
+#include "tests/test_util.hpp"
 
 namespace lsgd {
 namespace {
@@ -82,46 +84,117 @@ TEST(SolverContract, TimedSolveOnlyAfterASuccessfulSetup) {
   EXPECT_EQ(s.timed_solve(), 1.0);
 }
 
-// Every registered solver that can run here: a setup that fails (NaN in A) after a good one leaves
-// the solver refusing to solve, with the one message of the contract.
-TEST(SolverContract, EveryRegisteredSolverRefusesAfterAFailedSetup) {
+// A good setup, a failed one (NaN in A), then the refusal with the one message of the contract.
+// With `solve_modes`, the good setup is solved first in both GPU modes, which must agree.
+template <typename Make, typename Prob>
+void check_refusal(const SolverEntry& e, Make&& make, Prob p, bool solve_modes) {
+  SCOPED_TRACE(e.name);
+  std::vector<double> x_by_mode[2];
+  for (int mode = 0; mode < (solve_modes ? 2 : 1); ++mode) {
+    SolverOptions o;
+    o.max_iters = 20;  // GD: not converging is fine here
+    o.gpu_mode = mode == 0 ? GpuMode::resident : GpuMode::end_to_end;
+    auto s = make(o);
+    s->setup(p);
+    EXPECT_TRUE(s->ready());
+    if (solve_modes) {
+      EXPECT_GE(s->timed_solve(), 0.0);
+      x_by_mode[mode] = s->solution();
+    }
+    Prob bad = p;
+    bad.A[3] = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_THROW(s->setup(bad), InvalidInput);
+    EXPECT_FALSE(s->ready());
+    try {
+      (void)s->timed_solve();
+      ADD_FAILURE() << e.name << " solved after a failed setup";
+    } catch (const InvalidInput& err) {
+      EXPECT_TRUE(contains(err.what(), e.name + ": timed_solve() before setup()")) << err.what();
+    }
+  }
+  if (solve_modes) {
+    // Resident and end-to-end run the same kernels on the same data: the same x.
+    ASSERT_EQ(x_by_mode[0].size(), x_by_mode[1].size());
+    for (size_t i = 0; i < x_by_mode[0].size(); ++i) {
+      const double a = x_by_mode[0][i], b = x_by_mode[1][i];
+      if (std::isnan(a) && std::isnan(b)) continue;
+      EXPECT_NEAR(a, b, 1e-12 * (1.0 + std::abs(a))) << "entry " << i;
+    }
+  }
+}
+
+int check_every_solver(Backend backend) {
   GenOptions g;
   g.m = 24;
   g.n = 4;
   g.kappa = 10;
+  const bool gpu = backend == Backend::cuda;
   int checked = 0;
   for (const SolverEntry& e : default_registry().entries()) {
-    if (!e.available() || !e.f64) continue;
-    SCOPED_TRACE(e.name);
-    SolverOptions o;
-    o.max_iters = 20;
+    if (e.backend != backend || !e.available() || !e.f64) continue;
     if (e.is_batched()) {
-      BatchedProblem<double> p = generate_batch<double>(2, g);
-      auto s = e.make_batched<double>(o);
-      s->setup(p);
-      EXPECT_TRUE(s->ready()) << e.name;
-      p.A[3] = std::numeric_limits<double>::quiet_NaN();
-      EXPECT_THROW(s->setup(p), InvalidInput) << e.name;
-      EXPECT_FALSE(s->ready()) << e.name;
-      EXPECT_THROW((void)s->timed_solve(), InvalidInput) << e.name;
+      check_refusal(
+          e, [&](const SolverOptions& o) { return e.make_batched<double>(o); },
+          generate_batch<double>(2, g), gpu);
     } else {
-      Problem<double> p = generate<double>(g);
-      auto s = e.make<double>(o);
-      s->setup(p);
-      EXPECT_TRUE(s->ready()) << e.name;
-      p.A[3] = std::numeric_limits<double>::quiet_NaN();
-      EXPECT_THROW(s->setup(p), InvalidInput) << e.name;
-      EXPECT_FALSE(s->ready()) << e.name;
-      try {
-        (void)s->timed_solve();
-        ADD_FAILURE() << e.name << " solved after a failed setup";
-      } catch (const InvalidInput& err) {
-        EXPECT_TRUE(contains(err.what(), e.name + ": timed_solve() before setup()")) << err.what();
-      }
+      check_refusal(
+          e, [&](const SolverOptions& o) { return e.make<double>(o); }, generate<double>(g), gpu);
     }
     ++checked;
   }
-  EXPECT_GT(checked, 5);
+  return checked;
+}
+
+// Every registered CPU solver: a setup that fails after a good one leaves it refusing to solve.
+TEST(SolverContract, EveryCpuSolverRefusesAfterAFailedSetup) {
+  EXPECT_GT(check_every_solver(Backend::cpu), 5);
+}
+
+// Every CUDA solver (GPU; skips here): the same refusal, and resident and end-to-end agree.
+TEST(SolverContract, EveryCudaSolverRefusesAfterAFailedSetupAndModesAgree) {
+  LSGD_SKIP_IF_UNAVAILABLE(nullptr);
+  EXPECT_GT(check_every_solver(Backend::cuda), 5);
+}
+
+// The registry's fields that tests and benchmarks read instead of solver names (issue 12): how the
+// forward error grows, minimum-norm, the flop model; consistent for every entry, CUDA ones included
+// (they are listed without a GPU).
+TEST(RegistryFields, ConsistentForEveryEntry) {
+  for (const SolverEntry& e : default_registry().entries()) {
+    SCOPED_TRACE(e.name);
+    if (e.normal_equations) {
+      EXPECT_TRUE(e.kappa_squared());
+      EXPECT_EQ(e.flop_model, FlopModel::cholesky);
+    }
+    EXPECT_EQ(e.is_iterative(), e.flop_model == FlopModel::gd_iter);
+    if (e.is_iterative()) {
+      EXPECT_TRUE(e.kappa_squared()) << "GD reaches ~kappa^2 eps";
+      EXPECT_FALSE(e.normal_equations) << "GD does not form A^T A";
+    }
+    if (e.minimum_norm) {
+      EXPECT_FALSE(e.requires_full_rank);
+      EXPECT_TRUE(e.allows_underdetermined);
+    }
+  }
+  const Registry& r = default_registry();
+  for (const char* name : {"cpu.svd", "cuda.svd"}) {
+    EXPECT_EQ(r.get(name).flop_model, FlopModel::svd) << name;
+    EXPECT_TRUE(r.get(name).minimum_norm) << name;
+  }
+  EXPECT_TRUE(r.get("cpu.cod").minimum_norm);
+  EXPECT_FALSE(r.get("cpu.colpiv_qr").minimum_norm);  // a basic solution
+  for (const char* name : {"cpu.qr", "cuda.qr", "cuda.tsqr", "cuda.batched.resident"}) {
+    EXPECT_EQ(r.get(name).error_growth, ErrorGrowth::kappa) << name;
+    EXPECT_EQ(r.get(name).flop_model, FlopModel::qr) << name;
+  }
+  for (const char* name : {"cpu.cholesky", "cuda.cholesky", "cuda.batched.cholesky"}) {
+    EXPECT_TRUE(r.get(name).normal_equations) << name;
+  }
+  for (const char* name : {"cpu.gd", "cuda.gd", "cuda.bgd.fused"}) {
+    EXPECT_EQ(r.get(name).error_growth, ErrorGrowth::kappa_squared) << name;
+  }
+  EXPECT_STREQ(to_string(ErrorGrowth::kappa_squared), "kappa^2");
+  EXPECT_STREQ(to_string(FlopModel::gd_iter), "gd_iter");
 }
 
 // Fake create / destroy pair: handles are positive ints, every destroy is logged.
