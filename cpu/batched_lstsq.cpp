@@ -24,7 +24,7 @@ const char* batched_name(BatchedMethod m) {
 }
 
 template <typename T>
-class BatchedDirectSolver final : public BatchedSolver<T> {
+class BatchedDirectSolver final : public CpuSolver<BatchedSolver<T>> {
  public:
   BatchedDirectSolver(BatchedMethod method, const SolverOptions& opt) : method_(method), opt_(opt) {
     if (opt.ridge_lambda != 0.0) {
@@ -54,15 +54,10 @@ class BatchedDirectSolver final : public BatchedSolver<T> {
     this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
   }
 
-  double timed_solve_step() override {
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve_all(); });
-  }
-
   std::vector<T> solution() override { return x_; }
 
  private:
-  void solve_all() {
+  void solve() override {
     int* status = this->info_.problem_status.data();
     // Whole problems go to threads, in one region; a batch too small to pay for the region's
     // fork-join (~1 ms on a busy 2-core machine) runs on the calling thread. Problems differ in

@@ -22,7 +22,7 @@ constexpr double kParallelMinWork = 1 << 22;
 constexpr index_t kSmallBytes = 256 * 1024;
 
 template <typename T>
-class BgdSolver final : public BatchedSolver<T> {
+class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
  public:
   explicit BgdSolver(const SolverOptions& opt) : opt_(opt) { gd::check_options(kName, opt); }
 
@@ -49,15 +49,10 @@ class BgdSolver final : public BatchedSolver<T> {
     this->info_.threads = resolve_threads(opt_);
   }
 
-  double timed_solve_step() override {
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve(); });
-  }
-
   std::vector<T> solution() override { return x_; }
 
  private:
-  void solve() {
+  void solve() override {
     SolveInfo& info = this->info_;
     info.problem_status.assign(static_cast<size_t>(batch_), kSolved);
     info.problem_iterations.assign(static_cast<size_t>(batch_), 0);

@@ -24,7 +24,7 @@ const char* variant_name(gd::Variant v) {
 }
 
 template <typename T>
-class GdSolver final : public Solver<T> {
+class GdSolver final : public CpuSolver<Solver<T>> {
  public:
   GdSolver(gd::Variant variant, const SolverOptions& opt) : variant_(variant), opt_(opt) {
     gd::check_options(name(), opt);
@@ -44,17 +44,12 @@ class GdSolver final : public Solver<T> {
     this->info_.threads = resolve_threads(opt_);
   }
 
-  double timed_solve_step() override {
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve(); });
-  }
-
   std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
 
  private:
   // One OpenMP region for the whole solve (power iteration and every iteration): each thread owns
   // a block of rows and runs the same loop in lock step (gd_common.hpp, GradientPass::eval).
-  void solve() {
+  void solve() override {
     gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
     double L = 0.0;
     gd::Params p;

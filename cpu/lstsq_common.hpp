@@ -67,7 +67,7 @@ void for_each_partition(int P, F&& body) {
 }
 
 template <typename T>
-class DirectSolverBase : public Solver<T> {
+class DirectSolverBase : public CpuSolver<Solver<T>> {
  public:
   DirectSolverBase(std::string name, const SolverOptions& opt, bool allows_underdetermined)
       : name_(std::move(name)), opt_(opt), allows_underdetermined_(allows_underdetermined) {
@@ -100,14 +100,12 @@ class DirectSolverBase : public Solver<T> {
     allocate();
   }
 
-  double timed_solve_step() override {
-    ScopedThreads threads(this->info_.threads);
-    const double s = time_seconds([&] { solve(); });
+  // After the timing (CpuSolver): non-finite entries of x are an error.
+  void check() override {
     if (!std::all_of(x_.begin(), x_.end(), [](T v) { return std::isfinite(v); })) {
       throw NumericalError(name_ + ": the solution has non-finite entries (A is singular or the "
                                    "data overflow in this precision; rescale the columns of A)");
     }
-    return s;
   }
 
   std::vector<T> solution() override { return x_; }

@@ -69,7 +69,7 @@ double schedule_step(StepSchedule s, double alpha0, int epoch) {
 constexpr index_t kParallelBatchEntries = 1 << 16;
 
 template <typename T>
-class SgdSolver final : public Solver<T> {
+class SgdSolver final : public CpuSolver<Solver<T>> {
  public:
   explicit SgdSolver(const SolverOptions& opt) : opt_(opt) {
     gd::check_options(kName, opt);
@@ -93,11 +93,6 @@ class SgdSolver final : public Solver<T> {
     x_.setZero(n_);
     this->info_ = SolveInfo{};
     this->info_.threads = resolve_threads(opt_);
-  }
-
-  double timed_solve_step() override {
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve(); });
   }
 
   std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
@@ -144,7 +139,7 @@ class SgdSolver final : public Solver<T> {
     return m * (bsz - 1.0) / (bsz * (m - 1.0)) * L + (m - bsz) / (bsz * (m - 1.0)) * l_max;
   }
 
-  void solve() {
+  void solve() override {
     gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
     const double L = gd::lipschitz(pass, opt_, kName);
     const double alpha0 = opt_.step > 0.0 ? opt_.step : 1.0 / minibatch_smoothness(L);

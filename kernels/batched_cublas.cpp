@@ -14,51 +14,14 @@
 #include <sstream>
 #include <vector>
 
+#include "kernels/cublas_overloads.hpp"
+#include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
 namespace {
-
-// float / double overloads of the library calls.
-cublasStatus_t gels_batched(cublasHandle_t h, int m, int n, float* const A[], float* const C[],
-                            int* info, int* dev_info, int batch) {
-  return cublasSgelsBatched(h, CUBLAS_OP_N, m, n, 1, A, m, C, m, info, dev_info, batch);
-}
-cublasStatus_t gels_batched(cublasHandle_t h, int m, int n, double* const A[], double* const C[],
-                            int* info, int* dev_info, int batch) {
-  return cublasDgelsBatched(h, CUBLAS_OP_N, m, n, 1, A, m, C, m, info, dev_info, batch);
-}
-// C (rows x cols, stride rows*cols) = A^T B for A (k x rows), B (k x cols), all column-major.
-cublasStatus_t gemm_tn_strided(cublasHandle_t h, int rows, int cols, int k, const float* A,
-                               long long sa, const float* B, long long sb, float* C, long long sc,
-                               int batch) {
-  const float one = 1.0f, zero = 0.0f;
-  return cublasSgemmStridedBatched(h, CUBLAS_OP_T, CUBLAS_OP_N, rows, cols, k, &one, A, k, sa, B, k,
-                                   sb, &zero, C, rows, sc, batch);
-}
-cublasStatus_t gemm_tn_strided(cublasHandle_t h, int rows, int cols, int k, const double* A,
-                               long long sa, const double* B, long long sb, double* C, long long sc,
-                               int batch) {
-  const double one = 1.0, zero = 0.0;
-  return cublasDgemmStridedBatched(h, CUBLAS_OP_T, CUBLAS_OP_N, rows, cols, k, &one, A, k, sa, B, k,
-                                   sb, &zero, C, rows, sc, batch);
-}
-cusolverStatus_t potrf_batched(cusolverDnHandle_t h, int n, float* A[], int* info, int batch) {
-  return cusolverDnSpotrfBatched(h, CUBLAS_FILL_MODE_LOWER, n, A, n, info, batch);
-}
-cusolverStatus_t potrf_batched(cusolverDnHandle_t h, int n, double* A[], int* info, int batch) {
-  return cusolverDnDpotrfBatched(h, CUBLAS_FILL_MODE_LOWER, n, A, n, info, batch);
-}
-cusolverStatus_t potrs_batched(cusolverDnHandle_t h, int n, float* A[], float* B[], int* info,
-                               int batch) {
-  return cusolverDnSpotrsBatched(h, CUBLAS_FILL_MODE_LOWER, n, 1, A, n, B, n, info, batch);
-}
-cusolverStatus_t potrs_batched(cusolverDnHandle_t h, int n, double* A[], double* B[], int* info,
-                               int batch) {
-  return cusolverDnDpotrsBatched(h, CUBLAS_FILL_MODE_LOWER, n, 1, A, n, B, n, info, batch);
-}
 
 enum class Method { gels, cholesky };
 
@@ -157,10 +120,14 @@ class CublasBatchedSolver final : public BatchedGpuSolver<T> {
     const index_t m_ = this->m(), n_ = this->n();
     const int m = static_cast<int>(m_), n = static_cast<int>(n_);
     const int batch = static_cast<int>(this->batch());
-    LSGD_CUBLAS_CHECK(gemm_tn_strided(this->cublas(), n, n, m, this->A(), m_ * n_, this->A(),
-                                      m_ * n_, gram_.data(), n_ * n_, batch));
-    LSGD_CUBLAS_CHECK(gemm_tn_strided(this->cublas(), n, 1, m, this->A(), m_ * n_, this->b(), m_,
-                                      this->x(), n_, batch));
+    const T one = T(1), zero = T(0);
+    // A_p^T A_p (n x n) and A_p^T b_p (n x 1) for every problem.
+    LSGD_CUBLAS_CHECK(gemm_strided(this->cublas(), CUBLAS_OP_T, CUBLAS_OP_N, n, n, m, &one,
+                                   this->A(), m, m_ * n_, this->A(), m, m_ * n_, &zero,
+                                   gram_.data(), n, n_ * n_, batch));
+    LSGD_CUBLAS_CHECK(gemm_strided(this->cublas(), CUBLAS_OP_T, CUBLAS_OP_N, n, 1, m, &one,
+                                   this->A(), m, m_ * n_, this->b(), m, m_, &zero, this->x(), n,
+                                   n_, batch));
     LSGD_CUSOLVER_CHECK(potrf_batched(this->cusolver(), n, ptr_A_.data(), dinfo_.data(), batch));
     LSGD_CUSOLVER_CHECK(potrs_batched(this->cusolver(), n, ptr_A_.data(), ptr_b_.data(),
                                       this->status_slot(kPotrsInfo), batch));

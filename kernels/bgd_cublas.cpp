@@ -9,27 +9,10 @@
 #include <memory>
 
 #include "kernels/bgd_engine.hpp"
+#include "kernels/cublas_overloads.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda::gd {
-namespace {
-
-inline cublasStatus_t gemv_strided(cublasHandle_t h, cublasOperation_t op, int m, int n,
-                                   const float* alpha, const float* A, int lda, long long sa,
-                                   const float* x, long long sx, const float* beta, float* y,
-                                   long long sy, int batch) {
-  return cublasSgemvStridedBatched(h, op, m, n, alpha, A, lda, sa, x, 1, sx, beta, y, 1, sy,
-                                   batch);
-}
-inline cublasStatus_t gemv_strided(cublasHandle_t h, cublasOperation_t op, int m, int n,
-                                   const double* alpha, const double* A, int lda, long long sa,
-                                   const double* x, long long sx, const double* beta, double* y,
-                                   long long sy, int batch) {
-  return cublasDgemvStridedBatched(h, op, m, n, alpha, A, lda, sa, x, 1, sx, beta, y, 1, sy,
-                                   batch);
-}
-
-}  // namespace
 
 template <typename T>
 void run_cublas_iterations(GdEngine<T>& e, T* r, T* g) {

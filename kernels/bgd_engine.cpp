@@ -1,6 +1,7 @@
 // GdEngine: per-problem device state, the fused / resident / Gram drivers, and SolveInfo assembly
 // for the CUDA gradient-descent solvers. The cuBLAS baseline's driver is in kernels/bgd_cublas.cpp.
 #include "kernels/bgd_engine.hpp"
+#include "kernels/cublas_overloads.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -153,23 +154,6 @@ void GdEngine<T>::run_fused() {
   }
 }
 
-namespace {
-inline cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
-                                   int m, int n, int k, const float* alpha, const float* A, int lda,
-                                   long long sa, const float* B, int ldb, long long sb,
-                                   const float* beta, float* C, int ldc, long long sc, int batch) {
-  return cublasSgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
-                                   sc, batch);
-}
-inline cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
-                                   int m, int n, int k, const double* alpha, const double* A,
-                                   int lda, long long sa, const double* B, int ldb, long long sb,
-                                   const double* beta, double* C, int ldc, long long sc,
-                                   int batch) {
-  return cublasDgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
-                                   sc, batch);
-}
-}  // namespace
 
 template <typename T>
 void GdEngine<T>::run_gram() {
