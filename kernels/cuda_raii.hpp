@@ -12,23 +12,57 @@
 
 namespace lsgd::cuda {
 
-// Device memory of `count` elements of T. Out of memory raises DeviceError stating the requested
-// and the free bytes; the process goes on. Every transfer names its stream (no default): the
-// solvers' streams are non-blocking, so a transfer on the legacy default stream would not be
-// ordered with their work.
-template <typename T>
-class DeviceBuffer {
+// Throws DeviceError("out of device memory: requested N bytes, F bytes free of T").
+[[noreturn]] void throw_out_of_memory(size_t requested_bytes, cudaError_t err);
+// Throws DeviceError("pinned host allocation failed: requested N bytes (<error>)").
+[[noreturn]] void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err);
+
+// The two kinds of memory a buffer holds; cudaMalloc / cudaFree and cudaMallocHost / cudaFreeHost
+// are called only here. A failed allocation raises DeviceError stating the requested bytes (and,
+// on the device, the free bytes); the process goes on.
+struct DeviceMemory {
+  static void* allocate(size_t bytes) {
+    void* p = nullptr;
+    const cudaError_t err = cudaMalloc(&p, bytes);
+    if (err != cudaSuccess) {
+      (void)cudaGetLastError();
+      throw_out_of_memory(bytes, err);
+    }
+    return p;
+  }
+  static void release(void* p) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaFree(p)); }
+};
+struct PinnedMemory {
+  static void* allocate(size_t bytes) {
+    void* p = nullptr;
+    const cudaError_t err = cudaMallocHost(&p, bytes);
+    if (err != cudaSuccess) {
+      (void)cudaGetLastError();
+      throw_pinned_alloc_failure(bytes, err);
+    }
+    return p;
+  }
+  static void release(void* p) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaFreeHost(p)); }
+};
+
+// The one move-only owner of an array of `count` elements of T in Memory (uninitialized). A
+// moved-from buffer is empty; move assignment releases the target's memory first. resize() sets
+// the size and reallocates only beyond the capacity (the largest size allocated), so shrinking and
+// growing back reuse the allocation; contents are not preserved across a reallocation, and a failed
+// reallocation leaves the buffer empty.
+template <typename T, typename Memory>
+class Buffer {
  public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t count) { allocate(count); }
-  ~DeviceBuffer() { release(); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept
+  Buffer() = default;
+  explicit Buffer(size_t count) { allocate(count); }
+  ~Buffer() { release(); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& o) noexcept
       : ptr_(std::exchange(o.ptr_, nullptr)),
         count_(std::exchange(o.count_, 0)),
         capacity_(std::exchange(o.capacity_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
       release();
       ptr_ = std::exchange(o.ptr_, nullptr);
@@ -38,9 +72,6 @@ class DeviceBuffer {
     return *this;
   }
 
-  // Sets the size to `count`; reallocates only when `count` exceeds the capacity (the largest size
-  // allocated), so shrinking and growing back again reuse the allocation. Contents are not
-  // preserved across a reallocation. A failed reallocation leaves the buffer empty.
   void resize(size_t count) {
     if (count > capacity_) {
       release();
@@ -56,17 +87,42 @@ class DeviceBuffer {
   size_t bytes() const { return count_ * sizeof(T); }
   bool empty() const { return count_ == 0; }
 
+ private:
+  void allocate(size_t count) {
+    if (count == 0) return;
+    ptr_ = static_cast<T*>(Memory::allocate(count * sizeof(T)));
+    count_ = count;
+    capacity_ = count;
+  }
+  void release() noexcept {
+    if (ptr_ != nullptr) Memory::release(ptr_);
+    ptr_ = nullptr;
+    count_ = 0;
+    capacity_ = 0;
+  }
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Device memory. Every transfer names its stream (no default): the solvers' streams are
+// non-blocking, so a transfer on the legacy default stream would not be ordered with their work.
+template <typename T>
+class DeviceBuffer : public Buffer<T, DeviceMemory> {
+ public:
+  using Buffer<T, DeviceMemory>::Buffer;
+
   void upload(const T* host, size_t count, cudaStream_t stream) {
     check_count(count);
     if (count > 0) {
       LSGD_CUDA_CHECK(
-          cudaMemcpyAsync(ptr_, host, count * sizeof(T), cudaMemcpyHostToDevice, stream));
+          cudaMemcpyAsync(this->data(), host, count * sizeof(T), cudaMemcpyHostToDevice, stream));
     }
   }
   // Resizes to host.size() and uploads; synchronizes `stream` before returning, since `host` may
   // be pageable memory its caller frees next.
   void upload_sync(const std::vector<T>& host, cudaStream_t stream) {
-    resize(host.size());
+    this->resize(host.size());
     upload(host.data(), host.size(), stream);
     LSGD_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
@@ -74,56 +130,38 @@ class DeviceBuffer {
     check_count(count);
     if (count > 0) {
       LSGD_CUDA_CHECK(
-          cudaMemcpyAsync(host, ptr_, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
+          cudaMemcpyAsync(host, this->data(), count * sizeof(T), cudaMemcpyDeviceToHost, stream));
     }
   }
   // Synchronous download of the first `count` elements (all if 0), ordered after the work already
   // enqueued on `stream`.
   std::vector<T> to_host(size_t count, cudaStream_t stream) const {
-    std::vector<T> out(count == 0 ? count_ : count);
+    std::vector<T> out(count == 0 ? this->size() : count);
     download(out.data(), out.size(), stream);
     LSGD_CUDA_CHECK(cudaStreamSynchronize(stream));
     return out;
   }
   void zero(cudaStream_t stream) {
-    if (count_ > 0) LSGD_CUDA_CHECK(cudaMemsetAsync(ptr_, 0, bytes(), stream));
+    if (!this->empty()) LSGD_CUDA_CHECK(cudaMemsetAsync(this->data(), 0, this->bytes(), stream));
   }
 
  private:
-  void allocate(size_t count);
-  void release() noexcept {
-    if (ptr_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaFree(ptr_));
-    ptr_ = nullptr;
-    count_ = 0;
-    capacity_ = 0;
-  }
   void check_count(size_t count) const {
-    if (count > count_) {
+    if (count > this->size()) {
       throw DeviceError("device buffer transfer of " + std::to_string(count) +
-                        " elements exceeds its size " + std::to_string(count_));
+                        " elements exceeds its size " + std::to_string(this->size()));
     }
   }
-  T* ptr_ = nullptr;
-  size_t count_ = 0;
-  size_t capacity_ = 0;
 };
 
-// Throws DeviceError("out of device memory: requested N bytes, F bytes free of T").
-[[noreturn]] void throw_out_of_memory(size_t requested_bytes, cudaError_t err);
-
+// Page-locked (pinned) host memory, for asynchronous transfers at full PCIe speed.
 template <typename T>
-void DeviceBuffer<T>::allocate(size_t count) {
-  if (count == 0) return;
-  void* p = nullptr;
-  const cudaError_t err = cudaMalloc(&p, count * sizeof(T));
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    throw_out_of_memory(count * sizeof(T), err);
-  }
-  ptr_ = static_cast<T*>(p);
-  count_ = count;
-  capacity_ = count;
-}
+class PinnedBuffer : public Buffer<T, PinnedMemory> {
+ public:
+  using Buffer<T, PinnedMemory>::Buffer;
+  T& operator[](size_t i) { return this->data()[i]; }
+  const T& operator[](size_t i) const { return this->data()[i]; }
+};
 
 // The create / destroy pairs of the handles, owned through UniqueHandle (kernels/unique_handle.hpp).
 struct StreamTraits {
@@ -260,79 +298,6 @@ class GpuTimer {
   cudaStream_t s_;
   Event start_, stop_;
 };
-
-// Page-locked (pinned) host memory of `count` elements of T, for asynchronous transfers at full PCIe
-// speed. cudaMallocHost / cudaFreeHost are called only here. A failed allocation raises DeviceError
-// stating the requested bytes; the process goes on. Contents are uninitialized.
-template <typename T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  explicit PinnedBuffer(size_t count) { allocate(count); }
-  ~PinnedBuffer() { release(); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  PinnedBuffer(PinnedBuffer&& o) noexcept
-      : ptr_(std::exchange(o.ptr_, nullptr)),
-        count_(std::exchange(o.count_, 0)),
-        capacity_(std::exchange(o.capacity_, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) {
-      release();
-      ptr_ = std::exchange(o.ptr_, nullptr);
-      count_ = std::exchange(o.count_, 0);
-      capacity_ = std::exchange(o.capacity_, 0);
-    }
-    return *this;
-  }
-
-  // As DeviceBuffer::resize: reallocates only beyond the capacity (contents not preserved).
-  void resize(size_t count) {
-    if (count > capacity_) {
-      release();
-      allocate(count);
-    } else {
-      count_ = count;
-    }
-  }
-  T* data() { return ptr_; }
-  const T* data() const { return ptr_; }
-  size_t size() const { return count_; }
-  size_t capacity() const { return capacity_; }
-  size_t bytes() const { return count_ * sizeof(T); }
-  bool empty() const { return count_ == 0; }
-  T& operator[](size_t i) { return ptr_[i]; }
-  const T& operator[](size_t i) const { return ptr_[i]; }
-
- private:
-  void allocate(size_t count);
-  void release() noexcept {
-    if (ptr_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaFreeHost(ptr_));
-    ptr_ = nullptr;
-    count_ = 0;
-    capacity_ = 0;
-  }
-  T* ptr_ = nullptr;
-  size_t count_ = 0;
-  size_t capacity_ = 0;
-};
-
-// Throws DeviceError("pinned host allocation failed: requested N bytes (<error>)").
-[[noreturn]] void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err);
-
-template <typename T>
-void PinnedBuffer<T>::allocate(size_t count) {
-  if (count == 0) return;
-  void* p = nullptr;
-  const cudaError_t err = cudaMallocHost(&p, count * sizeof(T));
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    throw_pinned_alloc_failure(count * sizeof(T), err);
-  }
-  ptr_ = static_cast<T*>(p);
-  count_ = count;
-  capacity_ = count;
-}
 
 // Raises `kernel`'s dynamic shared-memory limit (cudaFuncAttributeMaxDynamicSharedMemorySize) to at
 // least `bytes`, never lowering it. The limit is a property of the kernel, shared by every solver of
