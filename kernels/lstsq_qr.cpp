@@ -22,6 +22,7 @@
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
+#include "kernels/qr_checks.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -119,26 +120,8 @@ class QrSolver final : public GpuSolver<T> {
   }
 
   void check() override {
-    for (const int slot : {kGeqrfInfo, kOrmqrInfo}) {
-      if (this->status(slot) < 0) {
-        std::ostringstream os;
-        os << this->name() << ": cuSOLVER rejected argument " << -this->status(slot) << " of "
-           << (slot == kGeqrfInfo ? "cusolverDnXgeqrf" : "cusolverDn<t>ormqr");
-        throw DeviceError(os.str());
-      }
-    }
-    const size_t n = static_cast<size_t>(this->n());
-    T rmax = T(0);
-    for (size_t j = 0; j < n; ++j) rmax = std::max(rmax, std::abs(diag_[j]));
-    for (size_t j = 0; j < n; ++j) {
-      const T rjj = std::abs(diag_[j]);
-      if (!(rjj > rmax * std::numeric_limits<T>::epsilon())) {
-        std::ostringstream os;
-        os << this->name() << ": A is rank deficient to working precision (|R(" << j << "," << j
-           << ")| = " << rjj << " vs max " << rmax << "); use cuda.svd";
-        throw NumericalError(os.str());
-      }
-    }
+    check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
+    check_r_diagonal(this->name(), diag_.data(), static_cast<size_t>(this->n()));
   }
 
   bool augmented_;

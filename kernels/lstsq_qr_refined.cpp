@@ -24,6 +24,7 @@
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
+#include "kernels/qr_checks.hpp"
 #include "kernels/qr_refined.cuh"
 #include "lsgd/registry.hpp"
 
@@ -171,26 +172,8 @@ class RefinedQrSolver final : public GpuSolver<T> {
   }
 
   void check() override {
-    for (const int slot : {kGeqrfInfo, kOrmqrInfo}) {
-      if (this->status(slot) < 0) {
-        std::ostringstream os;
-        os << this->name() << ": cuSOLVER rejected argument " << -this->status(slot) << " of "
-           << (slot == kGeqrfInfo ? "cusolverDnXgeqrf" : "cusolverDn<t>ormqr");
-        throw DeviceError(os.str());
-      }
-    }
-    const size_t n = static_cast<size_t>(this->n());
-    T rmax = T(0);
-    for (size_t j = 0; j < n; ++j) rmax = std::max(rmax, std::abs(diag_[j]));
-    for (size_t j = 0; j < n; ++j) {
-      const T rjj = std::abs(diag_[j]);
-      if (!(rjj > rmax * std::numeric_limits<T>::epsilon())) {
-        std::ostringstream os;
-        os << this->name() << ": A is rank deficient to working precision (|R(" << j << "," << j
-           << ")| = " << rjj << " vs max " << rmax << "); use cuda.svd";
-        throw NumericalError(os.str());
-      }
-    }
+    check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
+    check_r_diagonal(this->name(), diag_.data(), static_cast<size_t>(this->n()));
     if (overflow_) {
       throw NumericalError(this->name() +
                            ": the refined solution overflowed (the data overflow in this "

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "kernels/gd_checks.hpp"
+#include "kernels/qr_checks.hpp"
 #include "kernels/unique_handle.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/problem.hpp"
@@ -274,6 +275,30 @@ TEST(GdChecks, PowerEstimateAcceptsALargeFloatRidge) {
   EXPECT_FALSE(power_estimate_ok<float>(std::numeric_limits<double>::infinity(), 0.0));
   EXPECT_FALSE(power_estimate_ok<double>(-1.0, 0.0));
   EXPECT_FALSE(power_estimate_ok<double>(0.5, 1.0));  // L below lambda: impossible, rejected
+}
+
+// The host-side checks of cuda.qr / cuda.qr.augmented / cuda.qr.refined (after the timed region).
+TEST(QrChecks, DiagonalRankRuleAndLibraryInfos) {
+  const double good[] = {3.0, -1.0, 1e-10};
+  EXPECT_NO_THROW(cuda::check_r_diagonal("cuda.qr", good, 3));
+  const double tiny[] = {3.0, -1.0, 1e-17};  // <= eps * 3
+  try {
+    cuda::check_r_diagonal("cuda.qr", tiny, 3);
+    ADD_FAILURE() << "rank deficiency not reported";
+  } catch (const NumericalError& e) {
+    EXPECT_TRUE(contains(e.what(), "cuda.qr: A is rank deficient")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "|R(2,2)|")) << e.what();
+  }
+  const float nan_diag[] = {1.0f, std::numeric_limits<float>::quiet_NaN()};
+  EXPECT_THROW(cuda::check_r_diagonal("cuda.qr", nan_diag, 2), NumericalError);
+  EXPECT_NO_THROW(cuda::check_qr_infos("cuda.qr", 0, 0));
+  try {
+    cuda::check_qr_infos("cuda.qr.refined", 0, -3);
+    ADD_FAILURE() << "illegal argument not reported";
+  } catch (const DeviceError& e) {
+    EXPECT_TRUE(contains(e.what(), "argument 3 of cusolverDn<t>ormqr")) << e.what();
+  }
+  EXPECT_THROW(cuda::check_qr_infos("cuda.qr", -1, 0), DeviceError);
 }
 
 }  // namespace
