@@ -20,6 +20,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cpu/refinement.hpp"
 #include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
@@ -138,10 +139,8 @@ class RefinedQrSolver final : public GpuSolver<T> {
     apply_q(CUBLAS_OP_N, r_.data());
 
     const double eps_t = static_cast<double>(std::numeric_limits<T>::epsilon());
-    double prev = norm(x, n);
-    steps_ = 0;
-    converged_ = stalled_ = overflow_ = false;
-    last_ = 1.0;
+    refinement_ = cpu::Refinement(norm(x, n));
+    overflow_ = false;
     for (int k = 1; k <= kMaxSteps; ++k) {
       refine_residuals(this->A(), m, n, this->b(), r_.data(), x, f_.data(), h_.data(), s);
       solve_r(CUBLAS_OP_T, h_.data());             // h = R^-T g
@@ -153,21 +152,11 @@ class RefinedQrSolver final : public GpuSolver<T> {
       add_in_place(r_.data(), f_.data(), m, s);
       const double xn = norm(x, n);
       const double dn = norm(dx_.data(), n);
-      steps_ = k;
       if (!std::isfinite(xn) || !std::isfinite(dn)) {
         overflow_ = true;  // check(): rank deficient (diag(R)) or overflow
         break;
       }
-      last_ = xn > 0.0 ? dn / xn : 0.0;
-      if (last_ <= 2.0 * eps_t) {
-        converged_ = true;
-        break;
-      }
-      if (k > 1 && dn > 0.5 * prev) {
-        stalled_ = true;
-        break;
-      }
-      prev = dn;
+      if (!refinement_.keep_going(k, xn, dn, eps_t)) break;
     }
   }
 
@@ -180,19 +169,9 @@ class RefinedQrSolver final : public GpuSolver<T> {
                            "precision; rescale the columns of A)");
     }
     SolveInfo& info = this->info_;
-    info.iterations = steps_;
-    info.converged = converged_;
-    std::ostringstream os;
-    os.precision(2);
-    if (converged_) {
-      os << "refinement converged in " << steps_ << " step(s); estimated forward error " << last_;
-    } else {
-      os << "refinement did not converge ("
-         << (stalled_ ? "the correction stopped shrinking: kappa(A) eps is too close to 1"
-                      : "step limit reached")
-         << "); the last correction was " << last_ << " of ||x||";
-    }
-    info.note = os.str();
+    info.iterations = refinement_.steps;
+    info.converged = refinement_.converged;
+    info.note = refinement_.note();
   }
 
   CusolverParams params_;
@@ -208,9 +187,8 @@ class RefinedQrSolver final : public GpuSolver<T> {
   size_t geqrf_dev_bytes_ = 0;
   int ormqr_lwork_ = 0;
   std::vector<char> work_h_;
-  int steps_ = 0;
-  bool converged_ = false, stalled_ = false, overflow_ = false;
-  double last_ = 1.0;
+  cpu::Refinement refinement_{0.0};  // cpu.qr.refined's stopping rule and note
+  bool overflow_ = false;
 };
 
 }  // namespace
