@@ -328,18 +328,16 @@ void flush_cpu_caches() {
 
 }  // namespace
 
-const char* flop_model(const SolverEntry& e) {
-  if (e.is_iterative()) return "gd_iter";
-  if (e.normal_equations) return "cholesky";
-  if (e.name.find("svd") != std::string::npos) return "svd";
-  return "qr";
-}
+// The registry's field (no solver-name sniffing).
+const char* flop_model(const SolverEntry& e) { return to_string(e.flop_model); }
 
 double model_flops(const SolverEntry& e, double m, double n) {
-  const std::string model = flop_model(e);
-  if (model == "cholesky") return flops_cholesky_ls(m, n);
-  if (model == "svd") return flops_svd_ls(m, n);
-  if (model == "gd_iter") return flops_gd_iter(m, n);
+  switch (e.flop_model) {
+    case FlopModel::cholesky: return flops_cholesky_ls(m, n);
+    case FlopModel::svd: return flops_svd_ls(m, n);
+    case FlopModel::gd_iter: return flops_gd_iter(m, n);
+    case FlopModel::qr: break;
+  }
   return flops_qr_ls(m, n);
 }
 
@@ -360,7 +358,7 @@ double estimate_seconds(const Case& c, const Ceilings& ce) {
   } else {
     // Factorizations reach a fraction of GEMM speed (0.2 is deliberately pessimistic); SVDs,
     // dominated by their bidiagonalization's matrix-vector work, far less.
-    const double efficiency = std::string(flop_model(*c.entry)) == "svd" ? 0.05 : 0.2;
+    const double efficiency = c.entry->flop_model == FlopModel::svd ? 0.05 : 0.2;
     s = batch * model_flops(*c.entry, m, n) / (efficiency * gemm) +
         batch * bytes_ls(m, n, eb) / copy;
   }

@@ -22,6 +22,18 @@ const char* to_string(Kind k) {
   return "?";
 }
 const char* to_string(Precision p) { return p == Precision::f32 ? "f32" : "f64"; }
+const char* to_string(ErrorGrowth g) {
+  return g == ErrorGrowth::kappa ? "kappa" : "kappa^2";
+}
+const char* to_string(FlopModel f) {
+  switch (f) {
+    case FlopModel::qr: return "qr";
+    case FlopModel::cholesky: return "cholesky";
+    case FlopModel::svd: return "svd";
+    case FlopModel::gd_iter: return "gd_iter";
+  }
+  return "?";
+}
 
 std::vector<index_t> failed_indices(const SolveInfo& info) {
   std::vector<index_t> out;

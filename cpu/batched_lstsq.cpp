@@ -24,7 +24,7 @@ const char* batched_name(BatchedMethod m) {
 }
 
 template <typename T>
-class BatchedDirectSolver final : public BatchedSolver<T> {
+class BatchedDirectSolver final : public CpuSolver<BatchedSolver<T>> {
  public:
   BatchedDirectSolver(BatchedMethod method, const SolverOptions& opt) : method_(method), opt_(opt) {
     if (opt.ridge_lambda != 0.0) {
@@ -35,7 +35,7 @@ class BatchedDirectSolver final : public BatchedSolver<T> {
   std::string name() const override { return batched_name(method_); }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const BatchedProblem<T>& p) override {
+  void setup_step(const BatchedProblem<T>& p) override {
     p.validate();
     if (p.m < p.n) {
       std::ostringstream os;
@@ -54,16 +54,10 @@ class BatchedDirectSolver final : public BatchedSolver<T> {
     this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
   }
 
-  double timed_solve() override {
-    if (batch_ == 0) throw InvalidInput(name() + ": timed_solve() before setup()");
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve_all(); });
-  }
-
   std::vector<T> solution() override { return x_; }
 
  private:
-  void solve_all() {
+  void solve() override {
     int* status = this->info_.problem_status.data();
     // Whole problems go to threads, in one region; a batch too small to pay for the region's
     // fork-join (~1 ms on a busy 2-core machine) runs on the calling thread. Problems differ in
@@ -131,6 +125,8 @@ void add_batched(Registry& r, BatchedMethod m, const char* desc) {
   e.description = desc;
   e.requires_full_rank = true;
   e.normal_equations = m == BatchedMethod::cholesky;
+  e.error_growth = e.normal_equations ? ErrorGrowth::kappa_squared : ErrorGrowth::kappa;
+  e.flop_model = e.normal_equations ? FlopModel::cholesky : FlopModel::qr;
   e.make_batched_f32 = [m](const SolverOptions& o) {
     return std::make_unique<BatchedDirectSolver<float>>(m, o);
   };

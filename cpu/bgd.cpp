@@ -22,14 +22,14 @@ constexpr double kParallelMinWork = 1 << 22;
 constexpr index_t kSmallBytes = 256 * 1024;
 
 template <typename T>
-class BgdSolver final : public BatchedSolver<T> {
+class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
  public:
   explicit BgdSolver(const SolverOptions& opt) : opt_(opt) { gd::check_options(kName, opt); }
 
   std::string name() const override { return kName; }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const BatchedProblem<T>& p) override {
+  void setup_step(const BatchedProblem<T>& p) override {
     p.validate();
     for (index_t q = 0; q < p.batch; ++q) {
       const T* a = p.a_of(q);
@@ -49,16 +49,10 @@ class BgdSolver final : public BatchedSolver<T> {
     this->info_.threads = resolve_threads(opt_);
   }
 
-  double timed_solve() override {
-    if (A_.empty()) throw InvalidInput(std::string(kName) + ": timed_solve() before setup()");
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve(); });
-  }
-
   std::vector<T> solution() override { return x_; }
 
  private:
-  void solve() {
+  void solve() override {
     SolveInfo& info = this->info_;
     info.problem_status.assign(static_cast<size_t>(batch_), kSolved);
     info.problem_iterations.assign(static_cast<size_t>(batch_), 0);
@@ -169,7 +163,8 @@ void register_cpu_bgd(Registry& r) {
   e.kind = Kind::batched_iterative;
   e.description = "batched gradient descent, per-problem step 1/L; OpenMP over problems";
   e.requires_full_rank = true;
-  e.normal_equations = true;
+  e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
+  e.flop_model = FlopModel::gd_iter;
   e.make_batched_f32 = [](const SolverOptions& o) {
     return std::make_unique<cpu::BgdSolver<float>>(o);
   };

@@ -66,4 +66,24 @@ class ScopedThreads {
   ScopedBlasThreads blas_;
 };
 
+// The CPU face of the solver contract (lsgd::Solver's setup() / timed_solve() check readiness):
+// the timed step scopes the solver's threads (info_.threads: OpenMP, Eigen and the BLAS) and times
+// solve() with the steady clock; check() runs after the timing, inside the thread scope. Every CPU
+// solver derives from CpuSolver<Solver<T>> or CpuSolver<BatchedSolver<T>> and implements solve().
+template <typename Interface>
+class CpuSolver : public Interface {
+ public:
+  Backend backend() const override { return Backend::cpu; }
+
+ protected:
+  double timed_solve_step() final {
+    ScopedThreads threads(this->info_.threads);
+    const double seconds = time_seconds([&] { solve(); });
+    check();
+    return seconds;
+  }
+  virtual void solve() = 0;  // the timed work
+  virtual void check() {}    // after the timing: throw NumericalError for a bad result
+};
+
 }  // namespace lsgd::cpu

@@ -7,6 +7,13 @@
 // and this is the same everywhere. Requires IEEE double with round-to-nearest and a true fma.
 #include <cmath>
 
+// The same arithmetic runs in the CUDA residual kernels of cuda.qr.refined (kernels/qr_refined.cu).
+#if defined(__CUDACC__)
+#define LSGD_HOST_DEVICE __host__ __device__
+#else
+#define LSGD_HOST_DEVICE
+#endif
+
 namespace lsgd::cpu {
 
 struct DoubleDouble {
@@ -15,20 +22,20 @@ struct DoubleDouble {
 };
 
 // s + e == a + b exactly, s = fl(a + b).
-inline void two_sum(double a, double b, double& s, double& e) {
+LSGD_HOST_DEVICE inline void two_sum(double a, double b, double& s, double& e) {
   s = a + b;
   const double bb = s - a;
   e = (a - (s - bb)) + (b - bb);
 }
 
 // p + e == a * b exactly, p = fl(a * b) (barring underflow).
-inline void two_prod(double a, double b, double& p, double& e) {
+LSGD_HOST_DEVICE inline void two_prod(double a, double b, double& p, double& e) {
   p = a * b;
-  e = std::fma(a, b, -p);
+  e = ::fma(a, b, -p);  // ::fma: the host libm and the CUDA device function alike
 }
 
 // acc += v
-inline void dd_add(DoubleDouble& acc, double v) {
+LSGD_HOST_DEVICE inline void dd_add(DoubleDouble& acc, double v) {
   double s, e;
   two_sum(acc.hi, v, s, e);
   e += acc.lo;
@@ -37,7 +44,7 @@ inline void dd_add(DoubleDouble& acc, double v) {
 }
 
 // acc += a * b, the product taken exactly.
-inline void dd_add_prod(DoubleDouble& acc, double a, double b) {
+LSGD_HOST_DEVICE inline void dd_add_prod(DoubleDouble& acc, double a, double b) {
   double p, pe, s, e;
   two_prod(a, b, p, pe);
   two_sum(acc.hi, p, s, e);
@@ -47,7 +54,7 @@ inline void dd_add_prod(DoubleDouble& acc, double a, double b) {
 }
 
 // (hi, lo) += a * b on separate hi/lo values (arrays of them vectorize where DoubleDouble's do not).
-inline void dd_add_prod(double& hi, double& lo, double a, double b) {
+LSGD_HOST_DEVICE inline void dd_add_prod(double& hi, double& lo, double a, double b) {
   double p, pe, s, e;
   two_prod(a, b, p, pe);
   two_sum(hi, p, s, e);
@@ -56,6 +63,6 @@ inline void dd_add_prod(double& hi, double& lo, double a, double b) {
   lo = e - (hi - s);
 }
 
-inline double to_double(const DoubleDouble& v) { return v.hi + v.lo; }
+LSGD_HOST_DEVICE inline double to_double(const DoubleDouble& v) { return v.hi + v.lo; }
 
 }  // namespace lsgd::cpu

@@ -24,7 +24,7 @@ const char* variant_name(gd::Variant v) {
 }
 
 template <typename T>
-class GdSolver final : public Solver<T> {
+class GdSolver final : public CpuSolver<Solver<T>> {
  public:
   GdSolver(gd::Variant variant, const SolverOptions& opt) : variant_(variant), opt_(opt) {
     gd::check_options(name(), opt);
@@ -33,7 +33,7 @@ class GdSolver final : public Solver<T> {
   std::string name() const override { return variant_name(variant_); }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const Problem<T>& p) override {
+  void setup_step(const Problem<T>& p) override {
     p.validate();
     A_ = p.A;
     b_ = p.b;
@@ -44,18 +44,12 @@ class GdSolver final : public Solver<T> {
     this->info_.threads = resolve_threads(opt_);
   }
 
-  double timed_solve() override {
-    if (A_.empty()) throw InvalidInput(name() + ": timed_solve() before setup()");
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve(); });
-  }
-
   std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
 
  private:
   // One OpenMP region for the whole solve (power iteration and every iteration): each thread owns
   // a block of rows and runs the same loop in lock step (gd_common.hpp, GradientPass::eval).
-  void solve() {
+  void solve() override {
     gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
     gd::Solve result;
     gd::in_region(pass.threads(), [&](int t, int nt, auto&& sync) {
@@ -84,7 +78,8 @@ void add(Registry& r, gd::Variant v, const char* desc) {
   e.kind = Kind::iterative;
   e.description = desc;
   e.requires_full_rank = true;
-  e.normal_equations = true;  // attainable accuracy ~ kappa(A)^2 eps, like the normal equations
+  e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
+  e.flop_model = FlopModel::gd_iter;
   e.make_f32 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<float>>(v, o); };
   e.make_f64 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<double>>(v, o); };
   r.add(std::move(e));

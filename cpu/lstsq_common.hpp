@@ -96,7 +96,7 @@ void for_each_partition(int P, F&& body) {
 }
 
 template <typename T>
-class DirectSolverBase : public Solver<T> {
+class DirectSolverBase : public CpuSolver<Solver<T>> {
  public:
   DirectSolverBase(std::string name, const SolverOptions& opt, bool allows_underdetermined)
       : name_(std::move(name)), opt_(opt), allows_underdetermined_(allows_underdetermined) {
@@ -109,7 +109,7 @@ class DirectSolverBase : public Solver<T> {
   std::string name() const override { return name_; }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const Problem<T>& p) override {
+  void setup_step(const Problem<T>& p) override {
     p.validate();
     if (p.m < p.n && !allows_underdetermined_) {
       std::ostringstream os;
@@ -119,7 +119,6 @@ class DirectSolverBase : public Solver<T> {
     }
     lapack::dim(p.m, "m");
     lapack::dim(p.n + 1, "n");
-    ready_ = false;
     m_ = p.m;
     n_ = p.n;
     A_ = p.A;
@@ -128,18 +127,14 @@ class DirectSolverBase : public Solver<T> {
     this->info_ = SolveInfo{};
     this->info_.threads = resolve_threads(opt_);
     allocate();
-    ready_ = true;
   }
 
-  double timed_solve() override {
-    if (!ready_) throw InvalidInput(name_ + ": timed_solve() before setup()");
-    ScopedThreads threads(this->info_.threads);
-    const double s = time_seconds([&] { solve(); });
+  // After the timing (CpuSolver): non-finite entries of x are an error.
+  void check() override {
     if (!std::all_of(x_.begin(), x_.end(), [](T v) { return std::isfinite(v); })) {
       throw NumericalError(name_ + ": the solution has non-finite entries (A is singular or the "
                                    "data overflow in this precision; rescale the columns of A)");
     }
-    return s;
   }
 
   std::vector<T> solution() override { return x_; }
@@ -180,7 +175,6 @@ class DirectSolverBase : public Solver<T> {
   std::string name_;
   SolverOptions opt_;
   bool allows_underdetermined_;
-  bool ready_ = false;
   index_t m_ = 0, n_ = 0;
   std::vector<T> A_, b_, x_;
 };
@@ -197,6 +191,9 @@ SolverEntry direct_entry(const char* name, const char* desc, bool full_rank, boo
   e.requires_full_rank = full_rank;
   e.allows_underdetermined = underdetermined;
   e.normal_equations = normal_equations;
+  e.error_growth = normal_equations ? ErrorGrowth::kappa_squared : ErrorGrowth::kappa;
+  e.flop_model = normal_equations ? FlopModel::cholesky : FlopModel::qr;
+  e.minimum_norm = underdetermined;  // the solvers that take m < n return the minimum-norm x
   e.make_f32 = [](const SolverOptions& o) { return std::make_unique<S<float>>(o); };
   e.make_f64 = [](const SolverOptions& o) { return std::make_unique<S<double>>(o); };
   return e;

@@ -18,6 +18,7 @@
 
 #include "cpu/cpu_families.hpp"
 #include "cpu/double_double.hpp"
+#include "cpu/refinement.hpp"
 #include "cpu/lstsq_common.hpp"
 
 namespace lsgd::cpu {
@@ -156,43 +157,19 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
     lapack::trtrs_upper('N', n, 1, W_.data(), m, this->x_.data(), n);
     std::fill(r_.begin(), r_.begin() + n, T(0));
     lapack::gemqrt('N', m, 1, n, nb_, W_.data(), m, tf_.data(), nb_, r_.data(), m, work_.data());
-    const double eps_t = eps<T>();
-    double prev = 0.0, last = 1.0;  // last: the latest correction relative to ||x||
-    int steps = 0;
-    bool converged = false, stalled = false;
-    prev = scaled_norm(this->x_.data(), this->n_);
+    Refinement ref(scaled_norm(this->x_.data(), this->n_));
     for (int k = 1; k <= kMaxSteps; ++k) {
       residuals();
       correct();
       const double xn = scaled_norm(this->x_.data(), this->n_);
       const double dn = scaled_norm(dx_.data(), this->n_);
       if (!std::isfinite(xn) || !std::isfinite(dn)) this->throw_overflow(0);
-      steps = k;
-      last = xn > 0.0 ? dn / xn : 0.0;
-      if (last <= 2.0 * eps_t) {
-        converged = true;
-        break;
-      }
-      if (k > 1 && dn > 0.5 * prev) {
-        stalled = true;
-        break;
-      }
-      prev = dn;
+      if (!ref.keep_going(k, xn, dn, eps<T>())) break;
     }
     SolveInfo& info = this->info_;
-    info.iterations = steps;
-    info.converged = converged;
-    std::ostringstream os;
-    os.precision(2);
-    if (converged) {
-      os << "refinement converged in " << steps << " step(s); estimated forward error " << last;
-    } else {
-      os << "refinement did not converge ("
-         << (stalled ? "the correction stopped shrinking: kappa(A) eps is too close to 1"
-                     : "step limit reached")
-         << "); the last correction was " << last << " of ||x||";
-    }
-    info.note = os.str();
+    info.iterations = ref.steps;
+    info.converged = ref.converged;
+    info.note = ref.note();
   }
 
   int nb_ = 16;

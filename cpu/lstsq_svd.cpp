@@ -88,9 +88,11 @@ class SvdSolver final : public DirectSolverBase<T> {
 namespace lsgd {
 
 void register_cpu_svd(Registry& r) {
-  r.add(cpu::direct_entry<cpu::SvdSolver>(
+  SolverEntry e = cpu::direct_entry<cpu::SvdSolver>(
       "cpu.svd", "SVD (LAPACK GELSD; Jacobi for n <= 16), minimum-norm with relative cutoff rcond", false, true,
-      false));
+      false);
+  e.flop_model = FlopModel::svd;
+  r.add(std::move(e));
 }
 
 }  // namespace lsgd

@@ -69,7 +69,7 @@ double schedule_step(StepSchedule s, double alpha0, int epoch) {
 constexpr index_t kParallelBatchEntries = 1 << 16;
 
 template <typename T>
-class SgdSolver final : public Solver<T> {
+class SgdSolver final : public CpuSolver<Solver<T>> {
  public:
   explicit SgdSolver(const SolverOptions& opt) : opt_(opt) {
     gd::check_options(kName, opt);
@@ -82,7 +82,7 @@ class SgdSolver final : public Solver<T> {
   std::string name() const override { return kName; }
   Backend backend() const override { return Backend::cpu; }
 
-  void setup(const Problem<T>& p) override {
+  void setup_step(const Problem<T>& p) override {
     p.validate();
     A_ = p.A;
     b_ = p.b;
@@ -93,12 +93,6 @@ class SgdSolver final : public Solver<T> {
     x_.setZero(n_);
     this->info_ = SolveInfo{};
     this->info_.threads = resolve_threads(opt_);
-  }
-
-  double timed_solve() override {
-    if (A_.empty()) throw InvalidInput(std::string(kName) + ": timed_solve() before setup()");
-    ScopedThreads threads(this->info_.threads);
-    return time_seconds([&] { solve(); });
   }
 
   std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
@@ -145,7 +139,7 @@ class SgdSolver final : public Solver<T> {
     return m * (bsz - 1.0) / (bsz * (m - 1.0)) * L + (m - bsz) / (bsz * (m - 1.0)) * l_max;
   }
 
-  void solve() {
+  void solve() override {
     gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
     const double L = gd::lipschitz(pass, opt_, kName);
     const double alpha0 = opt_.step > 0.0 ? opt_.step : 1.0 / minibatch_smoothness(L);
@@ -223,7 +217,8 @@ void register_cpu_sgd(Registry& r) {
   e.description =
       "mini-batch SGD (sgd_batch rows, seeded shuffle, step schedule); epochs = iterations";
   e.requires_full_rank = true;
-  e.normal_equations = true;
+  e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
+  e.flop_model = FlopModel::gd_iter;
   e.make_f32 = [](const SolverOptions& o) { return std::make_unique<cpu::SgdSolver<float>>(o); };
   e.make_f64 = [](const SolverOptions& o) { return std::make_unique<cpu::SgdSolver<double>>(o); };
   r.add(std::move(e));

@@ -9,7 +9,7 @@
 
 namespace lsgd {
 
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC,        \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
                          REGISTER_FN)                                                              \
   void REGISTER_FN(SolverEntry& e);
 #include "kernels/cuda_solvers.def"
@@ -18,10 +18,10 @@ namespace lsgd {
 namespace {
 
 bool fill_entry(const char* name, SolverEntry& e) {
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC,        \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
                          REGISTER_FN)                                                              \
   if (std::strcmp(name, NAME) == 0) {                                                              \
-    e = catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC);          \
+    e = catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC);   \
     REGISTER_FN(e);                                                                                \
     return true;                                                                                   \
   }

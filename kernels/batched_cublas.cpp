@@ -1,6 +1,6 @@
 // Library baselines for batched least squares:
-//  cuda.batched.gels      cuBLAS <t>gelsBatched (batched Householder QR; overwrites A and b, so the
-//                         timed region starts with a device copy from pristine buffers)
+//  cuda.batched.gels      cuBLAS <t>gelsBatched (batched Householder QR; overwrites A and b, so
+//                         stage() copies them from the pristine buffers, untimed in resident mode)
 //  cuda.batched.cholesky  cuBLAS <t>gemmStridedBatched for A^T A and A^T b, then cuSOLVER
 //                         <t>potrfBatched / <t>potrsBatched
 // Per-problem failures (cuBLAS devInfoArray, cuSOLVER infoArray, and after the timing the rank
@@ -14,50 +14,14 @@
 #include <sstream>
 #include <vector>
 
-#include "kernels/cuda_raii.hpp"
+#include "kernels/cublas_overloads.hpp"
+#include "kernels/cusolver_overloads.hpp"
+#include "kernels/gpu_solver_base.hpp"
+#include "kernels/lstsq_kernels.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
 namespace {
-
-// float / double overloads of the library calls.
-cublasStatus_t gels_batched(cublasHandle_t h, int m, int n, float* const A[], float* const C[],
-                            int* info, int* dev_info, int batch) {
-  return cublasSgelsBatched(h, CUBLAS_OP_N, m, n, 1, A, m, C, m, info, dev_info, batch);
-}
-cublasStatus_t gels_batched(cublasHandle_t h, int m, int n, double* const A[], double* const C[],
-                            int* info, int* dev_info, int batch) {
-  return cublasDgelsBatched(h, CUBLAS_OP_N, m, n, 1, A, m, C, m, info, dev_info, batch);
-}
-// C (rows x cols, stride rows*cols) = A^T B for A (k x rows), B (k x cols), all column-major.
-cublasStatus_t gemm_tn_strided(cublasHandle_t h, int rows, int cols, int k, const float* A,
-                               long long sa, const float* B, long long sb, float* C, long long sc,
-                               int batch) {
-  const float one = 1.0f, zero = 0.0f;
-  return cublasSgemmStridedBatched(h, CUBLAS_OP_T, CUBLAS_OP_N, rows, cols, k, &one, A, k, sa, B, k,
-                                   sb, &zero, C, rows, sc, batch);
-}
-cublasStatus_t gemm_tn_strided(cublasHandle_t h, int rows, int cols, int k, const double* A,
-                               long long sa, const double* B, long long sb, double* C, long long sc,
-                               int batch) {
-  const double one = 1.0, zero = 0.0;
-  return cublasDgemmStridedBatched(h, CUBLAS_OP_T, CUBLAS_OP_N, rows, cols, k, &one, A, k, sa, B, k,
-                                   sb, &zero, C, rows, sc, batch);
-}
-cusolverStatus_t potrf_batched(cusolverDnHandle_t h, int n, float* A[], int* info, int batch) {
-  return cusolverDnSpotrfBatched(h, CUBLAS_FILL_MODE_LOWER, n, A, n, info, batch);
-}
-cusolverStatus_t potrf_batched(cusolverDnHandle_t h, int n, double* A[], int* info, int batch) {
-  return cusolverDnDpotrfBatched(h, CUBLAS_FILL_MODE_LOWER, n, A, n, info, batch);
-}
-cusolverStatus_t potrs_batched(cusolverDnHandle_t h, int n, float* A[], float* B[], int* info,
-                               int batch) {
-  return cusolverDnSpotrsBatched(h, CUBLAS_FILL_MODE_LOWER, n, 1, A, n, B, n, info, batch);
-}
-cusolverStatus_t potrs_batched(cusolverDnHandle_t h, int n, double* A[], double* B[], int* info,
-                               int batch) {
-  return cusolverDnDpotrsBatched(h, CUBLAS_FILL_MODE_LOWER, n, 1, A, n, B, n, info, batch);
-}
 
 enum class Method { gels, cholesky };
 
@@ -71,165 +35,156 @@ void make_pointer_array(DeviceBuffer<T*>& out, T* base, index_t stride, index_t 
                         cudaStream_t s) {
   std::vector<T*> host(static_cast<size_t>(batch));
   for (index_t p = 0; p < batch; ++p) host[static_cast<size_t>(p)] = base + p * stride;
-  out.upload(host, s);
-  LSGD_CUDA_CHECK(cudaStreamSynchronize(s));  // `host` goes out of scope
+  out.upload_sync(host, s);  // `host` goes out of scope
 }
 
+// The measured modes, setup and refusal after a failed setup come from BatchedGpuSolver
+// (kernels/gpu_solver_base.hpp). gels overwrites its inputs: stage() copies the pristine A() and
+// b() into the work buffers before the timed region in resident mode, as every solver does.
 template <typename T>
-class CublasBatchedSolver final : public BatchedSolver<T> {
+class CublasBatchedSolver final : public BatchedGpuSolver<T> {
  public:
   CublasBatchedSolver(Method method, const SolverOptions& opt)
-      : method_(method), mode_(opt.gpu_mode) {
-    require_gpu();
-    if (opt.ridge_lambda != 0.0) throw InvalidInput(name() + ": ridge lambda is not supported");
-    stream_ = std::make_unique<Stream>();
-    cublas_ = std::make_unique<CublasHandle>(stream_->get());
-    cusolver_ = std::make_unique<CusolverHandle>(stream_->get());
+      : BatchedGpuSolver<T>(method_name(method), opt), method_(method) {
+    if (opt.ridge_lambda != 0.0) {
+      throw InvalidInput(this->name() + ": ridge lambda is not supported");
+    }
   }
-
-  std::string name() const override { return method_name(method_); }
-  Backend backend() const override { return Backend::cuda; }
-
-  void setup(const BatchedProblem<T>& p) override {
-    p.validate();
-    if (p.m < p.n) {
-      std::ostringstream os;
-      os << name() << ": m = " << p.m << " < n = " << p.n << " (underdetermined); needs m >= n";
-      throw InvalidInput(os.str());
-    }
-    if (p.m > INT_MAX || p.batch > INT_MAX) {
-      throw InvalidInput(name() + ": m and batch must fit the 32-bit int of the cuBLAS API");
-    }
-    batch_ = p.batch;
-    m_ = p.m;
-    n_ = p.n;
-    cudaStream_t s = stream_->get();
-    const size_t a_count = p.A.size(), b_count = p.b.size();
-    if (mode_ == GpuMode::end_to_end) {
-      hA_ = p.A;
-      hb_ = p.b;
-    } else {
-      dA_.upload(p.A, s);  // pristine copies (gels overwrites its inputs)
-      db_.upload(p.b, s);
-    }
-    if (method_ == Method::gels) {
-      work_A_.resize(a_count);
-      work_b_.resize(b_count);
-      make_pointer_array(ptr_A_, work_A_.data(), m_ * n_, batch_, s);
-      make_pointer_array(ptr_b_, work_b_.data(), m_, batch_, s);
-    } else {
-      if (mode_ == GpuMode::end_to_end) {
-        dA_.resize(a_count);
-        db_.resize(b_count);
-      }
-      gram_.resize(static_cast<size_t>(batch_ * n_ * n_));
-      rhs_.resize(static_cast<size_t>(batch_ * n_));
-      make_pointer_array(ptr_A_, gram_.data(), n_ * n_, batch_, s);
-      make_pointer_array(ptr_b_, rhs_.data(), n_, batch_, s);
-      potrs_info_.resize(1);
-    }
-    dinfo_.resize(static_cast<size_t>(batch_));
-    x_.assign(static_cast<size_t>(batch_ * n_), T(0));
-    stream_->synchronize();
-    this->info_ = SolveInfo{};
-    this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
-  }
-
-  double timed_solve() override {
-    if (batch_ == 0) throw InvalidInput(name() + ": timed_solve() before setup()");
-    cudaStream_t s = stream_->get();
-    GpuTimer timer(s);
-    timer.start();
-    if (method_ == Method::gels) {
-      solve_gels(s);
-    } else {
-      solve_cholesky(s);
-    }
-    if (mode_ == GpuMode::end_to_end) download_x(s);
-    const double seconds = timer.stop_seconds();
-
-    if (mode_ == GpuMode::resident) download_x(s);
-    std::vector<int> info(static_cast<size_t>(batch_));
-    dinfo_.download(info.data(), info.size(), s);
-    int potrs_info = 0;
-    if (method_ == Method::cholesky) potrs_info_.download(&potrs_info, 1, s);
-    stream_->synchronize();
-    if (potrs_info != 0) {
-      throw DeviceError(name() + ": potrsBatched reports illegal argument " +
-                        std::to_string(-potrs_info));
-    }
-    const std::vector<T> factors = download_factors(s);
-    const T tol = static_cast<T>(10.0 * std::sqrt(static_cast<double>(m_)) *
-                                 static_cast<double>(std::numeric_limits<T>::epsilon()));
-    for (index_t p = 0; p < batch_; ++p) {
-      T* x = x_.data() + p * n_;
-      bool ok = info[static_cast<size_t>(p)] == 0 && passes_rank_test(factors, p, tol);
-      for (index_t j = 0; ok && j < n_; ++j) ok = std::isfinite(x[j]);
-      this->info_.problem_status[static_cast<size_t>(p)] = ok ? kSolved : kSingular;
-      if (!ok) std::fill(x, x + n_, std::numeric_limits<T>::quiet_NaN());
-    }
-    return seconds;
-  }
-
-  std::vector<T> solution() override { return x_; }
 
  private:
-  void solve_gels(cudaStream_t s) {
-    // gelsBatched overwrites A with its QR factors and b with Q^T b: start from the inputs.
-    if (mode_ == GpuMode::end_to_end) {
-      work_A_.upload(hA_.data(), hA_.size(), s);
-      work_b_.upload(hb_.data(), hb_.size(), s);
-    } else {
-      LSGD_CUDA_CHECK(
-          cudaMemcpyAsync(work_A_.data(), dA_.data(), dA_.bytes(), cudaMemcpyDeviceToDevice, s));
-      LSGD_CUDA_CHECK(
-          cudaMemcpyAsync(work_b_.data(), db_.data(), db_.bytes(), cudaMemcpyDeviceToDevice, s));
+  enum Slot : int { kPotrsInfo = 1 };
+
+  void check_shape(index_t m, index_t n) const override {
+    if (m < n) {
+      std::ostringstream os;
+      os << this->name() << ": m = " << m << " < n = " << n << " (underdetermined); needs m >= n";
+      throw InvalidInput(os.str());
     }
+  }
+
+  void prepare(const BatchedProblem<T>& p) override {
+    if (p.m > INT_MAX || p.batch > INT_MAX) {
+      throw InvalidInput(this->name() + ": m and batch must fit the 32-bit int of the cuBLAS API");
+    }
+    const index_t batch = this->batch(), m = this->m(), n = this->n();
+    cudaStream_t s = this->stream();
+    if (method_ == Method::gels) {
+      work_A_.resize(static_cast<size_t>(batch * m * n));
+      work_b_.resize(static_cast<size_t>(batch * m));
+      factors_.resize(static_cast<size_t>(batch * n * n));
+      make_pointer_array(ptr_A_, work_A_.data(), m * n, batch, s);
+      make_pointer_array(ptr_b_, work_b_.data(), m, batch, s);
+    } else {
+      // A^T A (then its factor) in gram_; A^T b, then x, directly in x().
+      gram_.resize(static_cast<size_t>(batch * n * n));
+      make_pointer_array(ptr_A_, gram_.data(), n * n, batch, s);
+      make_pointer_array(ptr_b_, this->x(), n, batch, s);
+    }
+    dinfo_.resize(static_cast<size_t>(batch));
+  }
+
+  void stage() override {
+    if (method_ != Method::gels) return;
+    // gelsBatched overwrites A with its QR factors and b with Q^T b: start from the inputs.
+    cudaStream_t s = this->stream();
+    LSGD_CUDA_CHECK(cudaMemcpyAsync(work_A_.data(), this->A(), work_A_.bytes(),
+                                    cudaMemcpyDeviceToDevice, s));
+    LSGD_CUDA_CHECK(cudaMemcpyAsync(work_b_.data(), this->b(), work_b_.bytes(),
+                                    cudaMemcpyDeviceToDevice, s));
+  }
+
+  void solve() override {
+    if (method_ == Method::gels) {
+      solve_gels();
+    } else {
+      solve_cholesky();
+    }
+  }
+
+  void solve_gels() {
+    const index_t m = this->m(), n = this->n(), batch = this->batch();
     int host_info = 0;  // argument check, done on the host before the launch
     const cublasStatus_t st =
-        gels_batched(cublas_->get(), static_cast<int>(m_), static_cast<int>(n_), ptr_A_.data(),
-                     ptr_b_.data(), &host_info, dinfo_.data(), static_cast<int>(batch_));
+        gels_batched(this->cublas(), static_cast<int>(m), static_cast<int>(n), ptr_A_.data(),
+                     ptr_b_.data(), &host_info, dinfo_.data(), static_cast<int>(batch));
     if (host_info != 0) {
-      throw InvalidInput(name() + ": gelsBatched rejected argument " + std::to_string(-host_info));
+      throw InvalidInput(this->name() + ": gelsBatched rejected argument " +
+                         std::to_string(-host_info));
     }
     LSGD_CUBLAS_CHECK(st);
+    // x of problem p: the first n entries of its b (leading dimension m), packed on the device.
+    gather_strided(this->x(), work_b_.data(), n, batch, m, this->stream());
   }
 
-  void solve_cholesky(cudaStream_t s) {
-    if (mode_ == GpuMode::end_to_end) {
-      dA_.upload(hA_.data(), hA_.size(), s);
-      db_.upload(hb_.data(), hb_.size(), s);
+  void solve_cholesky() {
+    const index_t m_ = this->m(), n_ = this->n();
+    const int m = static_cast<int>(m_), n = static_cast<int>(n_);
+    const int batch = static_cast<int>(this->batch());
+    const T one = T(1), zero = T(0);
+    // A_p^T A_p (n x n) and A_p^T b_p (n x 1) for every problem.
+    LSGD_CUBLAS_CHECK(gemm_strided(this->cublas(), CUBLAS_OP_T, CUBLAS_OP_N, n, n, m, &one,
+                                   this->A(), m, m_ * n_, this->A(), m, m_ * n_, &zero,
+                                   gram_.data(), n, n_ * n_, batch));
+    LSGD_CUBLAS_CHECK(gemm_strided(this->cublas(), CUBLAS_OP_T, CUBLAS_OP_N, n, 1, m, &one,
+                                   this->A(), m, m_ * n_, this->b(), m, m_, &zero, this->x(), n,
+                                   n_, batch));
+    LSGD_CUSOLVER_CHECK(potrf_batched(this->cusolver(), n, ptr_A_.data(), dinfo_.data(), batch));
+    LSGD_CUSOLVER_CHECK(potrs_batched(this->cusolver(), n, ptr_A_.data(), ptr_b_.data(),
+                                      this->status_slot(kPotrsInfo), batch));
+  }
+
+  // After the timed region: per-problem library info, the rank tests on the factors, and finite x.
+  void check() override {
+    const index_t batch = this->batch(), n = this->n();
+    if (method_ == Method::cholesky && this->status(kPotrsInfo) != 0) {
+      throw DeviceError(this->name() + ": potrsBatched reports illegal argument " +
+                        std::to_string(-this->status(kPotrsInfo)));
     }
-    const int m = static_cast<int>(m_), n = static_cast<int>(n_), batch = static_cast<int>(batch_);
-    LSGD_CUBLAS_CHECK(gemm_tn_strided(cublas_->get(), n, n, m, dA_.data(), m_ * n_, dA_.data(),
-                                      m_ * n_, gram_.data(), n_ * n_, batch));
-    LSGD_CUBLAS_CHECK(gemm_tn_strided(cublas_->get(), n, 1, m, dA_.data(), m_ * n_, db_.data(), m_,
-                                      rhs_.data(), n_, batch));
-    LSGD_CUSOLVER_CHECK(potrf_batched(cusolver_->get(), n, ptr_A_.data(), dinfo_.data(), batch));
-    LSGD_CUSOLVER_CHECK(potrs_batched(cusolver_->get(), n, ptr_A_.data(), ptr_b_.data(),
-                                      potrs_info_.data(), batch));
+    cudaStream_t s = this->stream();
+    const std::vector<int> info = dinfo_.to_host(0, s);
+    const std::vector<T> factors = download_factors();
+    std::vector<int>& status = this->info_.problem_status;
+    status.assign(static_cast<size_t>(batch), kSolved);  // before solution(): no NaN rows yet
+    const std::vector<T> x = this->solution();
+    const T tol = static_cast<T>(10.0 * std::sqrt(static_cast<double>(this->m())) *
+                                 static_cast<double>(std::numeric_limits<T>::epsilon()));
+    for (index_t p = 0; p < batch; ++p) {
+      const T* xp = x.data() + p * n;
+      bool ok = info[static_cast<size_t>(p)] == 0 && passes_rank_test(factors, p, tol);
+      for (index_t j = 0; ok && j < n; ++j) ok = std::isfinite(xp[j]);
+      status[static_cast<size_t>(p)] = ok ? kSolved : kSingular;
+    }
   }
 
-  // gels: the n x n R of every problem (the top of its overwritten A); cholesky: every L.
-  std::vector<T> download_factors(cudaStream_t s) {
-    std::vector<T> f(static_cast<size_t>(batch_ * n_ * n_));
+  // Failed problems read NaN, as in the other batched solvers.
+  void finish_solution(std::vector<T>& x) const override {
+    const index_t n = this->n();
+    const std::vector<int>& status = this->info_.problem_status;
+    for (size_t p = 0; p < status.size(); ++p) {
+      if (status[p] == kSolved) continue;
+      T* xp = x.data() + static_cast<index_t>(p) * n;
+      std::fill(xp, xp + n, std::numeric_limits<T>::quiet_NaN());
+    }
+  }
+
+  // gels: the n x n R of every problem (the top of its overwritten A, gathered on the device);
+  // cholesky: every L.
+  std::vector<T> download_factors() {
+    const index_t m = this->m(), n = this->n(), batch = this->batch();
+    cudaStream_t s = this->stream();
     if (method_ == Method::gels) {
-      // Column k of problem p starts at (p*n + k) * m: one 2D copy of batch*n columns.
-      LSGD_CUDA_CHECK(cudaMemcpy2DAsync(
-          f.data(), static_cast<size_t>(n_) * sizeof(T), work_A_.data(),
-          static_cast<size_t>(m_) * sizeof(T), static_cast<size_t>(n_) * sizeof(T),
-          static_cast<size_t>(batch_ * n_), cudaMemcpyDeviceToHost, s));
-    } else {
-      gram_.download(f.data(), f.size(), s);
+      // Column k of problem p starts at (p*n + k) * m: its top n entries, for batch*n columns.
+      gather_strided(factors_.data(), work_A_.data(), n, batch * n, m, s);
+      return factors_.to_host(0, s);
     }
-    LSGD_CUDA_CHECK(cudaStreamSynchronize(s));
-    return f;
+    return gram_.to_host(0, s);
   }
 
   // The rank tests of cpu.qr and cpu.cholesky, which catch numerically dependent columns that the
   // libraries' info (exact zero or negative pivots only) lets through. ||a_j|| = ||R(0:j, j)||
   // (Q is orthogonal) and A^T A (j,j) = ||L(j, 0:j)||^2, so the factors alone suffice.
   bool passes_rank_test(const std::vector<T>& f, index_t p, T tol) const {
+    const index_t n_ = this->n();
     const T* F = f.data() + p * n_ * n_;
     for (index_t j = 0; j < n_; ++j) {
       T sq = T(0);
@@ -244,30 +199,12 @@ class CublasBatchedSolver final : public BatchedSolver<T> {
     return true;
   }
 
-  // x of problem p: the first n entries of gels' b_p (leading dimension m), or rhs_ (contiguous).
-  void download_x(cudaStream_t s) {
-    if (method_ == Method::gels) {
-      LSGD_CUDA_CHECK(cudaMemcpy2DAsync(x_.data(), static_cast<size_t>(n_) * sizeof(T),
-                                        work_b_.data(), static_cast<size_t>(m_) * sizeof(T),
-                                        static_cast<size_t>(n_) * sizeof(T),
-                                        static_cast<size_t>(batch_), cudaMemcpyDeviceToHost, s));
-    } else {
-      rhs_.download(x_.data(), x_.size(), s);
-    }
-  }
-
   Method method_;
-  GpuMode mode_;
-  std::unique_ptr<Stream> stream_;
-  std::unique_ptr<CublasHandle> cublas_;
-  std::unique_ptr<CusolverHandle> cusolver_;
-  index_t batch_ = 0, m_ = 0, n_ = 0;
-  std::vector<T> hA_, hb_, x_;
-  DeviceBuffer<T> dA_, db_;          // inputs (resident mode: pristine)
   DeviceBuffer<T> work_A_, work_b_;  // gels: overwritten copies
-  DeviceBuffer<T> gram_, rhs_;       // cholesky: A^T A (then its factor) and A^T b (then x)
+  DeviceBuffer<T> factors_;          // gels: the R factors, packed on the device
+  DeviceBuffer<T> gram_;             // cholesky: A^T A, then its factor
   DeviceBuffer<T*> ptr_A_, ptr_b_;
-  DeviceBuffer<int> dinfo_, potrs_info_;
+  DeviceBuffer<int> dinfo_;
 };
 
 }  // namespace

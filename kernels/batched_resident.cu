@@ -1,7 +1,8 @@
-// cuda.batched.resident: batched least squares with our own kernel. One thread block per problem
-// streams the problem's rows once through shared memory, accumulating a Householder QR of the rows
-// seen so far (a per-problem TSQR), then solves R x = Q^T b on chip. QR accuracy, one read of A.
-// The same block-level streaming QR is the building block of cuda.tsqr (kernels/tsqr.cpp).
+// The streaming-QR kernel (kernels/batched_resident.cuh): one thread block streams rows once through
+// shared memory, accumulating a Householder QR of the rows seen so far, and either writes its
+// [R | c] (cuda.tsqr's reduction, kernels/tsqr.cpp) or solves R x = Q^T b on chip, one block per
+// problem (cuda.batched.resident, kernels/batched_resident_solver.cpp).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -10,7 +11,6 @@
 
 #include "kernels/batched_resident.cuh"
 #include "kernels/cuda_raii.hpp"
-#include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
 namespace {
@@ -249,14 +249,21 @@ void streaming_qr_prepare(index_t n) {
   LSGD_CUDA_CHECK(cudaGetDevice(&device));
   LSGD_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   // The kernel's static shared memory (one int) also counts against the limit.
-  if (bytes + sizeof(int) > static_cast<size_t>(optin)) {
+  const size_t usable = static_cast<size_t>(optin) > sizeof(int)
+                            ? static_cast<size_t>(optin) - sizeof(int)
+                            : 0;
+  if (bytes > usable) {
     std::ostringstream os;
     os << "streaming QR kernel: n = " << n << " needs " << bytes
        << " bytes of shared memory per block; this device allows " << optin;
     throw DeviceError(os.str());
   }
-  LSGD_CUDA_CHECK(cudaFuncSetAttribute(v.kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       static_cast<int>(bytes)));
+  // The dynamic shared-memory limit is a property of the kernel, shared by every solver in the
+  // process: it is raised once to what the variant's largest n needs (capped by the device), never
+  // lowered, so a solver set up for a small n cannot break another one's launches for a larger n.
+  const index_t variant_n = n <= kSmallN ? kSmallN : kStreamingQrMaxN;
+  const size_t variant_max = std::min(smem_elems<T>(variant_n, v.panel_rows) * sizeof(T), usable);
+  raise_dynamic_smem_limit(reinterpret_cast<const void*>(v.kernel), variant_max);
 }
 
 template <typename T>
@@ -297,116 +304,4 @@ template index_t streaming_qr_resident_blocks<double>(index_t);
 template void streaming_qr_launch<float>(const StreamingQrArgs<float>&, index_t, cudaStream_t);
 template void streaming_qr_launch<double>(const StreamingQrArgs<double>&, index_t, cudaStream_t);
 
-namespace {
-
-// The solver: resident mode uploads in setup() and times the kernel; end_to_end times upload,
-// kernel and the download of x.
-template <typename T>
-class BatchedResidentSolver final : public BatchedSolver<T> {
- public:
-  explicit BatchedResidentSolver(const SolverOptions& opt) : mode_(opt.gpu_mode) {
-    require_gpu();
-    if (opt.ridge_lambda != 0.0) {
-      throw InvalidInput("cuda.batched.resident: ridge lambda is not supported");
-    }
-    stream_ = std::make_unique<Stream>();
-  }
-
-  std::string name() const override { return "cuda.batched.resident"; }
-  Backend backend() const override { return Backend::cuda; }
-
-  void setup(const BatchedProblem<T>& p) override {
-    p.validate();
-    if (p.m < p.n) {
-      std::ostringstream os;
-      os << name() << ": m = " << p.m << " < n = " << p.n << " (underdetermined); needs m >= n";
-      throw InvalidInput(os.str());
-    }
-    if (p.n > kStreamingQrMaxN) {
-      std::ostringstream os;
-      os << name() << ": n = " << p.n << " exceeds the largest supported n = " << kStreamingQrMaxN
-         << " (R and a row panel are held in shared memory); use cuda.batched.gels or "
-            "cuda.batched.cholesky";
-      throw InvalidInput(os.str());
-    }
-    streaming_qr_prepare<T>(p.n);
-    batch_ = p.batch;
-    m_ = p.m;
-    n_ = p.n;
-    cudaStream_t s = stream_->get();
-    if (mode_ == GpuMode::end_to_end) {
-      hA_ = p.A;
-      hb_ = p.b;
-      dA_.resize(p.A.size());
-      db_.resize(p.b.size());
-    } else {
-      dA_.upload(p.A, s);
-      db_.upload(p.b, s);
-    }
-    dx_.resize(static_cast<size_t>(batch_ * n_));
-    dstatus_.resize(static_cast<size_t>(batch_));
-    x_.assign(static_cast<size_t>(batch_ * n_), T(0));
-    stream_->synchronize();
-    this->info_ = SolveInfo{};
-    this->info_.problem_status.assign(static_cast<size_t>(batch_), kSolved);
-  }
-
-  double timed_solve() override {
-    if (batch_ == 0) throw InvalidInput(name() + ": timed_solve() before setup()");
-    cudaStream_t s = stream_->get();
-    StreamingQrArgs<T> args;
-    args.A = dA_.data();
-    args.lda = m_;
-    args.a_stride = m_ * n_;
-    args.b = db_.data();
-    args.b_stride = m_;
-    args.rows = m_;
-    args.n = n_;
-    args.chunk = m_;
-    args.solve = true;
-    args.x = dx_.data();
-    args.status = dstatus_.data();
-    args.rank_tol = rank_qr_tolerance<T>(m_);
-
-    GpuTimer timer(s);
-    timer.start();
-    if (mode_ == GpuMode::end_to_end) {
-      dA_.upload(hA_.data(), hA_.size(), s);
-      db_.upload(hb_.data(), hb_.size(), s);
-    }
-    streaming_qr_launch(args, batch_, s);
-    if (mode_ == GpuMode::end_to_end) dx_.download(x_.data(), x_.size(), s);
-    const double seconds = timer.stop_seconds();
-
-    if (mode_ == GpuMode::resident) dx_.download(x_.data(), x_.size(), s);
-    dstatus_.download(this->info_.problem_status.data(), static_cast<size_t>(batch_), s);
-    stream_->synchronize();
-    return seconds;
-  }
-
-  std::vector<T> solution() override { return x_; }
-
- private:
-  GpuMode mode_;
-  std::unique_ptr<Stream> stream_;
-  index_t batch_ = 0, m_ = 0, n_ = 0;
-  std::vector<T> hA_, hb_, x_;
-  DeviceBuffer<T> dA_, db_, dx_;
-  DeviceBuffer<int> dstatus_;
-};
-
-}  // namespace
 }  // namespace lsgd::cuda
-
-namespace lsgd {
-
-void register_cuda_batched_resident(SolverEntry& e) {
-  e.make_batched_f32 = [](const SolverOptions& o) {
-    return std::make_unique<cuda::BatchedResidentSolver<float>>(o);
-  };
-  e.make_batched_f64 = [](const SolverOptions& o) {
-    return std::make_unique<cuda::BatchedResidentSolver<double>>(o);
-  };
-}
-
-}  // namespace lsgd

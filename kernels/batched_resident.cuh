@@ -45,7 +45,8 @@ T rank_qr_tolerance(index_t m);
 // Rows per panel of the kernel variant chosen for n (64 for n <= 16, else 256).
 index_t streaming_qr_panel_rows(index_t n);
 
-// Raises the kernel variant's dynamic shared-memory limit for n; throws InvalidInput for
+// Raises the dynamic shared-memory limit of the kernel variant chosen for n to what the variant's
+// largest n needs (never lowers it: the limit is shared by every solver of the process); throws InvalidInput for
 // n > kStreamingQrMaxN and DeviceError when the device offers less shared memory per block.
 template <typename T>
 void streaming_qr_prepare(index_t n);

@@ -1,34 +1,18 @@
 // cuda.bgd.cublas: batched gradient descent as a user would write it with cuBLAS. Per iteration
 // r = b; r = A x - r (cublas<t>gemvStridedBatched), g = A^T r (gemvStridedBatched), then our small
 // update kernel (one block per problem: f, ||grad||, the stopping rule, x -= alpha g). A is read
-// twice per iteration. The host reads the count of running problems every kCheckEvery iterations
-// (a round trip); stopped problems are frozen on the device at once, so results match a
-// per-iteration check and only launches are wasted.
+// twice per iteration. The host polls the count of running problems every kCheckEvery iterations,
+// one poll behind through pinned memory (GdEngine::poll_stopped: no stall); stopped problems are
+// frozen on the device at once, so results match a per-iteration check and only launches are
+// wasted.
 #include <cmath>
 #include <memory>
 
 #include "kernels/bgd_engine.hpp"
+#include "kernels/cublas_overloads.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda::gd {
-namespace {
-
-inline cublasStatus_t gemv_strided(cublasHandle_t h, cublasOperation_t op, int m, int n,
-                                   const float* alpha, const float* A, int lda, long long sa,
-                                   const float* x, long long sx, const float* beta, float* y,
-                                   long long sy, int batch) {
-  return cublasSgemvStridedBatched(h, op, m, n, alpha, A, lda, sa, x, 1, sx, beta, y, 1, sy,
-                                   batch);
-}
-inline cublasStatus_t gemv_strided(cublasHandle_t h, cublasOperation_t op, int m, int n,
-                                   const double* alpha, const double* A, int lda, long long sa,
-                                   const double* x, long long sx, const double* beta, double* y,
-                                   long long sy, int batch) {
-  return cublasDgemvStridedBatched(h, op, m, n, alpha, A, lda, sa, x, 1, sx, beta, y, 1, sy,
-                                   batch);
-}
-
-}  // namespace
 
 template <typename T>
 void run_cublas_iterations(GdEngine<T>& e, T* r, T* g) {
@@ -64,7 +48,7 @@ void run_cublas_iterations(GdEngine<T>& e, T* r, T* g) {
     LSGD_CUBLAS_CHECK(gemv_strided(h, CUBLAS_OP_T, m, n, &one, e.A(), m, smn, r, m, &zero, g, n,
                                    batch));
     launch_update<T>(k, prm, st, g, nullptr, r, 1, threads, s);
-    if (k % kCheckEvery == kCheckEvery - 1 && k < prm.max_iters && e.all_stopped()) break;
+    if (k % kCheckEvery == kCheckEvery - 1 && k < prm.max_iters && e.poll_stopped()) break;
   }
 }
 

@@ -1,6 +1,7 @@
-// GdEngine: device state, upload, the fused / resident / Gram drivers, and SolveInfo assembly for the
-// CUDA gradient-descent solvers. The cuBLAS baseline's driver is in kernels/bgd_cublas.cpp.
+// GdEngine: per-problem device state, the fused / resident / Gram drivers, and SolveInfo assembly
+// for the CUDA gradient-descent solvers. The cuBLAS baseline's driver is in kernels/bgd_cublas.cpp.
 #include "kernels/bgd_engine.hpp"
+#include "kernels/cublas_overloads.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -12,26 +13,19 @@
 namespace lsgd::cuda::gd {
 
 template <typename T>
-GdEngine<T>::GdEngine(std::string solver_name, const SolverOptions& opt, Variant variant)
-    : name_(std::move(solver_name)), opt_(opt), variant_(variant) {
+GdEngine<T>::GdEngine(std::string solver_name, const SolverOptions& opt)
+    : name_(std::move(solver_name)), opt_(opt), active_h_(2) {
   validate_iterative_options(name_, opt);
-  require_gpu();
-  stream_ = Stream();
-  cublas_ = CublasHandle(stream_.get());
+  active_h_[0] = active_h_[1] = 1;
 }
 
 template <typename T>
-void GdEngine<T>::setup(const T* A, const T* b, std::int64_t m, std::int64_t n,
-                        std::int64_t batch) {
-  if (m < 1 || n < 1 || batch < 1) {
-    throw InvalidInput(name_ + ": empty problem (m = " + std::to_string(m) + ", n = " +
-                       std::to_string(n) + ", batch = " + std::to_string(batch) + ")");
-  }
-  if (m > INT_MAX || n > INT_MAX || batch > INT_MAX) {
+void GdEngine<T>::check_shape(Variant variant, std::int64_t m, std::int64_t n) const {
+  if (m > INT_MAX || n > INT_MAX) {
     throw InvalidInput(name_ + ": m, n and batch must each fit in a 32-bit int (cuBLAS)");
   }
-  const bool streamed = variant_ == Variant::fused ||
-                        (variant_ == Variant::resident &&
+  const bool streamed = variant == Variant::fused ||
+                        (variant == Variant::resident &&
                          (n > kResidentMaxN || m > resident_max_m<T>(n)));
   if (streamed && n > kStreamMaxN) {
     throw InvalidInput(name_ + ": n = " + std::to_string(n) + " exceeds the limit " +
@@ -39,12 +33,31 @@ void GdEngine<T>::setup(const T* A, const T* b, std::int64_t m, std::int64_t n,
                        " of the streamed gradient kernel (tile of R x n in shared memory); use "
                        "cuda.bgd.cublas");
   }
-  if (variant_ == Variant::gram && n > kGramMaxN) {
+  if (variant == Variant::gram && n > kGramMaxN) {
     throw InvalidInput(name_ + ": n = " + std::to_string(n) + " exceeds the limit " +
                        std::to_string(kGramMaxN) +
                        " (G = A^T A/m must fit in shared memory); use cuda.bgd.fused");
   }
-  resident_fits_ = variant_ == Variant::resident && !streamed;
+}
+
+template <typename T>
+void GdEngine<T>::prepare(Variant variant, const T* A, const T* b, T* x, std::int64_t m,
+                          std::int64_t n, std::int64_t batch, cudaStream_t stream,
+                          cublasHandle_t cublas) {
+  check_shape(variant, m, n);
+  if (m < 1 || n < 1 || batch < 1) {
+    throw InvalidInput(name_ + ": empty problem (m = " + std::to_string(m) + ", n = " +
+                       std::to_string(n) + ", batch = " + std::to_string(batch) + ")");
+  }
+  if (batch > INT_MAX) {
+    throw InvalidInput(name_ + ": m, n and batch must each fit in a 32-bit int (cuBLAS)");
+  }
+  variant_ = variant;
+  resident_fits_ = variant == Variant::resident && n <= kResidentMaxN && m <= resident_max_m<T>(n);
+  A_ = A;
+  b_ = b;
+  stream_ = stream;
+  cublas_ = cublas;
 
   prm_ = GdParams{};
   prm_.m = m;
@@ -58,12 +71,7 @@ void GdEngine<T>::setup(const T* A, const T* b, std::int64_t m, std::int64_t n,
   prm_.power_iters = opt_.power_iters;
   prm_.history_every = opt_.history_every;
 
-  const size_t mn = static_cast<size_t>(m) * static_cast<size_t>(n) * static_cast<size_t>(batch);
-  const size_t mb = static_cast<size_t>(m) * static_cast<size_t>(batch);
   const size_t bs = static_cast<size_t>(batch);
-  A_.resize(mn);
-  b_.resize(mb);
-  x_.resize(static_cast<size_t>(n) * bs);
   lip_.resize(bs);
   alpha_.resize(bs);
   f0_.resize(bs);
@@ -77,22 +85,10 @@ void GdEngine<T>::setup(const T* A, const T* b, std::int64_t m, std::int64_t n,
     hist_sum_.resize(slots);
     hist_cnt_.resize(slots);
   }
-  st_ = GdState<T>{x_.data(),      lip_.data(),    alpha_.data(),   f0_.data(),
-                   g0_.data(),     f_last_.data(), status_.data(),  iters_.data(),
+  st_ = GdState<T>{x,               lip_.data(),     alpha_.data(),  f0_.data(),
+                   g0_.data(),      f_last_.data(),  status_.data(), iters_.data(),
                    hist_sum_.data(), hist_cnt_.data(), active_.data()};
-  allocate_workspace();
-
-  if (opt_.gpu_mode == GpuMode::end_to_end) {
-    host_A_.assign(A, A + mn);
-    host_b_.assign(b, b + mb);
-  } else {
-    host_A_.clear();
-    host_b_.clear();
-    A_.upload(A, mn, stream_.get());
-    b_.upload(b, mb, stream_.get());
-    stream_.synchronize();
-  }
-  info_ = SolveInfo{};
+  allocate_workspace();  // and the kernels' shared-memory limits
 }
 
 template <typename T>
@@ -109,28 +105,35 @@ void GdEngine<T>::allocate_workspace() {
     case Variant::resident:
       if (resident_fits_) break;
       plan_ = plan_stream<T>(prm_.m, prm_.n, prm_.batch);
+      prepare_stream_gradient<T>(plan_);
       work_a_.resize(bs * static_cast<size_t>(plan_.chunks) * n);  // gradient partials
       work_b_.resize(bs * static_cast<size_t>(plan_.chunks));      // ||r||^2 partials
       break;
     case Variant::gram:
       work_a_.resize(bs * n * n);  // G
       work_b_.resize(bs * n);      // c
+      prepare_gram<T>(prm_.n);
       break;
   }
 }
 
 template <typename T>
-bool GdEngine<T>::all_stopped() {
-  int active = 0;
-  LSGD_CUDA_CHECK(
-      cudaMemcpyAsync(&active, st_.active, sizeof(int), cudaMemcpyDeviceToHost, stream_.get()));
-  stream_.synchronize();
-  return active == 0;
+bool GdEngine<T>::poll_stopped() {
+  const int slot = polls_ & 1;
+  LSGD_CUDA_CHECK(cudaMemcpyAsync(active_h_.data() + slot, st_.active, sizeof(int),
+                                  cudaMemcpyDeviceToHost, stream_));
+  poll_done_[slot].record(stream_);
+  ++polls_;
+  if (polls_ == 1) return false;  // nothing read yet
+  // The previous poll's copy: done once the device finished the chunk before the current one.
+  const int prev = slot ^ 1;
+  poll_done_[prev].synchronize();
+  return active_h_[static_cast<size_t>(prev)] == 0;
 }
 
 template <typename T>
 void GdEngine<T>::run_fused() {
-  cudaStream_t s = stream_.get();
+  cudaStream_t s = stream_;
   T* gpart = work_a_.data();
   T* rrpart = work_b_.data();
   if (prm_.lipschitz > 0.0) {
@@ -138,36 +141,19 @@ void GdEngine<T>::run_fused() {
   } else {
     launch_fill_x(prm_, st_, T(1) / std::sqrt(static_cast<T>(prm_.n)), s);
     for (int it = 0; it < prm_.power_iters; ++it) {
-      launch_stream_gradient<T>(A_.data(), nullptr, prm_, st_, plan_, gpart, rrpart, s);
+      launch_stream_gradient<T>(A_, nullptr, prm_, st_, plan_, gpart, rrpart, s);
       launch_power_update(prm_, st_, gpart, plan_.chunks, plan_.update_threads,
                           it + 1 == prm_.power_iters, s);
     }
     launch_fill_x(prm_, st_, T(0), s);
   }
   for (int k = 0; k <= prm_.max_iters; ++k) {
-    launch_stream_gradient<T>(A_.data(), b_.data(), prm_, st_, plan_, gpart, rrpart, s);
+    launch_stream_gradient<T>(A_, b_, prm_, st_, plan_, gpart, rrpart, s);
     launch_update<T>(k, prm_, st_, gpart, rrpart, nullptr, plan_.chunks, plan_.update_threads, s);
-    if (k % kCheckEvery == kCheckEvery - 1 && k < prm_.max_iters && all_stopped()) break;
+    if (k % kCheckEvery == kCheckEvery - 1 && k < prm_.max_iters && poll_stopped()) break;
   }
 }
 
-namespace {
-inline cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
-                                   int m, int n, int k, const float* alpha, const float* A, int lda,
-                                   long long sa, const float* B, int ldb, long long sb,
-                                   const float* beta, float* C, int ldc, long long sc, int batch) {
-  return cublasSgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
-                                   sc, batch);
-}
-inline cublasStatus_t gemm_strided(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
-                                   int m, int n, int k, const double* alpha, const double* A,
-                                   int lda, long long sa, const double* B, int ldb, long long sb,
-                                   const double* beta, double* C, int ldc, long long sc,
-                                   int batch) {
-  return cublasDgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc,
-                                   sc, batch);
-}
-}  // namespace
 
 template <typename T>
 void GdEngine<T>::run_gram() {
@@ -180,16 +166,22 @@ void GdEngine<T>::run_gram() {
   T* G = work_a_.data();
   T* c = work_b_.data();
   // G = A^T A / m and c = A^T b / m (b as an m x 1 matrix), one strided-batched GEMM each.
-  LSGD_CUBLAS_CHECK(gemm_strided(cublas_.get(), CUBLAS_OP_T, CUBLAS_OP_N, n, n, m, &inv_m,
-                                 A_.data(), m, smn, A_.data(), m, smn, &zero, G, n,
+  LSGD_CUBLAS_CHECK(gemm_strided(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, n, n, m, &inv_m, A_, m, smn,
+                                 A_, m, smn, &zero, G, n,
                                  static_cast<long long>(n) * n, batch));
-  LSGD_CUBLAS_CHECK(gemm_strided(cublas_.get(), CUBLAS_OP_T, CUBLAS_OP_N, n, 1, m, &inv_m,
-                                 A_.data(), m, smn, b_.data(), m, m, &zero, c, n, n, batch));
-  launch_gram<T>(G, c, b_.data(), prm_, st_, stream_.get());
+  LSGD_CUBLAS_CHECK(gemm_strided(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, n, 1, m, &inv_m, A_, m, smn,
+                                 b_, m, m, &zero, c, n, n, batch));
+  launch_gram<T>(G, c, b_, prm_, st_, stream_);
+}
+
+template <typename T>
+void GdEngine<T>::reset() {
+  launch_reset(prm_, st_, stream_);
 }
 
 template <typename T>
 void GdEngine<T>::run() {
+  polls_ = 0;
   switch (variant_) {
     case Variant::cublas:
       run_cublas_iterations(*this, work_a_.data(), work_b_.data());
@@ -199,7 +191,7 @@ void GdEngine<T>::run() {
       break;
     case Variant::resident:
       if (resident_fits_) {
-        launch_resident<T>(A_.data(), b_.data(), prm_, st_, stream_.get());
+        launch_resident<T>(A_, b_, prm_, st_, stream_);
       } else {
         run_fused();
       }
@@ -211,40 +203,8 @@ void GdEngine<T>::run() {
 }
 
 template <typename T>
-double GdEngine<T>::timed_solve() {
-  if (!set_up()) throw InvalidInput(name_ + ": timed_solve() before setup()");
-  cudaStream_t s = stream_.get();
-  GpuTimer timer(s);
-  const bool e2e = opt_.gpu_mode == GpuMode::end_to_end;
-  if (e2e) {
-    timer.start();
-    A_.upload(host_A_.data(), host_A_.size(), s);
-    b_.upload(host_b_.data(), host_b_.size(), s);
-    launch_reset(prm_, st_, s);
-  } else {
-    launch_reset(prm_, st_, s);
-    timer.start();
-  }
-  run();
-  std::vector<T> x_host;
-  if (e2e) {
-    x_host.resize(x_.size());
-    x_.download(x_host.data(), x_host.size(), s);
-  }
-  const double seconds = timer.stop_seconds();
-  collect_info();
-  return seconds;
-}
-
-template <typename T>
-std::vector<T> GdEngine<T>::solution() {
-  if (!set_up()) throw InvalidInput(name_ + ": solution() before setup()");
-  return x_.to_host(0, stream_.get());
-}
-
-template <typename T>
-void GdEngine<T>::collect_info() {
-  cudaStream_t s = stream_.get();
+SolveInfo GdEngine<T>::collect_info() {
+  cudaStream_t s = stream_;
   const std::vector<int> status = status_.to_host(0, s);
   const std::vector<int> iters = iters_.to_host(0, s);
   const std::vector<T> f_last = f_last_.to_host(0, s);
@@ -308,13 +268,14 @@ void GdEngine<T>::collect_info() {
   std::ostringstream note;
   switch (variant_) {
     case Variant::cublas:
-      note << "cuBLAS strided-batched GEMVs + update kernel; the host checks for completion every "
-           << kCheckEvery << " iterations";
+      note << "cuBLAS strided-batched GEMVs + update kernel; the host polls for completion every "
+           << kCheckEvery << " iterations, one poll behind (no stall)";
       break;
     case Variant::fused:
       note << "one pass over A per iteration (" << plan_.chunks << " block(s) of "
            << plan_.chunk_rows << " rows per problem, tiles of " << plan_.tile_rows
-           << " rows); the host checks for completion every " << kCheckEvery << " iterations";
+           << " rows); the host polls for completion every " << kCheckEvery
+           << " iterations, one poll behind (no stall)";
       break;
     case Variant::resident:
       if (resident_fits_) {
@@ -333,7 +294,7 @@ void GdEngine<T>::collect_info() {
          << " not converged within max_iters (see problem_status)";
   }
   info.note = note.str();
-  info_ = std::move(info);
+  return info;
 }
 
 template class GdEngine<float>;

@@ -1,6 +1,8 @@
 #pragma once
-// The engine behind every CUDA gradient-descent solver (cuda.gd, cuda.bgd.*): device state, upload,
-// the per-variant iteration drivers, and the SolveInfo assembled from the per-problem device state.
+// The engine behind every CUDA gradient-descent solver (cuda.gd, cuda.bgd.*): per-problem device
+// state, the per-variant iteration drivers, and the SolveInfo assembled from that state. The solvers
+// derive from the one GPU contract (GpuSolver / BatchedGpuSolver), which owns A, b, x, the stream,
+// the handles and the measured modes.
 // The registry adapters (kernels/bgd_solvers.cpp, kernels/bgd_cublas.cpp, kernels/gd_single.cpp)
 // are thin wrappers around it.
 #include <cstdint>
@@ -10,6 +12,7 @@
 
 #include "kernels/bgd_kernels.cuh"
 #include "kernels/cuda_raii.hpp"
+#include "kernels/gpu_solver_base.hpp"
 #include "lsgd/solver.hpp"
 
 namespace lsgd::cuda::gd {
@@ -21,62 +24,70 @@ enum class Variant {
   gram,      // G = A^T A/m, c = A^T b/m by cuBLAS, then one launch on G in shared memory
 };
 
-// The host reads the count of running problems every kCheckEvery iterations (cuBLAS and fused
-// drivers; the single-launch kernels stop on-chip). Stopped problems are frozen on the device at
-// once, so this only bounds the wasted launches.
+// The host polls the count of running problems every kCheckEvery iterations (cuBLAS and fused
+// drivers; the single-launch kernels stop on-chip) without stalling the device: each poll enqueues
+// an asynchronous copy of the count into pinned memory and reads the copy enqueued by the previous
+// poll, which the device finished while the launches of the current chunk stayed queued. Stopped
+// problems are frozen on the device at once, so this only bounds the wasted launches (at most two
+// chunks after the last problem stopped); results and iteration counts come from the device.
 constexpr int kCheckEvery = 10;
 
-
+// The GD engine: per-problem device state, workspaces and iteration drivers over the A, b and x
+// owned by a solver of the contract (kernels/gpu_solver_base.hpp), which also owns the stream and
+// the cuBLAS handle. No CUDA object exists before the solver's require_gpu().
 template <typename T>
 class GdEngine {
  public:
-  GdEngine(std::string solver_name, const SolverOptions& opt, Variant variant);
+  GdEngine(std::string solver_name, const SolverOptions& opt);  // validates the options
 
-  // Copies (end-to-end mode) or uploads (resident mode) batch problems of m x n, problem-major,
-  // each column-major. Validates the shape against the variant's limits.
-  void setup(const T* A, const T* b, std::int64_t m, std::int64_t n, std::int64_t batch);
-  double timed_solve();  // the whole solve (power iteration included), CUDA events on the stream
-  std::vector<T> solution();  // batch*n
-  const SolveInfo& info() const { return info_; }
-  bool set_up() const { return prm_.batch > 0; }
+  // Throws InvalidInput when the variant's kernels do not take an m x n problem.
+  void check_shape(Variant variant, std::int64_t m, std::int64_t n) const;
+  // Setup: the state and workspaces for batch problems of m x n at A and b (device, never
+  // modified), solving into x (device, batch*n), on `stream` / `cublas`; kernel attributes.
+  void prepare(Variant variant, const T* A, const T* b, T* x, std::int64_t m, std::int64_t n,
+               std::int64_t batch, cudaStream_t stream, cublasHandle_t cublas);
+  void reset();  // stage(): the per-problem state to its start (enqueued)
+  void run();    // solve(): the power iteration and the iterations (enqueued)
+  SolveInfo collect_info();  // check(): after the stream finished
 
   // For the cuBLAS driver (kernels/bgd_cublas.cpp).
   const GdParams& params() const { return prm_; }
   const GdState<T>& state() const { return st_; }
-  const T* A() const { return A_.data(); }
-  const T* b() const { return b_.data(); }
-  cudaStream_t stream() const { return stream_.get(); }
-  cublasHandle_t cublas() const { return cublas_.get(); }
-  bool all_stopped();  // reads the running count (synchronizes the stream)
-  // Per problem, after a solve: L (lambda included), f(x_0).
-  std::vector<T> lipschitz_values() { return lip_.to_host(0, stream_.get()); }
-  std::vector<T> initial_losses() { return f0_.to_host(0, stream_.get()); }
-  std::vector<T> steps() { return alpha_.to_host(0, stream_.get()); }
+  const T* A() const { return A_; }
+  const T* b() const { return b_; }
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t cublas() const { return cublas_; }
+  // The poll described at kCheckEvery: true when the count read (one poll behind) was zero.
+  bool poll_stopped();
+  // Per problem, after a solve: L (lambda included), f(x_0), the step.
+  std::vector<T> lipschitz_values() { return lip_.to_host(0, stream_); }
+  std::vector<T> initial_losses() { return f0_.to_host(0, stream_); }
+  std::vector<T> steps() { return alpha_.to_host(0, stream_); }
 
  private:
   void allocate_workspace();
-  void upload_problem();
-  void run();
   void run_fused();
   void run_gram();
-  void collect_info();
 
   std::string name_;
   SolverOptions opt_;
-  Variant variant_;
+  Variant variant_ = Variant::fused;
   bool resident_fits_ = false;  // resident variant: the register kernel takes this shape
   GdParams prm_;
   GdState<T> st_;
   StreamPlan plan_;
-  std::vector<T> host_A_, host_b_;  // end-to-end mode: uploaded inside the timed region
 
-  Stream stream_;
-  CublasHandle cublas_;
-  DeviceBuffer<T> A_, b_, x_, lip_, alpha_, f0_, g0_, f_last_;
+  const T* A_ = nullptr;
+  const T* b_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  DeviceBuffer<T> lip_, alpha_, f0_, g0_, f_last_;
   DeviceBuffer<int> status_, iters_, active_, hist_cnt_;
   DeviceBuffer<double> hist_sum_;
   DeviceBuffer<T> work_a_, work_b_;  // streamed partials / cuBLAS r and g / Gram G and c
-  SolveInfo info_;
+  PinnedBuffer<int> active_h_;       // two slots: the polls alternate
+  Event poll_done_[2] = {Event(cudaEventDisableTiming), Event(cudaEventDisableTiming)};
+  int polls_ = 0;
 };
 
 // One full solve of the cuBLAS baseline on the engine's state (kernels/bgd_cublas.cpp): r (batch*m)
@@ -84,28 +95,24 @@ class GdEngine {
 template <typename T>
 void run_cublas_iterations(GdEngine<T>& e, T* r, T* g);
 
-// The registry's face of the batched variants.
+// The registry's face of the batched variants: the contract's stage / solve / check on the engine.
 template <typename T>
-class BatchedGdSolver final : public BatchedSolver<T> {
+class BatchedGdSolver final : public BatchedGpuSolver<T> {
  public:
   BatchedGdSolver(std::string name, const SolverOptions& opt, Variant v)
-      : name_(name), engine_(std::move(name), opt, v) {}
-  std::string name() const override { return name_; }
-  Backend backend() const override { return Backend::cuda; }
-  void setup(const BatchedProblem<T>& p) override {
-    p.validate();
-    engine_.setup(p.A.data(), p.b.data(), p.m, p.n, p.batch);
-    this->info_ = SolveInfo{};
-  }
-  double timed_solve() override {
-    const double t = engine_.timed_solve();
-    this->info_ = engine_.info();
-    return t;
-  }
-  std::vector<T> solution() override { return engine_.solution(); }
+      : BatchedGpuSolver<T>(name, opt), variant_(v), engine_(std::move(name), opt) {}
 
  private:
-  std::string name_;
+  void check_shape(index_t m, index_t n) const override { engine_.check_shape(variant_, m, n); }
+  void prepare(const BatchedProblem<T>& p) override {
+    engine_.prepare(variant_, this->A(), this->b(), this->x(), p.m, p.n, p.batch, this->stream(),
+                    this->cublas());
+  }
+  void stage() override { engine_.reset(); }
+  void solve() override { engine_.run(); }
+  void check() override { this->info_ = engine_.collect_info(); }
+
+  Variant variant_;
   GdEngine<T> engine_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "kernels/bgd_kernels.cuh"
 #include "kernels/cuda_check.hpp"
+#include "kernels/cuda_raii.hpp"
 
 namespace lsgd::cuda::gd {
 namespace {
@@ -822,11 +823,7 @@ void launch_gram_cfg(const T* G, const T* c, const T* b, const GdParams& prm,
   if (blocks > 2147483647LL) throw InvalidInput("cuda.bgd.gram: batch too large for one grid");
   // Dynamic shared memory only for n > 32: G and x of the block's one problem.
   const size_t smem = MULTI ? static_cast<size_t>(prm.n * prm.n + prm.n) * sizeof(T) : 0;
-  if (smem > 48 * 1024) {
-    LSGD_CUDA_CHECK(cudaFuncSetAttribute(gram_kernel<T, L, MULTI>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         static_cast<int>(smem)));
-  }
+  // The shared-memory limit beyond 48 KB was raised in setup (prepare_gram).
   gram_kernel<T, L, MULTI><<<static_cast<unsigned>(blocks), threads, smem, s>>>(G, c, b, prm, st);
   LSGD_CUDA_CHECK_LAUNCH();
 }
@@ -896,16 +893,20 @@ void launch_stream_gradient(const T* A, const T* b, const GdParams& prm, const G
                             const StreamPlan& plan, T* gpart, T* rrpart, cudaStream_t s) {
   const i64 blocks = prm.batch * plan.chunks;
   if (blocks > 2147483647LL) throw InvalidInput("streamed GD gradient: too many blocks");
-  if (plan.smem_bytes > 48 * 1024) {
-    LSGD_CUDA_CHECK(cudaFuncSetAttribute(stream_gradient_kernel<T>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         static_cast<int>(plan.smem_bytes)));
-  }
+  // The shared-memory limit beyond 48 KB was raised in setup (prepare_stream_gradient).
   int log2_r = 0;
   while ((1 << log2_r) < plan.tile_rows) ++log2_r;
   stream_gradient_kernel<T><<<static_cast<unsigned>(blocks), plan.threads, plan.smem_bytes, s>>>(
       A, b, prm, st, plan.tile_rows, log2_r, plan.chunk_rows, plan.chunks, gpart, rrpart);
   LSGD_CUDA_CHECK_LAUNCH();
+}
+
+template <typename T>
+void prepare_stream_gradient(const StreamPlan& plan) {
+  if (plan.smem_bytes > 48 * 1024) {
+    raise_dynamic_smem_limit(reinterpret_cast<const void*>(&stream_gradient_kernel<T>),
+                             plan.smem_bytes);
+  }
 }
 
 template <typename T>
@@ -949,6 +950,16 @@ void launch_resident(const T* A, const T* b, const GdParams& prm, const GdState<
 }
 
 template <typename T>
+void prepare_gram(std::int64_t n) {
+  // launch_gram_cfg's only variant with dynamic shared memory: <T, 32, true> for n > 32.
+  if (n <= 32) return;
+  const size_t smem = static_cast<size_t>(n * n + n) * sizeof(T);
+  if (smem > 48 * 1024) {
+    raise_dynamic_smem_limit(reinterpret_cast<const void*>(&gram_kernel<T, 32, true>), smem);
+  }
+}
+
+template <typename T>
 void launch_gram(const T* G, const T* c, const T* b, const GdParams& prm, const GdState<T>& st,
                  cudaStream_t s) {
   if (prm.n > kGramMaxN) {
@@ -973,6 +984,8 @@ void launch_gram(const T* G, const T* c, const T* b, const GdParams& prm, const 
   template StreamPlan plan_stream<T>(std::int64_t, std::int64_t, std::int64_t);                   \
   template void launch_stream_gradient<T>(const T*, const T*, const GdParams&, const GdState<T>&, \
                                           const StreamPlan&, T*, T*, cudaStream_t);               \
+  template void prepare_stream_gradient<T>(const StreamPlan&);                                    \
+  template void prepare_gram<T>(std::int64_t);                                                    \
   template void launch_update<T>(int, const GdParams&, const GdState<T>&, T*, const T*,           \
                                  const T*, std::int64_t, int, cudaStream_t);                      \
   template void launch_power_update<T>(const GdParams&, const GdState<T>&, T*, std::int64_t, int, \

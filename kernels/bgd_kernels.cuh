@@ -77,6 +77,10 @@ constexpr std::int64_t kStreamMaxN = 1024;
 template <typename T>
 StreamPlan plan_stream(std::int64_t m, std::int64_t n, std::int64_t batch);
 
+// Raises the gradient kernel's shared-memory limit for `plan` (setup only; never in a timed loop).
+template <typename T>
+void prepare_stream_gradient(const StreamPlan& plan);
+
 // gpart[(p*chunks + c)*n + j], rrpart[p*chunks + c] from one pass over A at x (state x). With
 // b == nullptr it computes A^T A x (the power iteration). Problems not running are skipped.
 template <typename T>
@@ -111,6 +115,9 @@ void launch_resident(const T* A, const T* b, const GdParams& prm, const GdState<
 // (batch*n) are formed by the caller (cuBLAS); ONE launch then runs the power iteration on G and all
 // iterations on-chip with G in shared memory. n <= kGramMaxN.
 constexpr std::int64_t kGramMaxN = 128;
+// Raises the Gram kernel's shared-memory limit for n (setup only; never in a timed loop).
+template <typename T>
+void prepare_gram(std::int64_t n);
 template <typename T>
 void launch_gram(const T* G, const T* c, const T* b, const GdParams& prm, const GdState<T>& st,
                  cudaStream_t s);

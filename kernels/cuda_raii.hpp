@@ -2,37 +2,78 @@
 // Move-only RAII owners of device resources: buffers, streams, events, cuBLAS and cuSOLVER handles.
 // Nothing else in the project calls cudaMalloc / cudaFree.
 #include <cstddef>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "kernels/cuda_check.hpp"
+#include "kernels/unique_handle.hpp"
 #include "lsgd/device.hpp"
 
 namespace lsgd::cuda {
 
-// Device memory of `count` elements of T. Out of memory raises DeviceError stating the requested
-// and the free bytes; the process goes on.
-template <typename T>
-class DeviceBuffer {
+// Throws DeviceError("out of device memory: requested N bytes, F bytes free of T").
+[[noreturn]] void throw_out_of_memory(size_t requested_bytes, cudaError_t err);
+// Throws DeviceError("pinned host allocation failed: requested N bytes (<error>)").
+[[noreturn]] void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err);
+
+// The two kinds of memory a buffer holds; cudaMalloc / cudaFree and cudaMallocHost / cudaFreeHost
+// are called only here. A failed allocation raises DeviceError stating the requested bytes (and,
+// on the device, the free bytes); the process goes on.
+struct DeviceMemory {
+  static void* allocate(size_t bytes) {
+    void* p = nullptr;
+    const cudaError_t err = cudaMalloc(&p, bytes);
+    if (err != cudaSuccess) {
+      (void)cudaGetLastError();
+      throw_out_of_memory(bytes, err);
+    }
+    return p;
+  }
+  static void release(void* p) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaFree(p)); }
+};
+struct PinnedMemory {
+  static void* allocate(size_t bytes) {
+    void* p = nullptr;
+    const cudaError_t err = cudaMallocHost(&p, bytes);
+    if (err != cudaSuccess) {
+      (void)cudaGetLastError();
+      throw_pinned_alloc_failure(bytes, err);
+    }
+    return p;
+  }
+  static void release(void* p) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaFreeHost(p)); }
+};
+
+// The one move-only owner of an array of `count` elements of T in Memory (uninitialized). A
+// moved-from buffer is empty; move assignment releases the target's memory first. resize() sets
+// the size and reallocates only beyond the capacity (the largest size allocated), so shrinking and
+// growing back reuse the allocation; contents are not preserved across a reallocation, and a failed
+// reallocation leaves the buffer empty.
+template <typename T, typename Memory>
+class Buffer {
  public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t count) { allocate(count); }
-  ~DeviceBuffer() { release(); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  Buffer() = default;
+  explicit Buffer(size_t count) { allocate(count); }
+  ~Buffer() { release(); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& o) noexcept
+      : ptr_(std::exchange(o.ptr_, nullptr)),
+        count_(std::exchange(o.count_, 0)),
+        capacity_(std::exchange(o.capacity_, 0)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
       release();
       ptr_ = std::exchange(o.ptr_, nullptr);
       count_ = std::exchange(o.count_, 0);
+      capacity_ = std::exchange(o.capacity_, 0);
     }
     return *this;
   }
 
-  // Reallocates only when growing beyond the current size (contents are not preserved).
   void resize(size_t count) {
-    if (count > count_) {
+    if (count > capacity_) {
       release();
       allocate(count);
     } else {
@@ -42,115 +83,202 @@ class DeviceBuffer {
   T* data() { return ptr_; }
   const T* data() const { return ptr_; }
   size_t size() const { return count_; }
+  size_t capacity() const { return capacity_; }
   size_t bytes() const { return count_ * sizeof(T); }
   bool empty() const { return count_ == 0; }
 
-  void upload(const T* host, size_t count, cudaStream_t stream = nullptr) {
-    check_count(count);
-    LSGD_CUDA_CHECK(cudaMemcpyAsync(ptr_, host, count * sizeof(T), cudaMemcpyHostToDevice, stream));
+ private:
+  void allocate(size_t count) {
+    if (count == 0) return;
+    ptr_ = static_cast<T*>(Memory::allocate(count * sizeof(T)));
+    count_ = count;
+    capacity_ = count;
   }
-  void upload(const std::vector<T>& host, cudaStream_t stream = nullptr) {
-    resize(host.size());
+  void release() noexcept {
+    if (ptr_ != nullptr) Memory::release(ptr_);
+    ptr_ = nullptr;
+    count_ = 0;
+    capacity_ = 0;
+  }
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Device memory. Every transfer names its stream (no default): the solvers' streams are
+// non-blocking, so a transfer on the legacy default stream would not be ordered with their work.
+template <typename T>
+class DeviceBuffer : public Buffer<T, DeviceMemory> {
+ public:
+  using Buffer<T, DeviceMemory>::Buffer;
+
+  void upload(const T* host, size_t count, cudaStream_t stream) {
+    check_count(count);
+    if (count > 0) {
+      LSGD_CUDA_CHECK(
+          cudaMemcpyAsync(this->data(), host, count * sizeof(T), cudaMemcpyHostToDevice, stream));
+    }
+  }
+  // Resizes to host.size() and uploads; synchronizes `stream` before returning, since `host` may
+  // be pageable memory its caller frees next.
+  void upload_sync(const std::vector<T>& host, cudaStream_t stream) {
+    this->resize(host.size());
     upload(host.data(), host.size(), stream);
+    LSGD_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
-  void download(T* host, size_t count, cudaStream_t stream = nullptr) const {
+  void download(T* host, size_t count, cudaStream_t stream) const {
     check_count(count);
-    LSGD_CUDA_CHECK(cudaMemcpyAsync(host, ptr_, count * sizeof(T), cudaMemcpyDeviceToHost, stream));
+    if (count > 0) {
+      LSGD_CUDA_CHECK(
+          cudaMemcpyAsync(host, this->data(), count * sizeof(T), cudaMemcpyDeviceToHost, stream));
+    }
   }
-  // Synchronous download of the first `count` elements (all if 0).
-  std::vector<T> to_host(size_t count = 0, cudaStream_t stream = nullptr) const {
-    std::vector<T> out(count == 0 ? count_ : count);
+  // Synchronous download of the first `count` elements (all if 0), ordered after the work already
+  // enqueued on `stream`.
+  std::vector<T> to_host(size_t count, cudaStream_t stream) const {
+    std::vector<T> out(count == 0 ? this->size() : count);
     download(out.data(), out.size(), stream);
     LSGD_CUDA_CHECK(cudaStreamSynchronize(stream));
     return out;
   }
-  void zero(cudaStream_t stream = nullptr) {
-    if (count_ > 0) LSGD_CUDA_CHECK(cudaMemsetAsync(ptr_, 0, bytes(), stream));
+  void zero(cudaStream_t stream) {
+    if (!this->empty()) LSGD_CUDA_CHECK(cudaMemsetAsync(this->data(), 0, this->bytes(), stream));
   }
 
  private:
-  void allocate(size_t count);
-  void release() noexcept {
-    if (ptr_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaFree(ptr_));
-    ptr_ = nullptr;
-    count_ = 0;
-  }
   void check_count(size_t count) const {
-    if (count > count_) {
+    if (count > this->size()) {
       throw DeviceError("device buffer transfer of " + std::to_string(count) +
-                        " elements exceeds its size " + std::to_string(count_));
+                        " elements exceeds its size " + std::to_string(this->size()));
     }
   }
-  T* ptr_ = nullptr;
-  size_t count_ = 0;
 };
 
-// Throws DeviceError("out of device memory: requested N bytes, F bytes free of T").
-[[noreturn]] void throw_out_of_memory(size_t requested_bytes, cudaError_t err);
-
+// Page-locked (pinned) host memory, for asynchronous transfers at full PCIe speed.
 template <typename T>
-void DeviceBuffer<T>::allocate(size_t count) {
-  if (count == 0) return;
-  void* p = nullptr;
-  const cudaError_t err = cudaMalloc(&p, count * sizeof(T));
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    throw_out_of_memory(count * sizeof(T), err);
-  }
-  ptr_ = static_cast<T*>(p);
-  count_ = count;
-}
-
-class Stream {
+class PinnedBuffer : public Buffer<T, PinnedMemory> {
  public:
-  Stream() { LSGD_CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
-  ~Stream() { release(); }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  Stream(Stream&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  Stream& operator=(Stream&& o) noexcept {
-    if (this != &o) {
-      release();
-      s_ = std::exchange(o.s_, nullptr);
-    }
-    return *this;
-  }
-  cudaStream_t get() const { return s_; }
-  void synchronize() const { LSGD_CUDA_CHECK(cudaStreamSynchronize(s_)); }
-
- private:
-  void release() noexcept {
-    if (s_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaStreamDestroy(s_));
-    s_ = nullptr;
-  }
-  cudaStream_t s_ = nullptr;
+  using Buffer<T, PinnedMemory>::Buffer;
+  T& operator[](size_t i) { return this->data()[i]; }
+  const T& operator[](size_t i) const { return this->data()[i]; }
 };
 
-class Event {
- public:
-  Event() { LSGD_CUDA_CHECK(cudaEventCreate(&e_)); }
-  ~Event() { release(); }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  Event(Event&& o) noexcept : e_(std::exchange(o.e_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  Event& operator=(Event&& o) noexcept {
-    if (this != &o) {
-      release();
-      e_ = std::exchange(o.e_, nullptr);
-    }
-    return *this;
+// The create / destroy pairs of the handles, owned through UniqueHandle (kernels/unique_handle.hpp).
+struct StreamTraits {
+  using handle_type = cudaStream_t;
+  static cudaStream_t create() {
+    cudaStream_t s = nullptr;
+    LSGD_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    return s;
   }
-  cudaEvent_t get() const { return e_; }
-  void record(cudaStream_t s) { LSGD_CUDA_CHECK(cudaEventRecord(e_, s)); }
+  static void destroy(cudaStream_t s) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaStreamDestroy(s)); }
+};
+struct EventTraits {
+  using handle_type = cudaEvent_t;
+  static cudaEvent_t create(unsigned flags) {
+    cudaEvent_t e = nullptr;
+    LSGD_CUDA_CHECK(cudaEventCreateWithFlags(&e, flags));
+    return e;
+  }
+  static void destroy(cudaEvent_t e) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaEventDestroy(e)); }
+};
+struct CublasTraits {
+  using handle_type = cublasHandle_t;
+  static cublasHandle_t create() {
+    cublasHandle_t h = nullptr;
+    LSGD_CUBLAS_CHECK(cublasCreate(&h));
+    return h;
+  }
+  static void destroy(cublasHandle_t h) noexcept { LSGD_CUBLAS_CHECK_NOEXCEPT(cublasDestroy(h)); }
+};
+struct CusolverTraits {
+  using handle_type = cusolverDnHandle_t;
+  static cusolverDnHandle_t create() {
+    cusolverDnHandle_t h = nullptr;
+    LSGD_CUSOLVER_CHECK(cusolverDnCreate(&h));
+    return h;
+  }
+  static void destroy(cusolverDnHandle_t h) noexcept {
+    LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroy(h));
+  }
+};
+// Parameters object of cuSOLVER's 64-bit generic API (cusolverDnX*: geqrf, potrf, gesvd, ...).
+struct CusolverParamsTraits {
+  using handle_type = cusolverDnParams_t;
+  static cusolverDnParams_t create() {
+    cusolverDnParams_t p = nullptr;
+    LSGD_CUSOLVER_CHECK(cusolverDnCreateParams(&p));
+    return p;
+  }
+  static void destroy(cusolverDnParams_t p) noexcept {
+    LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroyParams(p));
+  }
+};
+// Configuration of cuSOLVER's iterative-refinement solvers (cusolverDnIRSXgels / IRSXgesv).
+struct IrsParamsTraits {
+  using handle_type = cusolverDnIRSParams_t;
+  static cusolverDnIRSParams_t create() {
+    cusolverDnIRSParams_t p = nullptr;
+    LSGD_CUSOLVER_CHECK(cusolverDnIRSParamsCreate(&p));
+    return p;
+  }
+  static void destroy(cusolverDnIRSParams_t p) noexcept {
+    LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSParamsDestroy(p));
+  }
+};
+// Per-solve information of the iterative-refinement solvers (iterations, residual history).
+struct IrsInfosTraits {
+  using handle_type = cusolverDnIRSInfos_t;
+  static cusolverDnIRSInfos_t create() {
+    cusolverDnIRSInfos_t p = nullptr;
+    LSGD_CUSOLVER_CHECK(cusolverDnIRSInfosCreate(&p));
+    return p;
+  }
+  static void destroy(cusolverDnIRSInfos_t p) noexcept {
+    LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSInfosDestroy(p));
+  }
+};
 
- private:
-  void release() noexcept {
-    if (e_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaEventDestroy(e_));
-    e_ = nullptr;
+// The owners. Their default constructors create the resource; a moved-from one is empty.
+class Stream : public UniqueHandle<StreamTraits> {
+ public:
+  Stream() : UniqueHandle(StreamTraits::create()) {}
+  void synchronize() const { LSGD_CUDA_CHECK(cudaStreamSynchronize(get())); }
+};
+
+class Event : public UniqueHandle<EventTraits> {
+ public:
+  explicit Event(unsigned flags = cudaEventDefault) : UniqueHandle(EventTraits::create(flags)) {}
+  void record(cudaStream_t s) { LSGD_CUDA_CHECK(cudaEventRecord(get(), s)); }
+  void synchronize() const { LSGD_CUDA_CHECK(cudaEventSynchronize(get())); }
+};
+
+class CublasHandle : public UniqueHandle<CublasTraits> {
+ public:
+  // Bound to `s`; if binding fails, the base destroys the new handle.
+  explicit CublasHandle(cudaStream_t s) : UniqueHandle(CublasTraits::create()) {
+    LSGD_CUBLAS_CHECK(cublasSetStream(get(), s));
   }
-  cudaEvent_t e_ = nullptr;
+};
+
+class CusolverHandle : public UniqueHandle<CusolverTraits> {
+ public:
+  explicit CusolverHandle(cudaStream_t s) : UniqueHandle(CusolverTraits::create()) {
+    LSGD_CUSOLVER_CHECK(cusolverDnSetStream(get(), s));
+  }
+};
+
+class CusolverParams : public UniqueHandle<CusolverParamsTraits> {
+ public:
+  CusolverParams() : UniqueHandle(CusolverParamsTraits::create()) {}
+};
+class IrsParams : public UniqueHandle<IrsParamsTraits> {
+ public:
+  IrsParams() : UniqueHandle(IrsParamsTraits::create()) {}
+};
+class IrsInfos : public UniqueHandle<IrsInfosTraits> {
+ public:
+  IrsInfos() : UniqueHandle(IrsInfosTraits::create()) {}
 };
 
 // Times a region on a stream with CUDA events: start(); ...enqueue work...; double s = stop_seconds();
@@ -160,7 +288,7 @@ class GpuTimer {
   void start() { start_.record(s_); }
   double stop_seconds() {
     stop_.record(s_);
-    LSGD_CUDA_CHECK(cudaEventSynchronize(stop_.get()));
+    stop_.synchronize();
     float ms = 0.0f;
     LSGD_CUDA_CHECK(cudaEventElapsedTime(&ms, start_.get(), stop_.get()));
     return static_cast<double>(ms) * 1e-3;
@@ -171,205 +299,11 @@ class GpuTimer {
   Event start_, stop_;
 };
 
-class CublasHandle {
- public:
-  explicit CublasHandle(cudaStream_t s = nullptr) {
-    LSGD_CUBLAS_CHECK(cublasCreate(&h_));
-    LSGD_CUBLAS_CHECK(cublasSetStream(h_, s));
-  }
-  ~CublasHandle() { release(); }
-  CublasHandle(const CublasHandle&) = delete;
-  CublasHandle& operator=(const CublasHandle&) = delete;
-  CublasHandle(CublasHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  CublasHandle& operator=(CublasHandle&& o) noexcept {
-    if (this != &o) {
-      release();
-      h_ = std::exchange(o.h_, nullptr);
-    }
-    return *this;
-  }
-  cublasHandle_t get() const { return h_; }
-
- private:
-  void release() noexcept {
-    if (h_ != nullptr) LSGD_CUBLAS_CHECK_NOEXCEPT(cublasDestroy(h_));
-    h_ = nullptr;
-  }
-  cublasHandle_t h_ = nullptr;
-};
-
-class CusolverHandle {
- public:
-  explicit CusolverHandle(cudaStream_t s = nullptr) {
-    LSGD_CUSOLVER_CHECK(cusolverDnCreate(&h_));
-    LSGD_CUSOLVER_CHECK(cusolverDnSetStream(h_, s));
-  }
-  ~CusolverHandle() { release(); }
-  CusolverHandle(const CusolverHandle&) = delete;
-  CusolverHandle& operator=(const CusolverHandle&) = delete;
-  CusolverHandle(CusolverHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  CusolverHandle& operator=(CusolverHandle&& o) noexcept {
-    if (this != &o) {
-      release();
-      h_ = std::exchange(o.h_, nullptr);
-    }
-    return *this;
-  }
-  cusolverDnHandle_t get() const { return h_; }
-
- private:
-  void release() noexcept {
-    if (h_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroy(h_));
-    h_ = nullptr;
-  }
-  cusolverDnHandle_t h_ = nullptr;
-};
-
-// Page-locked (pinned) host memory of `count` elements of T, for asynchronous transfers at full PCIe
-// speed. cudaMallocHost / cudaFreeHost are called only here. A failed allocation raises DeviceError
-// stating the requested bytes; the process goes on. Contents are uninitialized.
-template <typename T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  explicit PinnedBuffer(size_t count) { allocate(count); }
-  ~PinnedBuffer() { release(); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  PinnedBuffer(PinnedBuffer&& o) noexcept
-      : ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) {
-      release();
-      ptr_ = std::exchange(o.ptr_, nullptr);
-      count_ = std::exchange(o.count_, 0);
-    }
-    return *this;
-  }
-
-  // Reallocates only when growing beyond the current size (contents are not preserved).
-  void resize(size_t count) {
-    if (count > count_) {
-      release();
-      allocate(count);
-    } else {
-      count_ = count;
-    }
-  }
-  T* data() { return ptr_; }
-  const T* data() const { return ptr_; }
-  size_t size() const { return count_; }
-  size_t bytes() const { return count_ * sizeof(T); }
-  bool empty() const { return count_ == 0; }
-  T& operator[](size_t i) { return ptr_[i]; }
-  const T& operator[](size_t i) const { return ptr_[i]; }
-
- private:
-  void allocate(size_t count);
-  void release() noexcept {
-    if (ptr_ != nullptr) LSGD_CUDA_CHECK_NOEXCEPT(cudaFreeHost(ptr_));
-    ptr_ = nullptr;
-    count_ = 0;
-  }
-  T* ptr_ = nullptr;
-  size_t count_ = 0;
-};
-
-// Throws DeviceError("pinned host allocation failed: requested N bytes (<error>)").
-[[noreturn]] void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err);
-
-template <typename T>
-void PinnedBuffer<T>::allocate(size_t count) {
-  if (count == 0) return;
-  void* p = nullptr;
-  const cudaError_t err = cudaMallocHost(&p, count * sizeof(T));
-  if (err != cudaSuccess) {
-    (void)cudaGetLastError();
-    throw_pinned_alloc_failure(count * sizeof(T), err);
-  }
-  ptr_ = static_cast<T*>(p);
-  count_ = count;
-}
-
-// Parameters object of cuSOLVER's 64-bit generic API (cusolverDnX*: geqrf, potrf, gesvd, ...).
-class CusolverParams {
- public:
-  CusolverParams() { LSGD_CUSOLVER_CHECK(cusolverDnCreateParams(&p_)); }
-  ~CusolverParams() { release(); }
-  CusolverParams(const CusolverParams&) = delete;
-  CusolverParams& operator=(const CusolverParams&) = delete;
-  CusolverParams(CusolverParams&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  CusolverParams& operator=(CusolverParams&& o) noexcept {
-    if (this != &o) {
-      release();
-      p_ = std::exchange(o.p_, nullptr);
-    }
-    return *this;
-  }
-  cusolverDnParams_t get() const { return p_; }
-
- private:
-  void release() noexcept {
-    if (p_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnDestroyParams(p_));
-    p_ = nullptr;
-  }
-  cusolverDnParams_t p_ = nullptr;
-};
-
-// Configuration of cuSOLVER's iterative-refinement solvers (cusolverDnIRSXgels / IRSXgesv).
-class IrsParams {
- public:
-  IrsParams() { LSGD_CUSOLVER_CHECK(cusolverDnIRSParamsCreate(&p_)); }
-  ~IrsParams() { release(); }
-  IrsParams(const IrsParams&) = delete;
-  IrsParams& operator=(const IrsParams&) = delete;
-  IrsParams(IrsParams&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  IrsParams& operator=(IrsParams&& o) noexcept {
-    if (this != &o) {
-      release();
-      p_ = std::exchange(o.p_, nullptr);
-    }
-    return *this;
-  }
-  cusolverDnIRSParams_t get() const { return p_; }
-
- private:
-  void release() noexcept {
-    if (p_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSParamsDestroy(p_));
-    p_ = nullptr;
-  }
-  cusolverDnIRSParams_t p_ = nullptr;
-};
-
-// Per-solve information of the iterative-refinement solvers (iterations, residual history).
-class IrsInfos {
- public:
-  IrsInfos() { LSGD_CUSOLVER_CHECK(cusolverDnIRSInfosCreate(&p_)); }
-  ~IrsInfos() { release(); }
-  IrsInfos(const IrsInfos&) = delete;
-  IrsInfos& operator=(const IrsInfos&) = delete;
-  IrsInfos(IrsInfos&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  // The moved-from object is left empty; the target's old resource is released first.
-  IrsInfos& operator=(IrsInfos&& o) noexcept {
-    if (this != &o) {
-      release();
-      p_ = std::exchange(o.p_, nullptr);
-    }
-    return *this;
-  }
-  cusolverDnIRSInfos_t get() const { return p_; }
-
- private:
-  void release() noexcept {
-    if (p_ != nullptr) LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSInfosDestroy(p_));
-    p_ = nullptr;
-  }
-  cusolverDnIRSInfos_t p_ = nullptr;
-};
+// Raises `kernel`'s dynamic shared-memory limit (cudaFuncAttributeMaxDynamicSharedMemorySize) to at
+// least `bytes`, never lowering it. The limit is a property of the kernel, shared by every solver of
+// the process, so it is only ever raised (under a lock); callers set it in setup(), never inside a
+// timed region. Throws DeviceError when the device refuses.
+void raise_dynamic_smem_limit(const void* kernel, size_t bytes);
 
 // The backend's query of device 0 (cached); lsgd::device_info() reaches it through the loader.
 DeviceInfo device_query();

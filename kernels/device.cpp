@@ -1,5 +1,7 @@
 // The CUDA backend's device query (reached through kernels/cuda_loader.cpp, which defines the public
 // lsgd::device_info() and friends), status names, out-of-memory reporting.
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "kernels/cuda_raii.hpp"
@@ -114,6 +116,17 @@ void throw_pinned_alloc_failure(size_t requested_bytes, cudaError_t err) {
   os << "pinned host allocation failed: requested " << requested_bytes << " bytes ("
      << cudaGetErrorName(err) << ": " << cudaGetErrorString(err) << ")";
   throw DeviceError(os.str());
+}
+
+void raise_dynamic_smem_limit(const void* kernel, size_t bytes) {
+  static std::mutex mu;
+  static std::map<const void*, size_t> raised;  // kernel -> the limit set
+  const std::lock_guard<std::mutex> lock(mu);
+  size_t& current = raised[kernel];
+  if (bytes <= current) return;
+  LSGD_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       static_cast<int>(bytes)));
+  current = bytes;
 }
 
 void require_gpu() {

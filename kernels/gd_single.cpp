@@ -9,50 +9,54 @@
 #include <sstream>
 
 #include "kernels/bgd_engine.hpp"
+#include "kernels/gd_checks.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda::gd {
 namespace {
 
+// The measured modes, setup and refusal after a failed setup come from GpuSolver; the engine is
+// made once, with the solver, after require_gpu(), and prepared again by every setup().
 template <typename T>
-class GdSolver final : public Solver<T> {
+class GdSolver final : public GpuSolver<T> {
  public:
-  explicit GdSolver(const SolverOptions& opt) : opt_(opt) {
-    validate_iterative_options("cuda.gd", opt);
-    require_gpu();
-  }
-  std::string name() const override { return "cuda.gd"; }
-  Backend backend() const override { return Backend::cuda; }
+  explicit GdSolver(const SolverOptions& opt) : GpuSolver<T>("cuda.gd", opt), engine_("cuda.gd", opt) {}
 
-  void setup(const Problem<T>& p) override {
-    p.validate();
-    const Variant v = p.n <= kStreamMaxN ? Variant::fused : Variant::cublas;
-    engine_ = std::make_unique<GdEngine<T>>("cuda.gd", opt_, v);
-    engine_->setup(p.A.data(), p.b.data(), p.m, p.n, 1);
-    this->info_ = SolveInfo{};
-  }
+ private:
+  static Variant variant_for(index_t n) { return n <= kStreamMaxN ? Variant::fused : Variant::cublas; }
 
-  double timed_solve() override {
-    if (!engine_) throw InvalidInput("cuda.gd: timed_solve() before setup()");
-    const double t = engine_->timed_solve();
-    const SolveInfo& in = engine_->info();
-    const double lambda = opt_.ridge_lambda;
-    if (opt_.lipschitz == 0.0) {
-      const double L = static_cast<double>(engine_->lipschitz_values()[0]);
-      if (!std::isfinite(L) || !(L - lambda > 0.0)) {
+  void check_shape(index_t m, index_t n) const override {
+    engine_.check_shape(variant_for(n), m, n);
+  }
+  void prepare(const Problem<T>& p) override {
+    engine_.prepare(variant_for(p.n), this->A(), this->b(), this->x(), p.m, p.n, 1, this->stream(),
+                    this->cublas());
+  }
+  void stage() override { engine_.reset(); }
+  void solve() override { engine_.run(); }
+
+  void check() override {
+    const SolveInfo in = engine_.collect_info();
+    const SolverOptions& opt = this->options();
+    if (opt.lipschitz == 0.0) {
+      // The power iteration's estimate, λ excluded: only a zero (or non-finite) estimate is an
+      // error. L itself is rounded to T, so L - λ may round to 0 in float for a large λ while the
+      // problem is well posed (f is then λ-strongly convex and 1/L a safe step): no error then.
+      const double L = static_cast<double>(engine_.lipschitz_values()[0]);
+      if (!power_estimate_ok<T>(L, opt.ridge_lambda)) {
         std::ostringstream os;
-        os << "cuda.gd: power iteration gave L = " << L - lambda
+        os << "cuda.gd: power iteration gave L = " << L - opt.ridge_lambda
            << " (A is zero, its start vector ones/sqrt(n) lies in the null space of A, or A "
               "overflows); pass options.lipschitz";
         throw InvalidInput(os.str());
       }
     }
     if (in.problem_status[0] == kDiverged) {
-      const double L = static_cast<double>(engine_->lipschitz_values()[0]);
-      const double alpha = static_cast<double>(engine_->steps()[0]);
+      const double L = static_cast<double>(engine_.lipschitz_values()[0]);
+      const double alpha = static_cast<double>(engine_.steps()[0]);
       std::ostringstream os;
       os << "cuda.gd: diverged at iteration " << in.problem_iterations[0] << " (f(x_0) = "
-         << static_cast<double>(engine_->initial_losses()[0]) << ", step alpha = " << alpha
+         << static_cast<double>(engine_.initial_losses()[0]) << ", step alpha = " << alpha
          << ", 2/L = " << 2.0 / L << ")";
       throw NumericalError(os.str());
     }
@@ -64,22 +68,14 @@ class GdSolver final : public Solver<T> {
     info.note = in.note;
     if (!info.converged) {
       std::ostringstream os;
-      os << "cuda.gd: not converged within max_iters = " << opt_.max_iters << " (tol = "
-         << opt_.tol << "); " << in.note;
+      os << "cuda.gd: not converged within max_iters = " << opt.max_iters << " (tol = " << opt.tol
+         << "); " << in.note;
       info.note = os.str();
     }
     this->info_ = std::move(info);
-    return t;
   }
 
-  std::vector<T> solution() override {
-    if (!engine_) throw InvalidInput("cuda.gd: solution() before setup()");
-    return engine_->solution();
-  }
-
- private:
-  SolverOptions opt_;
-  std::unique_ptr<GdEngine<T>> engine_;
+  GdEngine<T> engine_;
 };
 
 }  // namespace

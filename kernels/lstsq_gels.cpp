@@ -25,6 +25,7 @@
 #include <sstream>
 #include <string>
 
+#include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "lsgd/registry.hpp"

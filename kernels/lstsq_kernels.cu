@@ -55,7 +55,28 @@ __global__ void count_nonfinite_kernel(const T* x, int64_t n, int* count) {
   if (bad > 0) atomicAdd(count, bad);
 }
 
+template <typename T>
+__global__ void gather_strided_kernel(T* dst, const T* src, int64_t count, int64_t groups,
+                                      int64_t src_stride) {
+  const int64_t total = count * groups;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += stride) {
+    const int64_t g = i / count;
+    dst[i] = src[g * src_stride + (i - g * count)];
+  }
+}
+
 }  // namespace
+
+template <typename T>
+void gather_strided(T* dst, const T* src, int64_t count, int64_t groups, int64_t src_stride,
+                    cudaStream_t stream) {
+  if (count <= 0 || groups <= 0) return;
+  gather_strided_kernel<T><<<grid_for(count * groups), kBlock, 0, stream>>>(dst, src, count,
+                                                                          groups, src_stride);
+  LSGD_CUDA_CHECK_LAUNCH();
+}
 
 template <typename T>
 void add_to_diagonal(T* A, int64_t lda, int64_t n, T value, cudaStream_t stream) {
@@ -82,6 +103,9 @@ template void add_to_diagonal<float>(float*, int64_t, int64_t, float, cudaStream
 template void add_to_diagonal<double>(double*, int64_t, int64_t, double, cudaStream_t);
 template void svd_pinv_scale<float>(float*, const float*, int64_t, float, int*, cudaStream_t);
 template void svd_pinv_scale<double>(double*, const double*, int64_t, double, int*, cudaStream_t);
+template void gather_strided<float>(float*, const float*, int64_t, int64_t, int64_t, cudaStream_t);
+template void gather_strided<double>(double*, const double*, int64_t, int64_t, int64_t,
+                                     cudaStream_t);
 template void count_nonfinite<float>(const float*, int64_t, int*, cudaStream_t);
 template void count_nonfinite<double>(const double*, int64_t, int*, cudaStream_t);
 

@@ -22,4 +22,11 @@ void svd_pinv_scale(T* c, const T* s, int64_t k, T rcond, int* rank, cudaStream_
 template <typename T>
 void count_nonfinite(const T* x, int64_t n, int* count, cudaStream_t stream);
 
+// dst[g * count + k] = src[g * src_stride + k] for g < groups, k < count: strided pieces of a
+// device array packed contiguously on the device (diag(R): count 1, stride lda + 1; the top n rows
+// of batched columns: count n, stride m). One launch, no pitch limit, no host round trip.
+template <typename T>
+void gather_strided(T* dst, const T* src, int64_t count, int64_t groups, int64_t src_stride,
+                    cudaStream_t stream);
+
 }  // namespace lsgd::cuda

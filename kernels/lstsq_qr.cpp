@@ -7,7 +7,8 @@
 //                      apply, so ormqr (and its pass over A) disappears; then the same trsm.
 //                      Extra cost: one more column in geqrf, about 2/n of its flops.
 //
-// Both copy the n diagonal entries of R to the host (one strided cudaMemcpy2DAsync) and raise
+// Both gather the n diagonal entries of R on the device (one small kernel), copy them to pinned
+// host memory inside the timed region, and raise
 // NumericalError, as cpu.qr does, when |R_jj| <= eps * max_k |R_kk| (rank deficient to working
 // precision). m < n raises InvalidInput (use cuda.svd).
 #include <algorithm>
@@ -17,8 +18,11 @@
 #include <sstream>
 #include <vector>
 
+#include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
+#include "kernels/lstsq_kernels.hpp"
+#include "kernels/qr_checks.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -57,6 +61,7 @@ class QrSolver final : public GpuSolver<T> {
     tau_.resize(static_cast<size_t>(std::min(m, c)));
     if (!augmented_) bw_.resize(static_cast<size_t>(m));
     diag_.resize(static_cast<size_t>(n));
+    diag_d_.resize(static_cast<size_t>(n));
 
     size_t geqrf_dev = 0, geqrf_host = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
@@ -104,10 +109,9 @@ class QrSolver final : public GpuSolver<T> {
                                 static_cast<int>(m), tau_.data(), bw_.data(), static_cast<int>(m),
                                 work_.data(), ormqr_lwork_, this->status_slot(kOrmqrInfo)));
     }
-    // diag(R): entry j sits at W[j * (m + 1)]; one strided copy of n single elements.
-    LSGD_CUDA_CHECK(cudaMemcpy2DAsync(
-        diag_.data(), sizeof(T), W_.data(), static_cast<size_t>(m + 1) * sizeof(T), sizeof(T),
-        static_cast<size_t>(n), cudaMemcpyDeviceToHost, this->stream()));
+    // diag(R): entry j sits at W[j * (m + 1)]; gathered on the device, then one contiguous copy.
+    gather_strided(diag_d_.data(), W_.data(), 1, n, m + 1, this->stream());
+    diag_d_.download(diag_.data(), static_cast<size_t>(n), this->stream());
     const T one = T(1);
     LSGD_CUBLAS_CHECK(trsm(this->cublas(), CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
                            CUBLAS_DIAG_NON_UNIT, n, 1, &one, W_.data(), m, rhs, m));
@@ -116,26 +120,8 @@ class QrSolver final : public GpuSolver<T> {
   }
 
   void check() override {
-    for (const int slot : {kGeqrfInfo, kOrmqrInfo}) {
-      if (this->status(slot) < 0) {
-        std::ostringstream os;
-        os << this->name() << ": cuSOLVER rejected argument " << -this->status(slot) << " of "
-           << (slot == kGeqrfInfo ? "cusolverDnXgeqrf" : "cusolverDn<t>ormqr");
-        throw DeviceError(os.str());
-      }
-    }
-    const size_t n = static_cast<size_t>(this->n());
-    T rmax = T(0);
-    for (size_t j = 0; j < n; ++j) rmax = std::max(rmax, std::abs(diag_[j]));
-    for (size_t j = 0; j < n; ++j) {
-      const T rjj = std::abs(diag_[j]);
-      if (!(rjj > rmax * std::numeric_limits<T>::epsilon())) {
-        std::ostringstream os;
-        os << this->name() << ": A is rank deficient to working precision (|R(" << j << "," << j
-           << ")| = " << rjj << " vs max " << rmax << "); use cuda.svd";
-        throw NumericalError(os.str());
-      }
-    }
+    check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
+    check_r_diagonal(this->name(), diag_.data(), static_cast<size_t>(this->n()));
   }
 
   bool augmented_;
@@ -147,7 +133,8 @@ class QrSolver final : public GpuSolver<T> {
   size_t geqrf_dev_bytes_ = 0;
   int ormqr_lwork_ = 0;
   std::vector<char> work_h_;
-  PinnedBuffer<T> diag_;
+  DeviceBuffer<T> diag_d_;  // diag(R), gathered on the device
+  PinnedBuffer<T> diag_;    // its host copy, read by check()
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"

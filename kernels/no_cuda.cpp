@@ -16,11 +16,11 @@ DeviceInfo device_info() {
 std::string describe_device() { return "no CUDA device: " + device_info().reason; }
 
 void register_cuda_solvers(Registry& r) {
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC,        \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
                          REGISTER_FN)                                                              \
   {                                                                                                \
     SolverEntry e =                                                                                \
-        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC);          \
+        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC);   \
     e.available = [] { return false; };                                                            \
     e.unavailable_reason = device_info().reason;                                                   \
     r.add(std::move(e));                                                                           \

@@ -78,11 +78,11 @@ std::string unavailable_reason() {
 
 void register_cuda_solvers(Registry& r) {
   const std::string reason = unavailable_reason();
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC,        \
+#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
                          REGISTER_FN)                                                              \
   {                                                                                                \
     SolverEntry e =                                                                                \
-        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, NORMAL_EQ, DESC);          \
+        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC);   \
     e.available = [] { return gpu_available(); };                                                  \
     e.unavailable_reason = reason;                                                                 \
     set_lazy_factories(e);                                                                         \

@@ -27,8 +27,15 @@ class BgdSolver final : public BatchedSolver<T>, public Distributed {
   double comm_seconds() const override { return comm_max_; }
   index_t global_rows() const override { return global_batch_; }
 
-  void setup(const BatchedProblem<T>& p) override {
-    ready_ = false;
+  std::vector<T> solution() override {
+    return batch_ > 0 ? local_->solution() : std::vector<T>{};
+  }
+  const SolveInfo& info() const override { return batch_ > 0 ? local_->info() : this->info_; }
+
+ protected:
+  // BatchedSolver<T>::setup() marks the solver ready when this returns (on every rank or none:
+  // failures are agreed on).
+  void setup_step(const BatchedProblem<T>& p) override {
     const index_t first = offset_of_rank(p.batch);
     agree(kName, [&] {
       if (p.batch == 0) return;  // a rank without problems only takes part in the agreement
@@ -45,11 +52,9 @@ class BgdSolver final : public BatchedSolver<T>, public Distributed {
     if (global_batch_ == 0) throw InvalidInput(std::string(kName) + ": empty batch on every rank");
     batch_ = p.batch;
     n_ = p.n;
-    ready_ = true;
   }
 
-  double timed_solve() override {
-    if (!ready_) throw InvalidInput(std::string(kName) + ": timed_solve() before setup()");
+  double timed_solve_step() override {
     LSGD_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
     double s = 0.0;
     agree(kName, [&] {
@@ -59,15 +64,9 @@ class BgdSolver final : public BatchedSolver<T>, public Distributed {
     return max_over_ranks(s);
   }
 
-  std::vector<T> solution() override {
-    return batch_ > 0 ? local_->solution() : std::vector<T>{};
-  }
-  const SolveInfo& info() const override { return batch_ > 0 ? local_->info() : this->info_; }
-
  private:
   SolverOptions opt_;
   std::unique_ptr<BatchedSolver<T>> local_;
-  bool ready_ = false;
   index_t batch_ = 0, n_ = 0, global_batch_ = 0;
   double comm_max_ = 0.0;
 };
@@ -81,7 +80,8 @@ void register_mpi_bgd(Registry& r) {
   e.kind = Kind::batched_iterative;
   e.description =
       "batched GD with the batch split across MPI ranks: cpu.bgd on each rank's problems";
-  e.normal_equations = true;
+  e.error_growth = ErrorGrowth::kappa_squared;  // as cpu.bgd
+  e.flop_model = FlopModel::gd_iter;
   e.make_batched_f32 = [](const SolverOptions& o) { return std::make_unique<BgdSolver<float>>(o); };
   e.make_batched_f64 = [](const SolverOptions& o) { return std::make_unique<BgdSolver<double>>(o); };
   e.available = [] { return initialized(); };

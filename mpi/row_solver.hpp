@@ -25,8 +25,12 @@ class RowSolver : public Solver<T>, public Distributed {
   double comm_seconds() const override { return comm_max_; }
   index_t global_rows() const override { return m_global_; }
 
-  void setup(const Problem<T>& p) override {
-    ready_ = false;
+  std::vector<T> solution() override { return x_; }
+
+ protected:
+  // Solver<T>::setup() runs this and marks the solver ready only when it returns on this rank;
+  // failures are agreed on, so every rank is ready or none is.
+  void setup_step(const Problem<T>& p) override {
     const index_t first_row = offset_of_rank(p.m);
     agree(name_, [&] {
       if (p.m == 0) {  // a rank without rows: allowed, it only takes part in the reductions
@@ -70,11 +74,9 @@ class RowSolver : public Solver<T>, public Distributed {
     this->info_ = SolveInfo{};
     this->info_.threads = cpu::resolve_threads(opt_);
     agree(name_, [&] { allocate(); });
-    ready_ = true;
   }
 
-  double timed_solve() override {
-    if (!ready_) throw InvalidInput(name_ + ": timed_solve() before setup()");
+  double timed_solve_step() override {
     cpu::ScopedThreads threads(this->info_.threads);
     comm_.reset();
     // Start together, so that the time is the collective's, not a late rank's arrival.
@@ -90,9 +92,6 @@ class RowSolver : public Solver<T>, public Distributed {
     return max_over_ranks(s);
   }
 
-  std::vector<T> solution() override { return x_; }
-
- protected:
   // Workspace for this rank's rows (m_, n_, A_, b_ and m_global_ set). Not timed. Local.
   virtual void allocate() {}
   // Collective: writes x_ on every rank. Must throw on every rank or on none: work that can fail on
@@ -102,7 +101,6 @@ class RowSolver : public Solver<T>, public Distributed {
 
   std::string name_;
   SolverOptions opt_;
-  bool ready_ = false;
   index_t m_ = 0, n_ = 0, m_global_ = 0, first_row_ = 0;
   std::vector<T> A_, b_, x_;
   CommClock comm_;
@@ -119,7 +117,13 @@ SolverEntry row_entry(const char* name, Kind kind, const char* desc, bool normal
   e.kind = kind;
   e.description = desc;
   e.requires_full_rank = true;
-  e.normal_equations = normal_equations;
+  // As the registry's fields say for the single-process twins: GD iterates on A^T A without
+  // forming it (kappa^2 growth, the gd_iter flop model); the normal equations form it.
+  const bool iterative = kind == Kind::iterative;
+  e.normal_equations = normal_equations && !iterative;
+  e.error_growth = normal_equations || iterative ? ErrorGrowth::kappa_squared : ErrorGrowth::kappa;
+  e.flop_model = iterative ? FlopModel::gd_iter
+                           : normal_equations ? FlopModel::cholesky : FlopModel::qr;
   e.make_f32 = f32;
   e.make_f64 = f64;
   e.available = [] { return initialized(); };

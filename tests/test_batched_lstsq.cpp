@@ -57,7 +57,7 @@ void check_accuracy(const SolverEntry& e, const Shape& sh, double noise) {
   o.seed = 11;
   // Noisy systems add kappa^2 ||r|| eps to the LS solution's sensitivity: keep kappa where the
   // kappa^2 bound still asserts digits, and apply it to every solver.
-  const bool squared = e.normal_equations || noise > 0.0;
+  const bool squared = e.kappa_squared() || noise > 0.0;
   const double kappa_max = test::kappa_limit<T>(squared);
   const BatchedProblem<T> bp = generate_batch<T>(sh.batch, o, kappa_max);
   SolveInfo info;
@@ -116,7 +116,7 @@ void check_singular(const SolverEntry& e) {
     std::copy(xp.begin(), xp.end(), ref.begin() + p * bp.n);
   }
   const double ratio =
-      test::max_error_ratio(bp, x, ref, 1.0, kappa_max, e.normal_equations, expected);
+      test::max_error_ratio(bp, x, ref, 1.0, kappa_max, e.kappa_squared(), expected);
   EXPECT_LE(ratio, 1.0) << e.name << ": the non-singular problems of a batch with failures";
 }
 

@@ -110,6 +110,23 @@ TEST(CudaBackend, LibraryMakesEveryCatalogSolverAndItsErrorsCrossTheBoundary) {
     } catch (const DeviceError& e) {
       EXPECT_TRUE(contains(e.what(), "no CUDA device")) << e.what();
     }
+    // Every solver, the GD engine's included, checks for a device before it creates a stream or
+    // a handle: the clear message, never a raw cudaErrorNoDevice text (issue 12, defect 5).
+    for (const SolverEntry& listed : default_registry().entries()) {
+      if (listed.backend != Backend::cuda) continue;
+      SolverEntry e;
+      ASSERT_TRUE(api.fill_entry(listed.name.c_str(), e)) << listed.name;
+      try {
+        if (e.make_f64) {
+          (void)e.make_f64(SolverOptions{});
+        } else {
+          (void)e.make_batched_f64(SolverOptions{});
+        }
+        ADD_FAILURE() << listed.name << " made without a device";
+      } catch (const DeviceError& err) {
+        EXPECT_TRUE(contains(err.what(), "no CUDA device")) << listed.name << ": " << err.what();
+      }
+    }
     return;
   }
   GenOptions g;

@@ -59,13 +59,13 @@ void check_accuracy(const SolverEntry& e, const Shape& sh) {
   o.m = sh.m;
   o.n = sh.n;
   o.seed = 21;
-  const double kappa_max = test::kappa_limit<T>(e.normal_equations);
+  const double kappa_max = test::kappa_limit<T>(e.kappa_squared());
   const BatchedProblem<T> bp = generate_batch<T>(sh.batch, o, kappa_max);
   SolveInfo info;
   const std::vector<T> x = solve(e, bp, &info);
   EXPECT_TRUE(failed_indices(info).empty()) << e.name << ": reported failures on full-rank data";
   const double ratio =
-      test::max_error_ratio(bp, x, test::batched_reference(bp), 1.0, kappa_max, e.normal_equations);
+      test::max_error_ratio(bp, x, test::batched_reference(bp), 1.0, kappa_max, e.kappa_squared());
   EXPECT_LE(ratio, 1.0) << e.name << " " << sh.batch << " x " << sh.m << "x" << sh.n
                         << " (kappa up to " << kappa_max << "): max error / bound over the batch";
 }
@@ -112,7 +112,7 @@ void check_singular(const SolverEntry& e, index_t m, index_t n) {
   ref_solver->timed_solve();
   EXPECT_EQ(failed_indices(ref_solver->info()), expected);
   const double ratio = test::max_error_ratio(bp, x, ref_solver->solution(), 1.0, kappa_max,
-                                             e.normal_equations, expected);
+                                             e.kappa_squared(), expected);
   EXPECT_LE(ratio, 1.0) << e.name << ": the non-singular problems of a batch with failures";
 }
 

@@ -43,9 +43,10 @@ TEST(GpuInfra, OutOfMemoryNamesBytesAndTheProcessGoesOn) {
         << e.what();
   }
   // A following allocation and a full solve still work.
+  cuda::Stream stream;
   cuda::DeviceBuffer<double> small(1000);
-  small.zero();
-  EXPECT_EQ(small.to_host().size(), 1000u);
+  small.zero(stream.get());
+  EXPECT_EQ(small.to_host(0, stream.get()).size(), 1000u);
   GenOptions g;
   g.m = 120;
   g.n = 12;
@@ -63,17 +64,18 @@ TEST(GpuInfra, MovedFromResourcesAreEmptyAndFreedOnce) {
                                        // twins
   {
     const std::vector<float> v = {1.f, 2.f, 3.f, 4.f};
+    cuda::Stream s0;
     cuda::DeviceBuffer<float> a;
-    a.upload(v);
+    a.upload_sync(v, s0.get());
     cuda::DeviceBuffer<float> b(std::move(a));
     EXPECT_EQ(a.data(), nullptr);
     EXPECT_EQ(a.size(), 0u);
-    EXPECT_EQ(b.to_host(), v);
+    EXPECT_EQ(b.to_host(0, s0.get()), v);
     cuda::DeviceBuffer<float> c(16);
     c = std::move(b);  // c's old allocation is released, b's moves in
     EXPECT_EQ(b.data(), nullptr);
     EXPECT_TRUE(b.empty());
-    EXPECT_EQ(c.to_host(), v);
+    EXPECT_EQ(c.to_host(0, s0.get()), v);
 
     cuda::PinnedBuffer<int> p(8), q;
     q = std::move(p);
@@ -96,7 +98,7 @@ TEST(GpuInfra, MovedFromResourcesAreEmptyAndFreedOnce) {
     e2.record(s2.get());
     s2.synchronize();
 
-    cuda::CublasHandle h1(s2.get()), h2;
+    cuda::CublasHandle h1(s2.get()), h2(s2.get());
     h2 = std::move(h1);
     EXPECT_EQ(h1.get(), nullptr);
     cuda::CusolverHandle k1(s2.get());
@@ -112,6 +114,53 @@ TEST(GpuInfra, MovedFromResourcesAreEmptyAndFreedOnce) {
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_FALSE(contains(err, "lsgd:")) << err;
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
+}
+
+// resize() keeps the capacity: shrinking and growing back reuse the allocation (issue 12, defect 7).
+TEST(GpuInfra, ResizeKeepsCapacity) {
+  LSGD_SKIP_IF_UNAVAILABLE(nullptr);
+  cuda::Stream s;
+  cuda::DeviceBuffer<double> buf(100);
+  const double* p = buf.data();
+  buf.resize(10);
+  EXPECT_EQ(buf.size(), 10u);
+  EXPECT_EQ(buf.capacity(), 100u);
+  buf.resize(100);
+  EXPECT_EQ(buf.data(), p) << "growing back within the capacity reallocated";
+  EXPECT_EQ(buf.size(), 100u);
+  buf.zero(s.get());
+  EXPECT_EQ(buf.to_host(0, s.get()), std::vector<double>(100, 0.0));
+  buf.resize(200);
+  EXPECT_EQ(buf.capacity(), 200u);
+  EXPECT_EQ(buf.size(), 200u);
+}
+
+// The streaming-QR kernel's shared-memory limit belongs to the kernel: a second solver set up for
+// a smaller n must not lower it under the first one (issue 12, defect 2).
+TEST(GpuInfra, StreamingQrLimitSurvivesASmallerSecondSolver) {
+  const SolverEntry& e = default_registry().get("cuda.batched.resident");
+  LSGD_SKIP_IF_UNAVAILABLE(&e);
+  GenOptions g;
+  g.m = 300;
+  g.n = 64;  // the large variant's maximum: ~168 KB of shared memory in double
+  g.kappa = 10;
+  const BatchedProblem<double> big = generate_batch<double>(3, g);
+  g.n = 20;  // the same variant, far less shared memory
+  const BatchedProblem<double> small = generate_batch<double>(3, g);
+  auto first = e.make_batched<double>();
+  first->setup(big);
+  (void)first->timed_solve();
+  auto second = e.make_batched<double>();
+  second->setup(small);
+  (void)second->timed_solve();
+  (void)first->timed_solve();  // failed with "invalid argument" when the limit was lowered
+  const std::vector<double> x = first->solution();
+  for (index_t p = 0; p < big.batch; ++p) {
+    const std::vector<double> xp(x.begin() + p * big.n, x.begin() + (p + 1) * big.n);
+    const std::vector<double> tp(big.x_true.begin() + p * big.n,
+                                 big.x_true.begin() + (p + 1) * big.n);
+    EXPECT_LE(forward_error(xp, tp), 1e4 * eps<double>()) << "problem " << p;
+  }
 }
 
 }  // namespace

@@ -269,7 +269,7 @@ void check_consistent(const Case& c) {
   const SolverEntry& e = *c.entry;
   const Problem<T> p = make_problem<T>(c.shape.m, c.shape.n, c.kappa, 0.0, 0, 11);
   const double eps_t = eps<T>();
-  if (e.normal_equations && c.kappa * c.kappa * eps_t >= kNormalEqLimit) {
+  if (e.kappa_squared() && c.kappa * c.kappa * eps_t >= kNormalEqLimit) {
     // No correct digit to check: the solver must either refuse or return something finite.
     try {
       const std::vector<T> x = solve(e, p);
@@ -281,12 +281,12 @@ void check_consistent(const Case& c) {
   }
   const std::vector<T> x = solve(e, p, options_for(e, p.m, p.n, c.kappa, eps_t));
   const double fe = forward_error(x, p.x_true);
-  const double growth = e.normal_equations ? c.kappa * c.kappa : c.kappa;
+  const double growth = e.kappa_squared() ? c.kappa * c.kappa : c.kappa;
   const double bound = kC * growth * eps_t;
   report("forward error", c, fe, bound);
   EXPECT_LE(fe, bound) << c << ": forward error " << fe << " > " << kC << " * "
-                       << (e.normal_equations ? "kappa^2" : "kappa") << " * eps";
-  if (!e.normal_equations) {
+                       << (e.kappa_squared() ? "kappa^2" : "kappa") << " * eps";
+  if (!e.kappa_squared()) {
     const double ner = normal_eq_residual(p, x);
     report("normal-eq residual", c, ner, kC * eps_t);
     EXPECT_LE(ner, kC * eps_t) << c << ": ||A^T r|| / (||A|| (||A|| ||x|| + ||b||)) = " << ner;
@@ -319,7 +319,7 @@ void check_noisy(const Case& c) {
   // 1e4 (float) and is tested, without swamping the kappa term everywhere.
   const Problem<T> p = make_problem<T>(c.shape.m, c.shape.n, c.kappa, 1e-3, 0, 23);
   const double eps_t = eps<T>();
-  if (e.normal_equations && c.kappa * c.kappa * eps_t >= kNormalEqLimit) {
+  if (e.kappa_squared() && c.kappa * c.kappa * eps_t >= kNormalEqLimit) {
     try {
       EXPECT_TRUE(all_finite(solve(e, p))) << c << ": non-finite result instead of NumericalError";
     } catch (const NumericalError&) {
@@ -331,12 +331,12 @@ void check_noisy(const Case& c) {
   const std::vector<T> x = solve(e, p, options_for(e, p.m, p.n, c.kappa, eps_t));
   const double fe = forward_error(x, x_ref);
   const double growth =
-      e.normal_equations ? c.kappa * c.kappa : c.kappa + c.kappa * c.kappa * r_rel;
+      e.kappa_squared() ? c.kappa * c.kappa : c.kappa + c.kappa * c.kappa * r_rel;
   const double bound = kC * growth * eps_t;
   report("noisy forward error", c, fe, bound);
   EXPECT_LE(fe, bound) << c << ": forward error vs cpu.svd(double) " << fe
                        << ", ||r||/||x|| = " << r_rel;
-  if (!e.normal_equations) {
+  if (!e.kappa_squared()) {
     const double ner = normal_eq_residual(p, x);
     report("noisy normal-eq residual", c, ner, kC * eps_t);
     EXPECT_LE(ner, kC * eps_t) << c;
@@ -584,7 +584,7 @@ void check_ridge(const Case& c) {
   const double kappa_aug = std::sqrt((1.0 + lambda) / (1.0 / (kappa * kappa) + lambda));
   const double r_rel = residual_norm(aug, x_ref) / norm2(x_ref);
   const double growth =
-      e.normal_equations ? kappa_aug * kappa_aug : kappa_aug + kappa_aug * kappa_aug * r_rel;
+      e.kappa_squared() ? kappa_aug * kappa_aug : kappa_aug + kappa_aug * kappa_aug * r_rel;
   const double fe = forward_error(x, x_ref);
   report("ridge error", c, fe, kC * growth * eps<T>());
   EXPECT_LE(fe, kC * growth * eps<T>()) << c << ": ridge solution differs from the augmented QR";

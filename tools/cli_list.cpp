@@ -56,6 +56,9 @@ int run_list(const std::vector<std::string>& argv) {
              ",\"requires_full_rank\":" + json_bool(e.requires_full_rank) +
              ",\"allows_underdetermined\":" + json_bool(e.allows_underdetermined) +
              ",\"normal_equations\":" + json_bool(e.normal_equations) +
+             ",\"error_growth\":" + json_string(to_string(e.error_growth)) +
+             ",\"minimum_norm\":" + json_bool(e.minimum_norm) +
+             ",\"flop_model\":" + json_string(to_string(e.flop_model)) +
              ",\"description\":" + json_string(e.description) + "}";
       first = false;
     }

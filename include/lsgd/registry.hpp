@@ -19,6 +19,18 @@ using SolverFactory = std::function<std::unique_ptr<Solver<T>>(const SolverOptio
 template <typename T>
 using BatchedSolverFactory = std::function<std::unique_ptr<BatchedSolver<T>>(const SolverOptions&)>;
 
+// How the forward error of a solver grows with kappa(A) on a full-rank problem (tests scale their
+// bounds by it and skip kappa^2 eps >= 1; bench/ and the CLI report it):
+//   kappa          backward-stable least squares (QR, SVD, COD, TSQR): ~ kappa eps, plus
+//                  kappa^2 eps ||r|| / (||A|| ||x||) for inconsistent systems
+//   kappa_squared  forms or iterates on A^T A (normal equations, gradient descent): ~ kappa^2 eps
+enum class ErrorGrowth { kappa, kappa_squared };
+// The flop model of one solve (bench/ rates; core/metrics: flops_*_ls, flops_gd_iter).
+enum class FlopModel { qr, cholesky, svd, gd_iter };
+
+const char* to_string(ErrorGrowth g);
+const char* to_string(FlopModel f);
+
 struct SolverEntry {
   std::string name;         // backend.family[.variant], e.g. "cpu.qr", "cuda.bgd.resident"
   Backend backend = Backend::cpu;
@@ -30,9 +42,12 @@ struct SolverEntry {
   index_t max_n = 0;
   bool requires_full_rank = true;  // false for rank-revealing / minimum-norm solvers
   bool allows_underdetermined = false;  // m < n accepted (minimum-norm solution)
-  // Forms A^T A: the forward error scales with kappa^2 (tests use kappa^2 eps bounds, and skip
-  // kappa^2 eps >= 1).
+  // Forms A^T A (ridge lambda goes on its diagonal). Accuracy is error_growth, not this.
   bool normal_equations = false;
+  ErrorGrowth error_growth = ErrorGrowth::kappa;
+  // Returns the minimum-norm solution when A is rank deficient or m < n (SVD, COD).
+  bool minimum_norm = false;
+  FlopModel flop_model = FlopModel::qr;
 
   SolverFactory<float> make_f32;
   SolverFactory<double> make_f64;
@@ -46,6 +61,7 @@ struct SolverEntry {
   bool supports(Precision p) const { return p == Precision::f32 ? f32 : f64; }
   bool is_batched() const { return kind == Kind::batched_direct || kind == Kind::batched_iterative; }
   bool is_iterative() const { return kind == Kind::iterative || kind == Kind::batched_iterative; }
+  bool kappa_squared() const { return error_growth == ErrorGrowth::kappa_squared; }
 
   // Throws InvalidInput if the precision or kind does not match, DeviceError if unavailable.
   template <typename T>

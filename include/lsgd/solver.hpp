@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lsgd/error.hpp"
 #include "lsgd/problem.hpp"
 
 namespace lsgd {
@@ -80,30 +81,68 @@ void validate_iterative_options(const std::string& solver, const SolverOptions& 
 // Indices of the problems whose status is not kSolved.
 std::vector<index_t> failed_indices(const SolveInfo& info);
 
+// The non-virtual face of every solver (Ginkgo's apply / apply_impl): setup() and timed_solve()
+// are written once here, around the protected steps a solver implements. The "timed_solve() before
+// setup()" guard lives only here: a solver is ready after a setup() that returned normally, and a
+// setup() that throws (invalid input, out of memory, a failed upload) leaves it not ready, so the
+// next timed_solve() raises InvalidInput instead of running on freed or undersized buffers.
 class SolverBase {
  public:
   virtual ~SolverBase() = default;
   virtual std::string name() const = 0;
   virtual Backend backend() const = 0;
-  virtual double timed_solve() = 0;
+  // Throws InvalidInput("<name>: timed_solve() before setup() ...") unless the last setup()
+  // succeeded; otherwise the solver's timed step (seconds).
+  double timed_solve() {
+    if (!ready_) {
+      throw InvalidInput(name() +
+                         ": timed_solve() before setup() (or after a setup() that failed)");
+    }
+    return timed_solve_step();
+  }
+  bool ready() const { return ready_; }
   virtual const SolveInfo& info() const { return info_; }
 
  protected:
+  // The solve, timed by the solver (steady clock on CPU, CUDA events on GPU); only called when
+  // ready().
+  virtual double timed_solve_step() = 0;
+  // Runs a setup step: not ready while it runs, ready only when it returns normally.
+  template <typename F>
+  void guarded_setup(F&& step) {
+    ready_ = false;
+    step();
+    ready_ = true;
+  }
+
   SolveInfo info_;
+
+ private:
+  bool ready_ = false;
 };
 
 template <typename T>
 class Solver : public SolverBase {
  public:
-  virtual void setup(const Problem<T>& problem) = 0;
+  void setup(const Problem<T>& problem) {
+    guarded_setup([&] { setup_step(problem); });
+  }
   virtual std::vector<T> solution() = 0;  // n entries
+
+ protected:
+  virtual void setup_step(const Problem<T>& problem) = 0;
 };
 
 template <typename T>
 class BatchedSolver : public SolverBase {
  public:
-  virtual void setup(const BatchedProblem<T>& problem) = 0;
+  void setup(const BatchedProblem<T>& problem) {
+    guarded_setup([&] { setup_step(problem); });
+  }
   virtual std::vector<T> solution() = 0;  // batch*n entries, problem-major
+
+ protected:
+  virtual void setup_step(const BatchedProblem<T>& problem) = 0;
 };
 
 }  // namespace lsgd
