@@ -93,6 +93,7 @@ CpuSample sample_cpu() {
 
 double other_cpu_share(const CpuSample& a, const CpuSample& b) {
   if (b.total <= a.total || b.busy < a.busy) return -1.0;
+  if (b.total - a.total < kMinShareJiffies) return -1.0;  // too short to tell
   const double busy = static_cast<double>(b.busy - a.busy);
   const double own = b.own >= a.own ? static_cast<double>(b.own - a.own) : 0.0;
   const double share = (busy - own) / static_cast<double>(b.total - a.total);

@@ -34,11 +34,15 @@ CpuSample sample_cpu();
 GpuSample sample_gpu();  // gpu_nvml.cpp or gpu_absent.cpp
 
 // Share of the machine's CPU time (0..1) that other processes (and the hypervisor: steal) used
-// between two samples; negative when /proc/stat is unreadable.
+// between two samples; negative (unknown) when /proc/stat is unreadable or the interval is shorter
+// than kMinShareJiffies of machine time: the counters tick at 100 Hz and this process's own time is
+// accounted at other instants than /proc/stat's, so a few-millisecond interval reads 0% or 100% at
+// random (measured: 2 false "busy" flags among 94 bls entries of an idle run, both under 5 ms).
 double other_cpu_share(const CpuSample& before, const CpuSample& after);
 
 // The thresholds of the flags (documented in docs/benchmarks.md).
 constexpr double kBusyOtherCpuShare = 0.25;  // other processes used > 25% of all CPUs
+constexpr unsigned long long kMinShareJiffies = 50;  // summed over CPUs: 0.25 s wall on 2 CPUs
 constexpr double kSlowOmpBarrierUs = 100.0;  // an OpenMP region or barrier above 100 us: threads
                                              // descheduled (idle: a few us)
 constexpr double kCpuThrottleRatio = 0.9;    // cpufreq current below 90% of its maximum

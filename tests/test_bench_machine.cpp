@@ -42,6 +42,16 @@ TEST(BenchMachine, UnreadableOrBackwardsSamplesAreUnknownNotBusy) {
   EXPECT_EQ(other_cpu_share(at(0, 0, 0), at(10, 100, 20)), 0.0);
 }
 
+TEST(BenchMachine, IntervalTooShortToTellIsUnknownNotBusy) {
+  // 4 jiffies of machine time (a 2000-repetition run of a 2 us solve): one jiffy of someone else
+  // would read 25% and two 50%. Below kMinShareJiffies the share is unknown, and not flagged.
+  EXPECT_LT(other_cpu_share(at(1000, 5000, 300), at(1004, 5004, 300)), 0.0);
+  EXPECT_EQ(busy_reason(other_cpu_share(at(1000, 5000, 300), at(1004, 5004, 300))), "");
+  // At the threshold the share is measured again.
+  EXPECT_NEAR(other_cpu_share(at(1000, 5000, 300), at(1025, 5000 + kMinShareJiffies, 300)), 0.5,
+              1e-12);
+}
+
 TEST(BenchMachine, CpuThrottleOnlyWhereCpufreqIsReadable) {
   CpuSample s;
   EXPECT_EQ(cpu_throttle_reason(s), "");  // no cpufreq (this VM): never flagged

@@ -180,6 +180,7 @@ def tta_name(solver, prec, m, n, kappa_h, target):
 # Machine state (the C++ side: bench/machine_state.cpp; same thresholds)
 
 BUSY_OTHER_CPU = 0.25
+MIN_SHARE_JIFFIES = 50  # below this much machine time the share is unknown (machine_state.hpp)
 
 
 def cpu_sample():
@@ -198,7 +199,7 @@ def cpu_sample():
 
 def other_cpu_share(before, after):
     """Share of all CPUs that other processes used between two samples (None if unknown)."""
-    if before is None or after is None or after[1] <= before[1]:
+    if before is None or after is None or after[1] - before[1] < MIN_SHARE_JIFFIES:
         return None
     hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     own = (after[2] - before[2]) * hz
