@@ -33,6 +33,23 @@ void GpuSolverBase<T, I>::require_int_range(index_t m, index_t n, const char* ap
 }
 
 template <typename T, typename I>
+void GpuSolverBase<T, I>::reject_ridge() const {
+  if (opt_.ridge_lambda != 0.0) {
+    throw InvalidInput(name_ + ": ridge lambda is supported by cuda.cholesky (and the GD solvers) only");
+  }
+}
+
+template <typename T, typename I>
+void GpuSolverBase<T, I>::require_overdetermined(index_t m, index_t n) const {
+  if (m < n) {
+    std::ostringstream os;
+    os << name_ << ": m = " << m << " < n = " << n
+       << " (underdetermined); use cuda.svd for the minimum-norm solution";
+    throw InvalidInput(os.str());
+  }
+}
+
+template <typename T, typename I>
 void GpuSolverBase<T, I>::setup_step(const ProblemType& p) {
   // lsgd::Solver::setup marks the solver ready only when this returns normally.
   p.validate();

@@ -99,6 +99,11 @@ class GpuSolverBase : public Interface {
 
   // Throws InvalidInput naming the solver when m or n exceeds the int range of a legacy API.
   void require_int_range(index_t m, index_t n, const char* api) const;
+  // Throws InvalidInput naming the solver when options().ridge_lambda != 0 (the factorization
+  // solvers; ridge goes to cuda.cholesky and the GD solvers).
+  void reject_ridge() const;
+  // Throws InvalidInput naming the solver when m < n, pointing at cuda.svd's minimum-norm solution.
+  void require_overdetermined(index_t m, index_t n) const;
 
  private:
   void zero_status();

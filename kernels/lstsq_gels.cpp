@@ -59,10 +59,7 @@ class GelsBase : public GpuSolver<T> {
   enum Slot : int { kIrsInfo = 1, kGelsInfo = 2 };
 
   GelsBase(std::string name, const SolverOptions& opt) : GpuSolver<T>(std::move(name), opt) {
-    if (opt.ridge_lambda != 0.0) {
-      throw InvalidInput(this->name() +
-                         ": ridge lambda is supported by cuda.cholesky (and the GD solvers) only");
-    }
+    this->reject_ridge();
   }
 
   void check_shape(index_t m, index_t n) const override {

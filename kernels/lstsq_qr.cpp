@@ -33,22 +33,14 @@ class QrSolver final : public GpuSolver<T> {
  public:
   QrSolver(bool augmented, const SolverOptions& opt)
       : GpuSolver<T>(augmented ? "cuda.qr.augmented" : "cuda.qr", opt), augmented_(augmented) {
-    if (opt.ridge_lambda != 0.0) {
-      throw InvalidInput(this->name() +
-                         ": ridge lambda is supported by cuda.cholesky (and the GD solvers) only");
-    }
+    this->reject_ridge();
   }
 
  private:
   enum Slot : int { kGeqrfInfo = 1, kOrmqrInfo = 2 };
 
   void check_shape(index_t m, index_t n) const override {
-    if (m < n) {
-      std::ostringstream os;
-      os << this->name() << ": m = " << m << " < n = " << n
-         << " (underdetermined); use cuda.svd for the minimum-norm solution";
-      throw InvalidInput(os.str());
-    }
+    this->require_overdetermined(m, n);
     if (!augmented_) this->require_int_range(m, n, "cusolverDn<t>ormqr");
   }
 

@@ -38,22 +38,14 @@ template <typename T>
 class RefinedQrSolver final : public GpuSolver<T> {
  public:
   explicit RefinedQrSolver(const SolverOptions& opt) : GpuSolver<T>("cuda.qr.refined", opt) {
-    if (opt.ridge_lambda != 0.0) {
-      throw InvalidInput(this->name() +
-                         ": ridge lambda is supported by cuda.cholesky (and the GD solvers) only");
-    }
+    this->reject_ridge();
   }
 
  private:
   enum Slot : int { kGeqrfInfo = 1, kOrmqrInfo = 2 };
 
   void check_shape(index_t m, index_t n) const override {
-    if (m < n) {
-      std::ostringstream os;
-      os << this->name() << ": m = " << m << " < n = " << n
-         << " (underdetermined); use cuda.svd for the minimum-norm solution";
-      throw InvalidInput(os.str());
-    }
+    this->require_overdetermined(m, n);
     this->require_int_range(m, n, "cusolverDn<t>ormqr");
   }
 

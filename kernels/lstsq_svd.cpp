@@ -24,10 +24,7 @@ template <typename T>
 class SvdSolver final : public GpuSolver<T> {
  public:
   explicit SvdSolver(const SolverOptions& opt) : GpuSolver<T>("cuda.svd", opt) {
-    if (opt.ridge_lambda != 0.0) {
-      throw InvalidInput(
-          "cuda.svd: ridge lambda is supported by cuda.cholesky (and the GD solvers) only");
-    }
+    this->reject_ridge();
   }
 
  private:

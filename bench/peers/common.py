@@ -25,6 +25,9 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import lsgd_results as lr  # noqa: E402  (stdlib only: safe before NumPy is known to import)
+
 # Flop and byte models: the same as lsgd's core/metrics.cpp (LAWN 41).
 
 
@@ -414,19 +417,9 @@ class Progress:
 
 
 def reexec_with(modules, candidates=("/usr/bin/python3",)):
-    """Re-run this script under an interpreter that can import `modules`, if this one cannot.
-
-    `python3` on PATH may be a build without NumPy/matplotlib while Debian's /usr/bin/python3 has
-    them. Returns the list of modules still missing (empty when all import) when no candidate helps.
-    """
-    missing = []
-    for mod in modules:
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if not missing or os.environ.get("LSGD_PY_REEXEC"):
-        return missing
+    """Re-run this script under an interpreter that can import `modules`, if this one cannot
+    (tools/lsgd_results.reexec_if_missing, the one copy). Returns the modules still missing."""
+    return lr.reexec_if_missing(modules, os.path.basename(sys.argv[0]), candidates)
     for exe in candidates:
         if os.path.realpath(exe) == os.path.realpath(sys.executable) or not os.access(exe, os.X_OK):
             continue
