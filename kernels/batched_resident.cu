@@ -34,7 +34,8 @@ struct Variant {
 template <typename T>
 Variant<T> variant_for(index_t n) {
   if (n <= kSmallN) {
-    return {detail::streaming_qr_kernel<T, kSmallRpl, kSmallWarps>, 32 * kSmallWarps, 32 * kSmallRpl};
+    return {detail::streaming_qr_kernel<T, kSmallRpl, kSmallWarps>, 32 * kSmallWarps,
+            32 * kSmallRpl};
   }
   return {detail::streaming_qr_kernel<T, kLargeRpl, kLargeWarps>, 32 * kLargeWarps, 32 * kLargeRpl};
 }
@@ -84,7 +85,8 @@ void streaming_qr_prepare(index_t n) {
   // process: it is raised once to what the variant's largest n needs (capped by the device), never
   // lowered, so a solver set up for a small n cannot break another one's launches for a larger n.
   const index_t variant_n = n <= kSmallN ? kSmallN : kStreamingQrMaxN;
-  const size_t variant_max = std::min(detail::smem_elems<T>(variant_n, v.panel_rows) * sizeof(T), usable);
+  const size_t variant_max =
+      std::min(detail::smem_elems<T>(variant_n, v.panel_rows) * sizeof(T), usable);
   raise_dynamic_smem_limit(reinterpret_cast<const void*>(v.kernel), variant_max);
 }
 

@@ -3,9 +3,9 @@
 // per-problem record, and the reductions. Compiled by nvcc and by the CPU emulation
 // (kernels/device_compat.hpp).
 //
-// Reductions whose results drive a decision (stop / step) are all-reductions that leave bit-identical
-// values in every thread of a problem's group (butterflies: a + b == b + a; shared sums in a fixed
-// order), so every thread takes the same branch and block barriers are never split.
+// Reductions whose results drive a decision (stop / step) are all-reductions that leave
+// bit-identical values in every thread of a problem's group (butterflies: a + b == b + a; shared
+// sums in a fixed order), so every thread takes the same branch and block barriers are never split.
 #include <cstdint>
 
 #include "kernels/bgd_kernels.cuh"

@@ -1,12 +1,11 @@
-// Launch unit of the Gram-matrix gradient-descent kernel (kernels/bgd_gram_device.cuh): the configuration for n,
-// the shared-memory limit and the launch.
-// Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp). See kernels/bgd_kernels.cuh
-// for the contract.
+// Launch unit of the Gram-matrix gradient-descent kernel (kernels/bgd_gram_device.cuh): the
+// configuration for n, the shared-memory limit and the launch. Compiled by nvcc and by the CPU
+// emulation (kernels/device_compat.hpp). See kernels/bgd_kernels.cuh for the contract.
 #include <cstdint>
 #include <string>
 
-#include "kernels/bgd_kernels.cuh"
 #include "kernels/bgd_gram_device.cuh"
+#include "kernels/bgd_kernels.cuh"
 #include "kernels/cuda_check.hpp"
 #include "lsgd/error.hpp"
 
@@ -16,8 +15,8 @@ namespace {
 using detail::i64;
 
 template <typename T, int L, bool MULTI>
-void launch_gram_cfg(const T* G, const T* c, const T* b, const GdParams& prm,
-                     const GdState<T>& st, int threads, cudaStream_t s) {
+void launch_gram_cfg(const T* G, const T* c, const T* b, const GdParams& prm, const GdState<T>& st,
+                     int threads, cudaStream_t s) {
   const i64 per_block = MULTI ? 1 : threads / L;
   const i64 blocks = (prm.batch + per_block - 1) / per_block;
   if (blocks > 2147483647LL) throw InvalidInput("cuda.bgd.gram: batch too large for one grid");
@@ -28,7 +27,6 @@ void launch_gram_cfg(const T* G, const T* c, const T* b, const GdParams& prm,
                                 threads, smem, s, G, c, b, prm, st));
 }
 
-
 }  // namespace
 
 template <typename T>
@@ -37,7 +35,8 @@ void prepare_gram(std::int64_t n) {
   if (n <= 32) return;
   const size_t smem = static_cast<size_t>(n * n + n) * sizeof(T);
   if (smem > 48 * 1024) {
-    raise_dynamic_smem_limit(reinterpret_cast<const void*>(&detail::gram_kernel<T, 32, true>), smem);
+    raise_dynamic_smem_limit(reinterpret_cast<const void*>(&detail::gram_kernel<T, 32, true>),
+                             smem);
   }
 }
 
@@ -59,9 +58,9 @@ void launch_gram(const T* G, const T* c, const T* b, const GdParams& prm, const 
   return launch_gram_cfg<T, 32, true>(G, c, b, prm, st, 128, s);
 }
 
-#define LSGD_BGD_GRAM_INSTANTIATE(T)                                                              \
-  template void prepare_gram<T>(std::int64_t);                                                    \
-  template void launch_gram<T>(const T*, const T*, const T*, const GdParams&, const GdState<T>&,  \
+#define LSGD_BGD_GRAM_INSTANTIATE(T)                                                             \
+  template void prepare_gram<T>(std::int64_t);                                                   \
+  template void launch_gram<T>(const T*, const T*, const T*, const GdParams&, const GdState<T>&, \
                                cudaStream_t);
 
 LSGD_BGD_GRAM_INSTANTIATE(float)

@@ -1,7 +1,7 @@
-// Launch unit of the register-resident gradient-descent kernel (kernels/bgd_resident_device.cuh): the configuration
-// for the shape (rows per lane, lanes per problem) and the launch.
-// Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp). See kernels/bgd_kernels.cuh
-// for the contract.
+// Launch unit of the register-resident gradient-descent kernel (kernels/bgd_resident_device.cuh):
+// the configuration for the shape (rows per lane, lanes per problem) and the launch. Compiled by
+// nvcc and by the CPU emulation (kernels/device_compat.hpp). See kernels/bgd_kernels.cuh for the
+// contract.
 #include <cstdint>
 #include <string>
 
@@ -16,8 +16,8 @@ namespace {
 using detail::i64;
 
 template <typename T, int NMAX, int RPL, int L, bool MULTI>
-void launch_resident_cfg(const T* A, const T* b, const GdParams& prm, const GdState<T>& st,
-                         int tpp, cudaStream_t s) {
+void launch_resident_cfg(const T* A, const T* b, const GdParams& prm, const GdState<T>& st, int tpp,
+                         cudaStream_t s) {
   i64 blocks;
   int threads;
   if constexpr (MULTI) {
@@ -41,22 +41,28 @@ void dispatch_resident(const T* A, const T* b, const GdParams& prm, const GdStat
   int tpp = 1;
   while (tpp < lanes) tpp *= 2;
   switch (tpp) {
-    case 1: return launch_resident_cfg<T, NMAX, RPL, 1, false>(A, b, prm, st, tpp, s);
-    case 2: return launch_resident_cfg<T, NMAX, RPL, 2, false>(A, b, prm, st, tpp, s);
-    case 4: return launch_resident_cfg<T, NMAX, RPL, 4, false>(A, b, prm, st, tpp, s);
-    case 8: return launch_resident_cfg<T, NMAX, RPL, 8, false>(A, b, prm, st, tpp, s);
-    case 16: return launch_resident_cfg<T, NMAX, RPL, 16, false>(A, b, prm, st, tpp, s);
-    case 32: return launch_resident_cfg<T, NMAX, RPL, 32, false>(A, b, prm, st, tpp, s);
+    case 1:
+      return launch_resident_cfg<T, NMAX, RPL, 1, false>(A, b, prm, st, tpp, s);
+    case 2:
+      return launch_resident_cfg<T, NMAX, RPL, 2, false>(A, b, prm, st, tpp, s);
+    case 4:
+      return launch_resident_cfg<T, NMAX, RPL, 4, false>(A, b, prm, st, tpp, s);
+    case 8:
+      return launch_resident_cfg<T, NMAX, RPL, 8, false>(A, b, prm, st, tpp, s);
+    case 16:
+      return launch_resident_cfg<T, NMAX, RPL, 16, false>(A, b, prm, st, tpp, s);
+    case 32:
+      return launch_resident_cfg<T, NMAX, RPL, 32, false>(A, b, prm, st, tpp, s);
     case 64:
     case 128:
-    case 256: return launch_resident_cfg<T, NMAX, RPL, 32, true>(A, b, prm, st, tpp, s);
+    case 256:
+      return launch_resident_cfg<T, NMAX, RPL, 32, true>(A, b, prm, st, tpp, s);
     default:
       throw InvalidInput("cuda.bgd.resident: m = " + std::to_string(prm.m) +
-                         " exceeds the register-resident limit " +
-                         std::to_string(256 * RPL) + " for n = " + std::to_string(prm.n));
+                         " exceeds the register-resident limit " + std::to_string(256 * RPL) +
+                         " for n = " + std::to_string(prm.n));
   }
 }
-
 
 }  // namespace
 

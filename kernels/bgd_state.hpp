@@ -51,9 +51,17 @@ struct GdStateBuffers {
       hist_sum.resize(slots);
       hist_cnt.resize(slots);
     }
-    return GdState<T>{x,           lip.data(),    alpha.data(),    f0.data(),
-                      g0.data(),   f_last.data(), status.data(),   iters.data(),
-                      hist_sum.data(), hist_cnt.data(), active.data()};
+    return GdState<T>{x,
+                      lip.data(),
+                      alpha.data(),
+                      f0.data(),
+                      g0.data(),
+                      f_last.data(),
+                      status.data(),
+                      iters.data(),
+                      hist_sum.data(),
+                      hist_cnt.data(),
+                      active.data()};
   }
 };
 

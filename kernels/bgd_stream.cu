@@ -1,7 +1,7 @@
 // Launch unit of the streamed gradient-descent kernels and the state kernels
 // (kernels/bgd_stream_device.cuh): planning, shared-memory limits, launches, the fused pipeline.
-// Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp). See kernels/bgd_kernels.cuh
-// for the contract.
+// Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp). See
+// kernels/bgd_kernels.cuh for the contract.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -44,8 +44,8 @@ void launch_fill_x(const GdParams& prm, const GdState<T>& st, T value, cudaStrea
 
 template <typename T>
 void launch_set_given_lipschitz(const GdParams& prm, const GdState<T>& st, cudaStream_t s) {
-  LSGD_CUDA_CHECK(launch_kernel(detail::given_lipschitz_kernel<T>, grid_for(prm.batch, 256), 256,
-                                0, s, prm, st));
+  LSGD_CUDA_CHECK(launch_kernel(detail::given_lipschitz_kernel<T>, grid_for(prm.batch, 256), 256, 0,
+                                s, prm, st));
 }
 
 template <typename T>
@@ -108,13 +108,13 @@ template <typename T>
 void launch_update(int k, const GdParams& prm, const GdState<T>& st, T* gpart, const T* rrpart,
                    const T* r_vec, std::int64_t chunks, int threads, cudaStream_t s) {
   if (prm.batch > 2147483647LL) throw InvalidInput("GD update: batch too large for one grid");
-  LSGD_CUDA_CHECK(launch_kernel(detail::update_kernel<T>, static_cast<unsigned>(prm.batch),
-                                threads, 0, s, k, prm, st, gpart, rrpart, r_vec, chunks));
+  LSGD_CUDA_CHECK(launch_kernel(detail::update_kernel<T>, static_cast<unsigned>(prm.batch), threads,
+                                0, s, k, prm, st, gpart, rrpart, r_vec, chunks));
 }
 
 template <typename T>
-void launch_power_update(const GdParams& prm, const GdState<T>& st, T* gpart,
-                         std::int64_t chunks, int threads, bool last, cudaStream_t s) {
+void launch_power_update(const GdParams& prm, const GdState<T>& st, T* gpart, std::int64_t chunks,
+                         int threads, bool last, cudaStream_t s) {
   if (prm.batch > 2147483647LL) throw InvalidInput("GD update: batch too large for one grid");
   LSGD_CUDA_CHECK(launch_kernel(detail::power_update_kernel<T>, static_cast<unsigned>(prm.batch),
                                 threads, 0, s, prm, st, gpart, chunks, last));
@@ -150,8 +150,8 @@ void launch_fused_solve(const T* A, const T* b, const GdParams& prm, const GdSta
   template void launch_stream_gradient<T>(const T*, const T*, const GdParams&, const GdState<T>&, \
                                           const StreamPlan&, T*, T*, cudaStream_t);               \
   template void prepare_stream_gradient<T>(const StreamPlan&);                                    \
-  template void launch_update<T>(int, const GdParams&, const GdState<T>&, T*, const T*,           \
-                                 const T*, std::int64_t, int, cudaStream_t);                      \
+  template void launch_update<T>(int, const GdParams&, const GdState<T>&, T*, const T*, const T*, \
+                                 std::int64_t, int, cudaStream_t);                                \
   template void launch_power_update<T>(const GdParams&, const GdState<T>&, T*, std::int64_t, int, \
                                        bool, cudaStream_t);                                       \
   template void launch_fused_solve<T>(const T*, const T*, const GdParams&, const GdState<T>&,     \

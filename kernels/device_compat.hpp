@@ -29,8 +29,8 @@
 #if defined(LSGD_DEVICE_EMULATION)
 #define LSGD_DYNAMIC_SHARED(type, name) type* name = ::lsgd::emu::dynamic_shared<type>()
 #else
-#define LSGD_DYNAMIC_SHARED(type, name)                                    \
-  extern __shared__ __align__(16) unsigned char lsgd_dynamic_shared_[];   \
+#define LSGD_DYNAMIC_SHARED(type, name)                                 \
+  extern __shared__ __align__(16) unsigned char lsgd_dynamic_shared_[]; \
   type* name = reinterpret_cast<type*>(lsgd_dynamic_shared_)
 #endif
 
@@ -47,16 +47,16 @@ cudaError_t launch_kernel(void (*kernel)(Params...), dim3 grid, dim3 block, size
 #if defined(LSGD_DEVICE_EMULATION)
   return emu::launch(kernel, grid, block, smem_bytes, stream, std::forward<Args>(args)...);
 #else
-  kernel<<<grid, block, smem_bytes, stream>>>(std::forward<Args>(args)...);
+  kernel<<<grid, block, smem_bytes, stream> > >(std::forward<Args>(args)...);
   return cudaGetLastError();
 #endif
 }
 #endif
 
 // Raises `kernel`'s dynamic shared-memory limit (cudaFuncAttributeMaxDynamicSharedMemorySize) to at
-// least `bytes`, never lowering it. The limit is a property of the kernel, shared by every solver of
-// the process, so it is only ever raised (under a lock); callers set it in setup(), never inside a
-// timed region. Throws DeviceError when the device refuses. (kernels/device.cpp on the GPU.)
+// least `bytes`, never lowering it. The limit is a property of the kernel, shared by every solver
+// of the process, so it is only ever raised (under a lock); callers set it in setup(), never inside
+// a timed region. Throws DeviceError when the device refuses. (kernels/device.cpp on the GPU.)
 void raise_dynamic_smem_limit(const void* kernel, size_t bytes);
 
 }  // namespace lsgd::cuda

@@ -96,8 +96,7 @@ cudaError_t take_last_error() {
 }
 
 cudaError_t check_launch(const void* kernel, dim3 grid, dim3 block, std::size_t smem_bytes) {
-  const unsigned long long threads =
-      static_cast<unsigned long long>(block.x) * block.y * block.z;
+  const unsigned long long threads = static_cast<unsigned long long>(block.x) * block.y * block.z;
   if (threads == 0 || threads > EmulatedDevice::kMaxThreadsPerBlock || block.z > 64) {
     return cudaErrorInvalidConfiguration;
   }
@@ -124,8 +123,8 @@ cudaError_t set_dynamic_smem_limit(const void* kernel, int bytes) {
 
 int occupancy_blocks_per_sm(int block_threads, std::size_t smem_bytes) {
   if (block_threads <= 0) return 0;
-  int blocks = std::min(EmulatedDevice::kMaxBlocksPerSm,
-                        EmulatedDevice::kMaxThreadsPerSm / block_threads);
+  int blocks =
+      std::min(EmulatedDevice::kMaxBlocksPerSm, EmulatedDevice::kMaxThreadsPerSm / block_threads);
   const std::size_t per_block = smem_bytes + EmulatedDevice::kSharedReservedPerBlock;
   blocks = std::min<int>(blocks, static_cast<int>(EmulatedDevice::kSharedPerSm / per_block));
   return blocks;
@@ -133,11 +132,16 @@ int occupancy_blocks_per_sm(int block_threads, std::size_t smem_bytes) {
 
 const char* error_name(cudaError_t e) {
   switch (e) {
-    case cudaSuccess: return "cudaSuccess";
-    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
-    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
-    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
-    default: return hipGetErrorName(e);
+    case cudaSuccess:
+      return "cudaSuccess";
+    case cudaErrorInvalidValue:
+      return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation:
+      return "cudaErrorMemoryAllocation";
+    case cudaErrorInvalidConfiguration:
+      return "cudaErrorInvalidConfiguration";
+    default:
+      return hipGetErrorName(e);
   }
 }
 
@@ -166,8 +170,8 @@ void begin_block(unsigned threads, std::size_t smem_bytes) {
     const std::size_t page = page_bytes();
     arena.capacity = round_up(std::max<std::size_t>(need, 1), page);
     arena.total = arena.capacity + page;
-    arena.base = mmap(nullptr, arena.total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+    arena.base =
+        mmap(nullptr, arena.total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (arena.base == MAP_FAILED) {
       arena.base = nullptr;
       fail("no memory for the block's dynamic shared memory", 0u, 0u);

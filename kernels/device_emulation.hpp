@@ -4,13 +4,13 @@
 //
 // HIP-CPU (github.com/ROCm/HIP-CPU, pinned at e112c935, MIT) runs a grid's blocks on TBB threads
 // and a block's threads as fibers on one OS thread: thread 0 runs until it reaches a barrier, then
-// hands over to thread 1, and so on round the block; `__shared__` is thread_local. This header adds,
-// under the CUDA names, what our kernels use and HIP-CPU lacks or gets wrong:
+// hands over to thread 1, and so on round the block; `__shared__` is thread_local. This header
+// adds, under the CUDA names, what our kernels use and HIP-CPU lacks or gets wrong:
 //  - 32-lane warps. __shfl*_sync and __syncwarp pass control among the lanes of their mask only
 //    (HIP-CPU's warp has 64 lanes, its shuffles are block barriers, and its sub-warp __shfl reads
 //    outside the first group), so groups of one warp may stop at different iterations, as they
-//    may on the GPU. A lane outside the mask, a mask naming missing lanes, and a shuffle from a lane
-//    outside the mask (all undefined on the GPU) stop the process with a message.
+//    may on the GPU. A lane outside the mask, a mask naming missing lanes, and a shuffle from a
+//    lane outside the mask (all undefined on the GPU) stop the process with a message.
 //  - __syncthreads_and / _or / _count, __align__, dynamic shared memory (LSGD_DYNAMIC_SHARED in
 //    kernels/device_compat.hpp; `extern __shared__` does not link with g++ 12).
 //  - The runtime calls of the launch units and the tests (cudaMalloc, cudaMemcpyAsync, streams,
@@ -20,9 +20,9 @@
 //    nothing and is reported by cudaGetLastError(), as on the GPU.
 //  - Checks a GPU does not make: device memory from cudaMalloc and dynamic shared memory start as
 //    NaN bytes (0xff) instead of leftovers, the dynamic shared memory ends at an inaccessible page
-//    (an overrun faults), a thread that a barrier or shuffle would wake after it returned (a barrier
-//    not reached by every thread) stops the process with a message, and every fiber gets a 64 KB
-//    stack ending at an inaccessible page (HIP-CPU's are 7 KB with nothing below them).
+//    (an overrun faults), a thread that a barrier or shuffle would wake after it returned (a
+//    barrier not reached by every thread) stops the process with a message, and every fiber gets a
+//    64 KB stack ending at an inaccessible page (HIP-CPU's are 7 KB with nothing below them).
 // What it cannot check: timing, occupancy, register spills, warp-synchronous code without
 // __syncwarp (a fiber runs alone until its next barrier, so the order is always the same), barriers
 // at different places in different threads, and real races; see docs/gpu-backend.md.
@@ -106,10 +106,10 @@ struct EmulatedDevice {
   static constexpr int kMaxThreadsPerBlock = 1024;
   static constexpr int kMaxThreadsPerSm = 2048;
   static constexpr int kMaxBlocksPerSm = 32;
-  static constexpr int kSharedPerBlock = 48 * 1024;           // without cudaFuncSetAttribute
-  static constexpr int kSharedPerBlockOptin = 227 * 1024;     // 232448
-  static constexpr int kSharedPerSm = 228 * 1024;             // 233472
-  static constexpr int kSharedReservedPerBlock = 1024;        // the runtime's share per block
+  static constexpr int kSharedPerBlock = 48 * 1024;        // without cudaFuncSetAttribute
+  static constexpr int kSharedPerBlockOptin = 227 * 1024;  // 232448
+  static constexpr int kSharedPerSm = 228 * 1024;          // 233472
+  static constexpr int kSharedReservedPerBlock = 1024;     // the runtime's share per block
 };
 
 // Sets the error cudaGetLastError() reports next (launches refused by check_launch).
@@ -128,7 +128,7 @@ struct BlockState {
   unsigned threads = 0;
   unsigned char* smem = nullptr;  // dynamic shared memory, ending at an inaccessible page
   std::size_t smem_bytes = 0;
-  unsigned char done[1024] = {};  // thread returned from the kernel
+  unsigned char done[1024] = {};   // thread returned from the kernel
   std::uint64_t slots[1024] = {};  // shuffle exchange
   int votes[1024] = {};            // __syncthreads_and / _or / _count
 };
@@ -145,7 +145,8 @@ inline void sync_lanes(unsigned mask) {
   const unsigned me = thread_rank();
   const unsigned lane = me & 31u;
   const unsigned base = me - lane;
-  if (((mask >> lane) & 1u) == 0) fail("__syncwarp / __shfl_*_sync: calling lane not in mask", lane, mask);
+  if (((mask >> lane) & 1u) == 0)
+    fail("__syncwarp / __shfl_*_sync: calling lane not in mask", lane, mask);
   const unsigned in_warp = block_state().threads - base;
   if (in_warp < 32 && (mask >> in_warp) != 0) {
     fail("__syncwarp / __shfl_*_sync: mask names lanes beyond the block's last thread", lane, mask);
@@ -305,12 +306,24 @@ inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr a, int device) 
   using D = lsgd::emu::EmulatedDevice;
   if (device != 0) return cudaErrorInvalidValue;
   switch (a) {
-    case cudaDevAttrMaxThreadsPerBlock: *v = D::kMaxThreadsPerBlock; break;
-    case cudaDevAttrMaxSharedMemoryPerBlock: *v = D::kSharedPerBlock; break;
-    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *v = D::kSharedPerBlockOptin; break;
-    case cudaDevAttrMaxSharedMemoryPerMultiprocessor: *v = D::kSharedPerSm; break;
-    case cudaDevAttrMultiProcessorCount: *v = D::kSms; break;
-    case cudaDevAttrWarpSize: *v = 32; break;
+    case cudaDevAttrMaxThreadsPerBlock:
+      *v = D::kMaxThreadsPerBlock;
+      break;
+    case cudaDevAttrMaxSharedMemoryPerBlock:
+      *v = D::kSharedPerBlock;
+      break;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin:
+      *v = D::kSharedPerBlockOptin;
+      break;
+    case cudaDevAttrMaxSharedMemoryPerMultiprocessor:
+      *v = D::kSharedPerSm;
+      break;
+    case cudaDevAttrMultiProcessorCount:
+      *v = D::kSms;
+      break;
+    case cudaDevAttrWarpSize:
+      *v = 32;
+      break;
   }
   return cudaSuccess;
 }

@@ -1,6 +1,6 @@
-// Launch unit of the double-double residual kernels of cuda.qr.refined (kernels/qr_refined_device.cuh;
-// interface kernels/qr_refined.cuh). Compiled by nvcc and by the CPU emulation
-// (kernels/device_compat.hpp).
+// Launch unit of the double-double residual kernels of cuda.qr.refined
+// (kernels/qr_refined_device.cuh; interface kernels/qr_refined.cuh). Compiled by nvcc and by the CPU
+// emulation (kernels/device_compat.hpp).
 #include <algorithm>
 
 #include "kernels/cuda_check.hpp"

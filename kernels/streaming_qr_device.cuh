@@ -1,7 +1,7 @@
 #pragma once
 // The streaming-QR kernel (cuda.batched.resident's solve, cuda.tsqr's reduction; interface in
-// kernels/batched_resident.cuh, launched by kernels/batched_resident.cu). Compiled by nvcc and by the
-// CPU emulation (kernels/device_compat.hpp).
+// kernels/batched_resident.cuh, launched by kernels/batched_resident.cu). Compiled by nvcc and by
+// the CPU emulation (kernels/device_compat.hpp).
 #include <cstddef>
 #include <limits>
 

@@ -1,7 +1,7 @@
 #pragma once
 // A reference gradient descent in double that follows the GD conventions exactly
-// (kernels/bgd_kernels.cuh): the CUDA GD solvers' tests (tests/test_gpu_gd.cpp) and the kernel tests
-// (tests/emu) compare against it.
+// (kernels/bgd_kernels.cuh): the CUDA GD solvers' tests (tests/test_gpu_gd.cpp) and the kernel
+// tests (tests/emu) compare against it.
 #include <algorithm>
 #include <cmath>
 #include <limits>

@@ -119,10 +119,11 @@ GdBatch<T> make_gd_batch(const GdShape& shape, SolverOptions opt, double kappa0,
   g.b = bp.b;
   g.planted.assign(static_cast<size_t>(shape.batch), Planted::none);
   for (index_t p = 0; p < shape.batch; ++p) {
-    g.kappa.push_back(kappa_max > kappa0 && shape.batch > 1
-                          ? kappa0 * std::pow(kappa_max / kappa0, static_cast<double>(p) /
-                                                                      static_cast<double>(shape.batch - 1))
-                          : kappa0);
+    g.kappa.push_back(
+        kappa_max > kappa0 && shape.batch > 1
+            ? kappa0 * std::pow(kappa_max / kappa0,
+                                static_cast<double>(p) / static_cast<double>(shape.batch - 1))
+            : kappa0);
   }
   const size_t mn = static_cast<size_t>(shape.m * shape.n);
   const size_t m = static_cast<size_t>(shape.m);
@@ -145,10 +146,12 @@ GdBatch<T> make_gd_batch(const GdShape& shape, SolverOptions opt, double kappa0,
     for (const auto& [p, what] : planted) {
       if (what != Planted::diverges) continue;
       for (size_t e = 0; e < mn; ++e) {
-        g.A[static_cast<size_t>(p) * mn + e] = static_cast<T>(scale * A0[static_cast<size_t>(p) * mn + e]);
+        g.A[static_cast<size_t>(p) * mn + e] =
+            static_cast<T>(scale * A0[static_cast<size_t>(p) * mn + e]);
       }
       for (size_t e = 0; e < m; ++e) {
-        g.b[static_cast<size_t>(p) * m + e] = static_cast<T>(scale * b0[static_cast<size_t>(p) * m + e]);
+        g.b[static_cast<size_t>(p) * m + e] =
+            static_cast<T>(scale * b0[static_cast<size_t>(p) * m + e]);
       }
     }
     SolverOptions all = opt;
@@ -181,7 +184,8 @@ GdBatch<T> make_gd_batch(const GdShape& shape, SolverOptions opt, double kappa0,
     }
     g.g0_mag.push_back(std::sqrt(mag2) / static_cast<double>(shape.m));
     double aa = 0.0, bb = 0.0, xx = 0.0;
-    for (index_t e = 0; e < shape.m * shape.n; ++e) aa += static_cast<double>(g.A_of(p)[e]) * g.A_of(p)[e];
+    for (index_t e = 0; e < shape.m * shape.n; ++e)
+      aa += static_cast<double>(g.A_of(p)[e]) * g.A_of(p)[e];
     for (index_t i = 0; i < shape.m; ++i) bb += static_cast<double>(g.b_of(p)[i]) * g.b_of(p)[i];
     // (A diverging problem's f grows with its iterate: agree |f| covers it.)
     if (!g.ref.back().diverged) {
@@ -334,8 +338,8 @@ void check_gd_outcome(const GdBatch<T>& g, const GdOutcome<T>& out, bool given_s
       EXPECT_TRUE(std::isnan(out.lip[ps])) << who << ": L = " << out.lip[ps];
     } else {
       const double bound = 4.0 * o.power_iters * static_cast<double>(m + n + 2) * u;
-      EXPECT_LE(rel(out.lip[ps], r.L), std::max(bound, agree)) << who << ": L " << out.lip[ps]
-                                                                 << " vs " << r.L;
+      EXPECT_LE(rel(out.lip[ps], r.L), std::max(bound, agree))
+          << who << ": L " << out.lip[ps] << " vs " << r.L;
     }
     if (given_step_expected) {
       EXPECT_EQ(out.alpha[ps], static_cast<T>(o.step)) << who;
@@ -367,8 +371,8 @@ void check_gd_outcome(const GdBatch<T>& g, const GdOutcome<T>& out, bool given_s
     } else {
       const double f_last = static_cast<double>(out.f_last[ps]);
       const double f0 = static_cast<double>(out.f0[ps]);
-      EXPECT_FALSE(std::isfinite(f_last) && f_last <= 1e8 * f0) << who << ": f at divergence "
-                                                                << f_last;
+      EXPECT_FALSE(std::isfinite(f_last) && f_last <= 1e8 * f0)
+          << who << ": f at divergence " << f_last;
     }
   }
   EXPECT_EQ(out.active, 0) << where;

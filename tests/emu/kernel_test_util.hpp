@@ -1,9 +1,10 @@
 #pragma once
 // Shared by the kernel tests of tests/emu: each test file is built twice, against the CPU emulation
 // of our kernels (target emu_*, ctest labels cpu;emu: kernels/device_emulation.hpp) and against the
-// CUDA build (target gpu_*, label gpu: skips without a GPU, fails under -DLSGD_REQUIRE_GPU=ON). Both
-// run the same host-side planning and launch functions on the same data and compare with the same
-// CPU reference and threshold, so the first GPU run says at once whether GPU and emulation agree.
+// CUDA build (target gpu_*, label gpu: skips without a GPU, fails under -DLSGD_REQUIRE_GPU=ON).
+// Both run the same host-side planning and launch functions on the same data and compare with the
+// same CPU reference and threshold, so the first GPU run says at once whether GPU and emulation
+// agree.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -57,8 +58,8 @@ template <typename T, typename U>
 ::testing::AssertionResult all_within(const std::vector<T>& got, const std::vector<U>& want,
                                       const std::vector<double>& tol, bool nan_ok = false) {
   if (got.size() != want.size() || got.size() != tol.size()) {
-    return ::testing::AssertionFailure() << "sizes " << got.size() << ", " << want.size() << ", "
-                                         << tol.size();
+    return ::testing::AssertionFailure()
+           << "sizes " << got.size() << ", " << want.size() << ", " << tol.size();
   }
   size_t bad = 0, worst = 0;
   double worst_ratio = 0.0;

@@ -45,7 +45,8 @@ std::vector<int> group_rounds_reference(const std::vector<int>& in, int threads,
   std::vector<int> out(in.size());
   for (size_t g0 = 0; g0 < in.size(); g0 += static_cast<size_t>(width)) {
     const int t0 = static_cast<int>(g0 % static_cast<size_t>(threads));
-    std::vector<int> v(in.begin() + static_cast<long>(g0), in.begin() + static_cast<long>(g0) + width);
+    std::vector<int> v(in.begin() + static_cast<long>(g0),
+                       in.begin() + static_cast<long>(g0) + width);
     const int rounds = (t0 / width) % 3 + 1;
     for (int r = 0; r < rounds; ++r) {
       int s = 0;
@@ -124,8 +125,8 @@ TEST(Emulation, FreshDeviceAndSharedMemoryHoldNaN) {
   cuda::DeviceBuffer<double> fresh(100);
   for (double v : to_host(fresh, stream.get())) EXPECT_TRUE(std::isnan(v));
   auto out = filled<float>(64, 1.0f, stream.get());
-  LSGD_CUDA_CHECK(cuda::launch_kernel(read_shared_kernel, 2, 32, 32 * sizeof(float), stream.get(),
-                                      out.data()));
+  LSGD_CUDA_CHECK(
+      cuda::launch_kernel(read_shared_kernel, 2, 32, 32 * sizeof(float), stream.get(), out.data()));
   for (float v : to_host(out, stream.get())) EXPECT_TRUE(std::isnan(v));
 }
 
@@ -136,8 +137,8 @@ TEST(Emulation, LaunchLimitsOfTheGpu) {
   auto out = filled<float>(2048, 0.0f, stream.get());
   auto error_of = [&](unsigned grid, unsigned block, size_t smem) {
     try {
-      LSGD_CUDA_CHECK(cuda::launch_kernel(read_shared_kernel, grid, block, smem, stream.get(),
-                                          out.data()));
+      LSGD_CUDA_CHECK(
+          cuda::launch_kernel(read_shared_kernel, grid, block, smem, stream.get(), out.data()));
       stream.synchronize();
       return std::string();
     } catch (const DeviceError& e) {

@@ -121,10 +121,10 @@ TYPED_TEST(BgdGramKernel, EveryConfigurationMatchesReferenceGd) {
   }
 }
 
-// n = 128 needs more than the default 48 KB of shared memory (66 KB in float, 132 KB in double): the
-// launch is refused until prepare_gram raised the kernel's limit, as on the GPU. (ctest runs each
-// test in a process of its own; where an earlier test of the process raised it, only the launch
-// after prepare_gram is checked.)
+// n = 128 needs more than the default 48 KB of shared memory (66 KB in float, 132 KB in double):
+// the launch is refused until prepare_gram raised the kernel's limit, as on the GPU. (ctest runs
+// each test in a process of its own; where an earlier test of the process raised it, only the
+// launch after prepare_gram is checked.)
 TYPED_TEST(BgdGramKernel, LargestNNeedsTheRaisedSharedMemoryLimit) {
   using T = TypeParam;
   LSGD_KERNEL_TEST_NEEDS_DEVICE();
@@ -144,11 +144,9 @@ TYPED_TEST(BgdGramKernel, LargestNNeedsTheRaisedSharedMemoryLimit) {
       cuda::gd::launch_gram<T>(G.data(), c.data(), d.b.data(), d.prm, d.st, stream.get());
       stream.synchronize();
       ADD_FAILURE() << "launched with " << (128 * 128 + 128) * sizeof(T)
-                    << " bytes of shared memory before prepare_gram (" << test::kKernelBuild
-                    << ")";
+                    << " bytes of shared memory before prepare_gram (" << test::kKernelBuild << ")";
     } catch (const DeviceError& e) {
-      EXPECT_NE(std::string(e.what()).find("cudaErrorInvalidValue"), std::string::npos)
-          << e.what();
+      EXPECT_NE(std::string(e.what()).find("cudaErrorInvalidValue"), std::string::npos) << e.what();
     }
   }
   test::check_gd_outcome(g, run_gram(g, gram, stream.get()), false, [&](index_t p, double agree) {

@@ -25,9 +25,9 @@ using test::filled;
 using test::GdBatch;
 using test::GdDevice;
 using test::GdShape;
+using test::make_case;
 using test::Planted;
 using test::Setting;
-using test::make_case;
 using test::to_device;
 using test::to_host;
 
@@ -43,12 +43,12 @@ double f_from_residual(index_t, double) { return 0.0; }
 // among threads) and n > threads (up to 4 columns per thread, n = 1024 the largest, its tile at the
 // shared-memory plan's maximum); the update's column sums for n <= threads / 2 and beyond.
 const GdShape kShapes[] = {
-    {40, 5, 3},     // 64 threads, one tile, one chunk
-    {1000, 5, 4},   // 64 threads, 16 chunks of one tile
-    {300, 20, 3},   // 128 threads, 5 chunks
-    {150, 70, 2},   // 256 threads, 3 chunks, n <= 128 in the update
-    {90, 300, 2},   // n > 256: 4 columns per thread; double: tiles of 32 rows
-    {2080, 1024, 1} // the largest n: tiles of 16 rows, 3 tiles per chunk, shared memory at maximum
+    {40, 5, 3},      // 64 threads, one tile, one chunk
+    {1000, 5, 4},    // 64 threads, 16 chunks of one tile
+    {300, 20, 3},    // 128 threads, 5 chunks
+    {150, 70, 2},    // 256 threads, 3 chunks, n <= 128 in the update
+    {90, 300, 2},    // n > 256: 4 columns per thread; double: tiles of 32 rows
+    {2080, 1024, 1}  // the largest n: tiles of 16 rows, 3 tiles per chunk, shared memory at maximum
 };
 
 // launch_reset, then the fused pipeline's launches as cuda.bgd.fused makes them (GdEngine::prepare
@@ -77,7 +77,8 @@ TYPED_TEST(BgdStreamKernels, FusedSolveMatchesReferenceGdPerProblem) {
     for (const Setting st : {Setting::natural, Setting::fixed_step, Setting::given_l}) {
       if (sh.m * sh.n > 200000 && st != Setting::natural) continue;
       const GdBatch<T> g = make_case<T>(sh, st, seed += 7);
-      test::check_gd_outcome(g, run_fused(g, stream.get()), st == Setting::fixed_step, f_from_residual);
+      test::check_gd_outcome(g, run_fused(g, stream.get()), st == Setting::fixed_step,
+                             f_from_residual);
     }
   }
 }
@@ -105,7 +106,8 @@ TYPED_TEST(BgdStreamKernels, StreamGradientPartialSumsPerChunk) {
       const index_t m = sh.m, n = sh.n, batch = sh.batch;
       // x: a fixed pattern; problem 1 (if any) marked converged, so it must be skipped.
       std::vector<T> x(static_cast<size_t>(batch * n));
-      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<T>(std::sin(0.7 * static_cast<double>(i) + 0.3));
+      for (size_t i = 0; i < x.size(); ++i)
+        x[i] = static_cast<T>(std::sin(0.7 * static_cast<double>(i) + 0.3));
       d.x.upload_sync(x, stream.get());
       std::vector<int> status(static_cast<size_t>(batch), cuda::gd::kRunning);
       if (batch > 1) status[1] = cuda::gd::kDoneOk;
@@ -235,14 +237,16 @@ test::GdOutcome<T> run_cublas_path(const GdBatch<T>& g, cudaStream_t s) {
       for (index_t i = 0; i < m; ++i) {
         double v = with_b ? -static_cast<double>(g.b_of(p)[i]) : 0.0;
         for (index_t j = 0; j < n; ++j) {
-          v += static_cast<double>(A[j * m + i]) * static_cast<double>(x[static_cast<size_t>(p * n + j)]);
+          v += static_cast<double>(A[j * m + i]) *
+               static_cast<double>(x[static_cast<size_t>(p * n + j)]);
         }
         r[static_cast<size_t>(p * m + i)] = static_cast<T>(v);
       }
       for (index_t j = 0; j < n; ++j) {
         double v = 0.0;
         for (index_t i = 0; i < m; ++i) {
-          v += static_cast<double>(A[j * m + i]) * static_cast<double>(r[static_cast<size_t>(p * m + i)]);
+          v += static_cast<double>(A[j * m + i]) *
+               static_cast<double>(r[static_cast<size_t>(p * m + i)]);
         }
         gr[static_cast<size_t>(p * n + j)] = static_cast<T>(v);
       }
@@ -257,8 +261,8 @@ test::GdOutcome<T> run_cublas_path(const GdBatch<T>& g, cudaStream_t s) {
     cuda::gd::launch_fill_x(d.prm, d.st, T(1) / std::sqrt(static_cast<T>(n)), s);
     for (int it = 0; it < d.prm.power_iters; ++it) {
       gemvs(false);
-      cuda::gd::launch_power_update(d.prm, d.st, dg.data(), 1, threads,
-                                    it + 1 == d.prm.power_iters, s);
+      cuda::gd::launch_power_update(d.prm, d.st, dg.data(), 1, threads, it + 1 == d.prm.power_iters,
+                                    s);
     }
     cuda::gd::launch_fill_x(d.prm, d.st, T(0), s);
   }
@@ -274,8 +278,8 @@ TYPED_TEST(BgdStreamKernels, UpdateAfterCublasGradientMatchesReferenceGd) {
   LSGD_KERNEL_TEST_NEEDS_DEVICE();
   cuda::Stream stream;
   std::uint64_t seed = 500;
-  for (const GdShape& sh : {GdShape{60, 5, 3}, GdShape{80, 40, 3}, GdShape{120, 100, 2},
-                            GdShape{310, 300, 2}}) {
+  for (const GdShape& sh :
+       {GdShape{60, 5, 3}, GdShape{80, 40, 3}, GdShape{120, 100, 2}, GdShape{310, 300, 2}}) {
     for (const Setting st : {Setting::natural, Setting::fixed_step}) {
       GdBatch<T> g = make_case<T>(sh, st, seed += 11);
       test::check_gd_outcome(g, run_cublas_path(g, stream.get()), st == Setting::fixed_step,

@@ -1,7 +1,8 @@
 // The least-squares solvers' kernels (kernels/lstsq_device.cuh: add_to_diagonal, svd_pinv_scale,
 // count_nonfinite, gather_strided; kernels/qr_refined_device.cuh: the double-double residuals f and
-// g, split, add) through their launch functions (kernels/lstsq_kernels.hpp, kernels/qr_refined.cuh),
-// against host references. Built twice (tests/emu/kernel_test_util.hpp): emu_lstsq, gpu_lstsq.
+// g, split, add) through their launch functions (kernels/lstsq_kernels.hpp,
+// kernels/qr_refined.cuh), against host references. Built twice (tests/emu/kernel_test_util.hpp):
+// emu_lstsq, gpu_lstsq.
 //
 // Bounds. Element-wise kernels do one IEEE operation per entry (add, divide, subtract), correctly
 // rounded on both builds: equal bits. The residuals are double-double sums of k = n + 2 (f) or m
@@ -70,10 +71,12 @@ TYPED_TEST(LstsqKernels, SvdPinvScaleKeepsValuesAboveTheCutoff) {
     const T rcond = static_cast<T>(1e-3);
     for (int64_t i = 0; i < k; ++i) {
       const double frac = static_cast<double>(i) / static_cast<double>(k);
-      s[static_cast<size_t>(i)] = frac < 0.6 ? static_cast<T>(2.0 - frac) : (frac < 0.8 ? T(1e-6) : T(0));
+      s[static_cast<size_t>(i)] =
+          frac < 0.6 ? static_cast<T>(2.0 - frac) : (frac < 0.8 ? T(1e-6) : T(0));
     }
     s[0] = T(2);
-    if (k > 2) s[static_cast<size_t>(k / 2)] = rcond * s[0];  // at the cut-off: dropped (s > cutoff)
+    if (k > 2)
+      s[static_cast<size_t>(k / 2)] = rcond * s[0];  // at the cut-off: dropped (s > cutoff)
     const std::vector<T> c = uniform<T>(static_cast<size_t>(k), 2);
     auto dc = to_device(c, stream.get());
     auto ds = to_device(s, stream.get());
@@ -142,7 +145,8 @@ TYPED_TEST(LstsqKernels, GatherStridedPacksDiagonalsAndTopRows) {
   cuda::gather_strided(top.data(), dB.data(), n, groups, m, stream.get());
   std::vector<T> want_top(static_cast<size_t>(n * groups));
   for (int64_t g = 0; g < groups; ++g) {
-    for (int64_t k = 0; k < n; ++k) want_top[static_cast<size_t>(g * n + k)] = B[static_cast<size_t>(g * m + k)];
+    for (int64_t k = 0; k < n; ++k)
+      want_top[static_cast<size_t>(g * n + k)] = B[static_cast<size_t>(g * m + k)];
   }
   EXPECT_EQ(to_host(top, stream.get()), want_top);
 }
@@ -219,8 +223,8 @@ RefineRun<T> run_refine_residuals(const RefineCase<T>& c, cudaStream_t s) {
   auto dr = to_device(c.r, s);
   auto dx = to_device(c.x, s);
   cuda::DeviceBuffer<T> df(static_cast<size_t>(c.m)), dg(static_cast<size_t>(c.n));
-  cuda::refine_residuals(dA.data(), c.m, c.n, db.data(), dr.data(), dx.data(), df.data(),
-                         dg.data(), s);
+  cuda::refine_residuals(dA.data(), c.m, c.n, db.data(), dr.data(), dx.data(), df.data(), dg.data(),
+                         s);
   return {to_host(df, s), to_host(dg, s)};
 }
 
