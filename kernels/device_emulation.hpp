@@ -256,11 +256,14 @@ inline cudaError_t cudaGetLastError() {
 inline const char* cudaGetErrorName(cudaError_t e) { return lsgd::emu::error_name(e); }
 inline const char* cudaGetErrorString(cudaError_t e) { return hipGetErrorString(e); }
 // Fresh device memory holds NaN bytes, as a GPU's holds leftovers: a kernel that reads what nobody
-// wrote does not see zeros by luck.
+// wrote does not see zeros by luck. (HIP-CPU's hipMalloc is malloc, and reports success when it
+// fails: a null result is an allocation failure here.)
 inline cudaError_t cudaMalloc(void** p, std::size_t bytes) {
   const cudaError_t e = hipMalloc(p, bytes);
-  if (e == cudaSuccess && *p != nullptr) std::memset(*p, 0xff, bytes);
-  return e;
+  if (e != cudaSuccess) return e;
+  if (*p == nullptr && bytes > 0) return cudaErrorMemoryAllocation;
+  if (*p != nullptr) std::memset(*p, 0xff, bytes);
+  return cudaSuccess;
 }
 template <typename T>
 cudaError_t cudaMalloc(T** p, std::size_t bytes) {

@@ -98,8 +98,9 @@ bool decisions_have_margin(const GdBatch<T>& g, const std::vector<RefResult>& fu
   return true;
 }
 
-// A batch of `shape` from generate_batch (||A||_2 = 1, kappa from kappa0 to kappa_max, seed) with
-// the planted problems at the given indices; opt.tol (if > 0) and the divergent problem's scale
+// A batch of `shape` from generate_batch (||A||_2 = 1, kappa from kappa0 to kappa_max, seed; kappa0 =
+// 0: plain Gaussian A, cheap to generate where the conditioning does not matter) with the planted
+// problems at the given indices; opt.tol (if > 0) and the divergent problem's scale
 // are nudged until every decision has the margin delta.
 template <typename T>
 GdBatch<T> make_gd_batch(const GdShape& shape, SolverOptions opt, double kappa0, double kappa_max,
@@ -112,6 +113,7 @@ GdBatch<T> make_gd_batch(const GdShape& shape, SolverOptions opt, double kappa0,
   go.m = shape.m;
   go.n = shape.n;
   go.kappa = kappa0;
+  go.gaussian = kappa0 <= 0.0;
   go.noise = 0.1;
   go.seed = seed;
   const BatchedProblem<T> bp = generate_batch<T>(shape.batch, go, kappa_max);
@@ -205,9 +207,8 @@ enum class Setting { natural, fixed_step, given_l };
 template <typename T>
 GdBatch<T> make_case(const GdShape& sh, Setting setting, std::uint64_t seed) {
   SolverOptions o;
-  const bool big = sh.m * sh.n > 200000;
-  o.max_iters = big ? 12 : (sizeof(T) == 4 ? 60 : 200);
-  o.power_iters = big ? 6 : 20;
+  o.max_iters = sizeof(T) == 4 ? 60 : 200;
+  o.power_iters = 20;
   o.history_every = 7;
   std::vector<std::pair<index_t, Planted>> planted;
   double kappa_max = sizeof(T) == 4 ? 3.0 : 20.0;
@@ -234,7 +235,6 @@ GdBatch<T> make_case(const GdShape& sh, Setting setting, std::uint64_t seed) {
       label = "given L";
       break;
   }
-  if (big) kappa_max = 2.0;
   return make_gd_batch<T>(sh, o, 1.5, kappa_max, planted, seed, label);
 }
 
@@ -306,6 +306,9 @@ double f_tolerance(const GdBatch<T>& g, index_t p, double f, double agree) {
                     g.r_mag[static_cast<size_t>(p)];
   return agree * std::fabs(f) + (std::sqrt(2.0 * m * std::fabs(f)) * dr + 0.5 * dr * dr) / m;
 }
+
+// f_extra of the kernels that form f from the residual.
+inline double f_from_residual(index_t, double) { return 0.0; }
 
 // Every output of a solve against the batch's reference. f_extra(p, agree): a kernel's own
 // rounding of f beyond f_tolerance (0 for kernels that form f from the residual).

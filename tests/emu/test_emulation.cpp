@@ -197,5 +197,28 @@ TEST(EmulationDeathTest, UndefinedWarpAndBarrierUseStopsTheProcess) {
   EXPECT_DEATH(launch_and_wait(shared_overrun_kernel, 32, 64 * sizeof(int), out.data()), "");
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+// Under the asan preset device memory is malloc'd memory with AddressSanitizer's red zones: a
+// kernel's overrun of a device buffer stops the process, as compute-sanitizer's memcheck would.
+__global__ void global_overrun_kernel(int* out) { out[threadIdx.x + 1] = 1; }
+
+TEST(EmulationDeathTest, DeviceBufferOverrunIsCaughtUnderAsan) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        cuda::Stream stream;
+        cuda::DeviceBuffer<int> out(32);
+        launch_and_wait(global_overrun_kernel, 32, 0, out.data());
+      },
+      "heap-buffer-overflow");
+}
+#endif
+
+#if !defined(__SANITIZE_ADDRESS__)  // (AddressSanitizer stops the process on such a request)
+TEST(Emulation, FailedAllocationIsReported) {
+  EXPECT_THROW(cuda::DeviceBuffer<double> huge(static_cast<size_t>(1) << 56), DeviceError);
+}
+#endif
+
 }  // namespace
 }  // namespace lsgd

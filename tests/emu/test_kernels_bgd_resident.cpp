@@ -26,8 +26,6 @@ class BgdResidentKernel : public ::testing::Test {};
 using Precisions = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(BgdResidentKernel, Precisions);
 
-double f_from_residual(index_t, double) { return 0.0; }
-
 template <typename T>
 test::GdOutcome<T> run_resident(const GdBatch<T>& g, cudaStream_t s) {
   GdDevice<T> d(g, s);
@@ -65,7 +63,7 @@ TYPED_TEST(BgdResidentKernel, EveryConfigurationMatchesReferenceGd) {
       const GdBatch<T> g = test::make_case<T>(sh, st, seed += 13);
       SCOPED_TRACE("n " + std::to_string(n) + ", lanes " + std::to_string(lanes));
       test::check_gd_outcome(g, run_resident(g, stream.get()), st == Setting::fixed_step,
-                             f_from_residual);
+                             test::f_from_residual);
     }
   }
 }
@@ -79,7 +77,7 @@ TYPED_TEST(BgdResidentKernel, GivenLipschitzAtTheLargestShapes) {
   for (const index_t n : {4, 8, 16, 32}) {
     const GdShape sh{cuda::gd::resident_max_m<T>(n), n, 2};
     const GdBatch<T> g = test::make_case<T>(sh, Setting::given_l, seed += 5);
-    test::check_gd_outcome(g, run_resident(g, stream.get()), false, f_from_residual);
+    test::check_gd_outcome(g, run_resident(g, stream.get()), false, test::f_from_residual);
   }
 }
 
