@@ -112,8 +112,8 @@ GdBatch<T> make_gd_batch(const GdShape& shape, SolverOptions opt, double kappa0,
   GenOptions go;
   go.m = shape.m;
   go.n = shape.n;
-  go.kappa = kappa0;
   go.gaussian = kappa0 <= 0.0;
+  go.kappa = go.gaussian ? 1.0 : kappa0;
   go.noise = 0.1;
   go.seed = seed;
   const BatchedProblem<T> bp = generate_batch<T>(shape.batch, go, kappa_max);
