@@ -47,7 +47,10 @@ cudaError_t launch_kernel(void (*kernel)(Params...), dim3 grid, dim3 block, size
 #if defined(LSGD_DEVICE_EMULATION)
   return emu::launch(kernel, grid, block, smem_bytes, stream, std::forward<Args>(args)...);
 #else
-  kernel<<<grid, block, smem_bytes, stream> > >(std::forward<Args>(args)...);
+  // (clang-format would split the closing >>>)
+  // clang-format off
+  kernel<<<grid, block, smem_bytes, stream>>>(std::forward<Args>(args)...);
+  // clang-format on
   return cudaGetLastError();
 #endif
 }

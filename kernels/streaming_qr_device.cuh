@@ -37,7 +37,7 @@ __device__ __forceinline__ void householder(T alpha, T ss, T& beta, T& tau, T& s
 // Shared memory (column-major): R accumulator n x (n+1) (column n holds c), panel P x (n+1)
 // (column n holds b's rows), then tau[n], scale[n], x[n].
 template <typename T>
-__host__ __device__ constexpr size_t smem_elems(index_t n, index_t P) {
+LSGD_HOST_DEVICE constexpr size_t smem_elems(index_t n, index_t P) {
   return static_cast<size_t>(n * (n + 1) + P * (n + 1) + 3 * n);
 }
 

@@ -155,6 +155,7 @@ TYPED_TEST(BgdGramKernel, LargestNNeedsTheRaisedSharedMemoryLimit) {
 }
 
 TEST(BgdGramLimits, NBeyondTheLimitIsRefused) {
+  LSGD_KERNEL_TEST_NEEDS_DEVICE();  // host checks only, but in the gpu set: skip with it
   cuda::gd::GdParams prm;
   prm.n = cuda::gd::kGramMaxN + 1;
   cuda::gd::GdState<double> st;

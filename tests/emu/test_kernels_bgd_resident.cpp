@@ -83,6 +83,7 @@ TYPED_TEST(BgdResidentKernel, GivenLipschitzAtTheLargestShapes) {
 
 TYPED_TEST(BgdResidentKernel, ShapesBeyondTheLimitsAreRefused) {
   using T = TypeParam;
+  LSGD_KERNEL_TEST_NEEDS_DEVICE();  // host checks only, but in the gpu set: skip with it
   cuda::gd::GdParams prm;
   prm.batch = 1;
   cuda::gd::GdState<T> st;

@@ -173,6 +173,7 @@ TYPED_TEST(BgdStreamKernels, StreamGradientPartialSumsPerChunk) {
 // limit), one chunk per problem once the batch alone fills the GPU, chunks of whole tiles.
 TYPED_TEST(BgdStreamKernels, PlanStaysWithinTheDeviceLimits) {
   using T = TypeParam;
+  LSGD_KERNEL_TEST_NEEDS_DEVICE();  // host checks only, but in the gpu set: skip with it
   const StreamPlan big = cuda::gd::plan_stream<T>(100000, cuda::gd::kStreamMaxN, 1);
   EXPECT_LE(big.smem_bytes, 227u * 1024u);
   EXPECT_EQ(big.tile_rows, 16);
