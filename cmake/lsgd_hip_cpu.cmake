@@ -45,12 +45,11 @@ if(LSGD_HIP_CPU_DIR)
   set(_lsgd_hip_cpu_src "${LSGD_HIP_CPU_DIR}")
 else()
   include(FetchContent)
+  # Headers only: SOURCE_SUBDIR names a folder without a CMakeLists.txt, so HIP-CPU's own CMake
+  # (install rules, tests) is not added to this build.
   FetchContent_Declare(lsgd_hip_cpu_src GIT_REPOSITORY ${LSGD_HIP_CPU_URL}
-                       GIT_TAG ${LSGD_HIP_CPU_COMMIT} GIT_SHALLOW FALSE)
-  FetchContent_GetProperties(lsgd_hip_cpu_src)
-  if(NOT lsgd_hip_cpu_src_POPULATED)
-    FetchContent_Populate(lsgd_hip_cpu_src)  # headers only: its own CMake (install, tests) unused
-  endif()
+                       GIT_TAG ${LSGD_HIP_CPU_COMMIT} SOURCE_SUBDIR include)
+  FetchContent_MakeAvailable(lsgd_hip_cpu_src)
   set(_lsgd_hip_cpu_src "${lsgd_hip_cpu_src_SOURCE_DIR}")
 endif()
 
