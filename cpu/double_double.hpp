@@ -4,7 +4,9 @@
 // Dekker/Kahan (TwoProd by FMA); the accumulation adds a product exactly and renormalizes, so a
 // dot product of k terms is accurate to ~k * 2^-104 relative to the sum of |terms|. Used instead of
 // long double because that is only 11 bits wider than double on x86-64 (and no wider elsewhere),
-// and this is the same everywhere. Requires IEEE double with round-to-nearest and a true fma.
+// and this is the same everywhere. Requires IEEE double with round-to-nearest, a true fma, and no
+// contraction of a * b + c into an fma (g++: -ffp-contract=off, nvcc: --fmad=false; see
+// kernels/CMakeLists.txt).
 #include <cmath>
 
 // The same arithmetic runs in the CUDA residual kernels of cuda.qr.refined (kernels/qr_refined.cu).

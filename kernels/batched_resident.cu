@@ -1,7 +1,9 @@
-// The streaming-QR kernel (kernels/batched_resident.cuh): one thread block streams rows once through
-// shared memory, accumulating a Householder QR of the rows seen so far, and either writes its
-// [R | c] (cuda.tsqr's reduction, kernels/tsqr.cpp) or solves R x = Q^T b on chip, one block per
-// problem (cuda.batched.resident, kernels/batched_resident_solver.cpp).
+// Launch unit of the streaming-QR kernel (kernels/streaming_qr_device.cuh; interface in
+// kernels/batched_resident.cuh): one thread block streams rows once through shared memory,
+// accumulating a Householder QR of the rows seen so far, and either writes its [R | c] (cuda.tsqr's
+// reduction, kernels/tsqr.cpp) or solves R x = Q^T b on chip, one block per problem
+// (cuda.batched.resident, kernels/batched_resident_solver.cpp). Variants, shared-memory limits,
+// occupancy, launch. Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,193 +12,11 @@
 #include <vector>
 
 #include "kernels/batched_resident.cuh"
-#include "kernels/cuda_raii.hpp"
+#include "kernels/cuda_check.hpp"
+#include "kernels/streaming_qr_device.cuh"
 
 namespace lsgd::cuda {
 namespace {
-
-// Sum over the warp; every lane ends with the same bits (xor butterflies pair equal partial sums).
-template <typename T>
-__device__ __forceinline__ T warp_sum(T v) {
-#pragma unroll
-  for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-  return v;
-}
-
-// LAPACK xLARFG for x = [alpha; x2] with ss = ||x2||^2: H = I - tau [1; v][1; v]^T,
-// v = x2 * scale, maps x to [beta; 0]. ss == 0 needs no reflection (tau = 0, beta = alpha).
-template <typename T>
-__device__ __forceinline__ void householder(T alpha, T ss, T& beta, T& tau, T& scale) {
-  if (ss == T(0)) {
-    beta = alpha;
-    tau = T(0);
-    scale = T(0);
-    return;
-  }
-  const T norm = sqrt(alpha * alpha + ss);
-  beta = alpha >= T(0) ? -norm : norm;
-  tau = (beta - alpha) / beta;
-  scale = T(1) / (alpha - beta);  // |alpha - beta| = |alpha| + norm: no cancellation
-}
-
-// Shared memory (column-major): R accumulator n x (n+1) (column n holds c), panel P x (n+1)
-// (column n holds b's rows), then tau[n], scale[n], x[n].
-template <typename T>
-__host__ __device__ constexpr size_t smem_elems(index_t n, index_t P) {
-  return static_cast<size_t>(n * (n + 1) + P * (n + 1) + 3 * n);
-}
-
-// RPL rows per lane: a panel has P = 32*RPL rows; lane l of a warp owns rows l, l+32, ... of the
-// column it works on. NW warps split the trailing columns of each Householder step (column k is
-// handled by warp (k - j - 1) mod NW in step j), so a column's dot product and update need only
-// warp shuffles, and a step needs one __syncthreads.
-template <typename T, int RPL, int NW>
-__global__ void __launch_bounds__(32 * NW) streaming_qr_kernel(StreamingQrArgs<T> a) {
-  constexpr int P = 32 * RPL;
-  constexpr int kThreads = 32 * NW;
-  extern __shared__ __align__(16) unsigned char smem_raw[];
-
-  const int n = static_cast<int>(a.n);
-  const int n1 = n + 1;
-  T* s_r = reinterpret_cast<T*>(smem_raw);  // R(i,k) = s_r[k*n + i]
-  T* s_p = s_r + n * n1;                    // panel(i,k) = s_p[k*P + i]
-  T* s_tau = s_p + P * n1;
-  T* s_scale = s_tau + n;
-  T* s_x = s_scale + n;
-
-  const int tid = static_cast<int>(threadIdx.x);
-  const int lane = tid & 31;
-  const int warp = tid >> 5;
-  const index_t g = blockIdx.x;
-  const T* A = a.A + (a.solve ? g * a.a_stride : 0);
-  const T* b = a.b + (a.solve ? g * a.b_stride : 0);
-  const index_t r0 = a.solve ? 0 : g * a.chunk;
-  const index_t r1 = a.solve || r0 + a.chunk > a.rows ? a.rows : r0 + a.chunk;
-
-  for (int idx = tid; idx < n * n1; idx += kThreads) s_r[idx] = T(0);
-
-  for (index_t ps = r0; ps < r1; ps += P) {
-    // Panel load, zero-padded past r1 (zero rows leave R unchanged). Consecutive threads read
-    // consecutive rows of a column: coalesced.
-    for (int idx = tid; idx < P * n1; idx += kThreads) {
-      const int i = idx % P;
-      const int k = idx / P;
-      const index_t row = ps + i;
-      T v = T(0);
-      if (row < r1) v = k < n ? A[static_cast<index_t>(k) * a.lda + row] : b[row];
-      s_p[idx] = v;
-    }
-    __syncthreads();  // panel (and, on the first pass, the zeroed R) visible to all warps
-
-    // Reflector of column 0 of [R; panel]: only R(0,0) and the panel rows are nonzero in it.
-    if (warp == 0) {
-      T ss = T(0);
-#pragma unroll
-      for (int r = 0; r < RPL; ++r) {
-        const T v = s_p[lane + 32 * r];
-        ss += v * v;
-      }
-      ss = warp_sum(ss);
-      const T alpha = s_r[0];
-      T beta, tau, scale;
-      householder(alpha, ss, beta, tau, scale);
-      __syncwarp();  // every lane has read R(0,0) before lane 0 overwrites it
-      if (lane == 0) {
-        s_tau[0] = tau;
-        s_scale[0] = scale;
-        s_r[0] = beta;
-      }
-    }
-    __syncthreads();
-
-    for (int j = 0; j < n; ++j) {
-      // Step j applies reflector j (support: R row j and the panel rows) to columns j+1..n; the
-      // warp that updates column j+1 also builds reflector j+1 for the next step.
-      const T tau = s_tau[j];
-      const T scale = s_scale[j];
-      T v[RPL];
-#pragma unroll
-      for (int r = 0; r < RPL; ++r) v[r] = s_p[j * P + lane + 32 * r] * scale;
-
-      for (int k = j + 1 + warp; k <= n; k += NW) {
-        T c[RPL];
-#pragma unroll
-        for (int r = 0; r < RPL; ++r) c[r] = s_p[k * P + lane + 32 * r];
-        if (tau != T(0)) {
-          const T rjk = s_r[k * n + j];
-          T w = T(0);
-#pragma unroll
-          for (int r = 0; r < RPL; ++r) w += v[r] * c[r];
-          w = warp_sum(w) + rjk;
-          const T t = tau * w;
-#pragma unroll
-          for (int r = 0; r < RPL; ++r) {
-            c[r] -= t * v[r];
-            s_p[k * P + lane + 32 * r] = c[r];
-          }
-          __syncwarp();  // every lane has read R(j,k) before lane 0 overwrites it
-          if (lane == 0) s_r[k * n + j] = rjk - t;
-        }
-        if (k == j + 1 && k < n) {
-          T ss = T(0);
-#pragma unroll
-          for (int r = 0; r < RPL; ++r) ss += c[r] * c[r];
-          ss = warp_sum(ss);
-          const T alpha = s_r[k * n + k];
-          T beta, tau_k, scale_k;
-          householder(alpha, ss, beta, tau_k, scale_k);
-          __syncwarp();
-          if (lane == 0) {
-            s_tau[k] = tau_k;
-            s_scale[k] = scale_k;
-            s_r[k * n + k] = beta;
-          }
-        }
-      }
-      __syncthreads();  // column j+1 and reflector j+1 complete before step j+1 reads them
-    }
-  }
-
-  if (!a.solve) {
-    // The lower triangle of s_r was never written: it is still zero.
-    for (int idx = tid; idx < n * n1; idx += kThreads) {
-      const int i = idx % n;
-      const int k = idx / n;
-      a.out[static_cast<index_t>(k) * a.ldo + g * n + i] = s_r[idx];
-    }
-    return;
-  }
-
-  // Solve mode. Rank test as in cpu.qr: |R(j,j)| is the distance of column j from the span of the
-  // columns before it, compared with the column's norm (= ||R(0:j, j)||, as Q is orthogonal) times
-  // the rounding-noise level rank_tol = 10 sqrt(m) eps. Then back-substitution R x = c.
-  int col_ok = 1;
-  for (int j = tid; j < n; j += kThreads) {
-    T col = T(0);
-    for (int i = 0; i <= j; ++i) col += s_r[j * n + i] * s_r[j * n + i];
-    if (!(fabs(s_r[j * n + j]) > a.rank_tol * sqrt(col))) col_ok = 0;
-  }
-  bool ok = __syncthreads_and(col_ok) != 0;  // uniform across the block: the loop may synchronize
-  if (ok) {
-    T* c = s_r + n * n;
-    for (int j = n - 1; j >= 0; --j) {
-      if (tid == 0) s_x[j] = c[j] / s_r[j * n + j];
-      __syncthreads();
-      const T xj = s_x[j];
-      for (int i = tid; i < j; i += kThreads) c[i] -= s_r[j * n + i] * xj;
-      __syncthreads();
-    }
-    int finite = 1;
-    for (int i = tid; i < n; i += kThreads) {
-      if (!isfinite(s_x[i])) finite = 0;
-    }
-    ok = __syncthreads_and(finite) != 0;
-  }
-  for (int i = tid; i < n; i += kThreads) {
-    a.x[g * n + i] = ok ? s_x[i] : std::numeric_limits<T>::quiet_NaN();
-  }
-  if (tid == 0) a.status[g] = ok ? 0 : 1;
-}
 
 // Two variants: small n (a 64-row panel, 2 warps: many blocks per SM for batches of tiny problems)
 // and n up to 64 (a 256-row panel, 8 warps).
@@ -214,10 +34,13 @@ struct Variant {
 template <typename T>
 Variant<T> variant_for(index_t n) {
   if (n <= kSmallN) {
-    return {streaming_qr_kernel<T, kSmallRpl, kSmallWarps>, 32 * kSmallWarps, 32 * kSmallRpl};
+    return {detail::streaming_qr_kernel<T, kSmallRpl, kSmallWarps>, 32 * kSmallWarps,
+            32 * kSmallRpl};
   }
-  return {streaming_qr_kernel<T, kLargeRpl, kLargeWarps>, 32 * kLargeWarps, 32 * kLargeRpl};
+  return {detail::streaming_qr_kernel<T, kLargeRpl, kLargeWarps>, 32 * kLargeWarps, 32 * kLargeRpl};
 }
+
+index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
 
 void check_n(index_t n) {
   if (n < 1 || n > kStreamingQrMaxN) {
@@ -244,7 +67,7 @@ template <typename T>
 void streaming_qr_prepare(index_t n) {
   check_n(n);
   const Variant<T> v = variant_for<T>(n);
-  const size_t bytes = smem_elems<T>(n, v.panel_rows) * sizeof(T);
+  const size_t bytes = detail::smem_elems<T>(n, v.panel_rows) * sizeof(T);
   int device = 0, optin = 0;
   LSGD_CUDA_CHECK(cudaGetDevice(&device));
   LSGD_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
@@ -262,7 +85,8 @@ void streaming_qr_prepare(index_t n) {
   // process: it is raised once to what the variant's largest n needs (capped by the device), never
   // lowered, so a solver set up for a small n cannot break another one's launches for a larger n.
   const index_t variant_n = n <= kSmallN ? kSmallN : kStreamingQrMaxN;
-  const size_t variant_max = std::min(smem_elems<T>(variant_n, v.panel_rows) * sizeof(T), usable);
+  const size_t variant_max =
+      std::min(detail::smem_elems<T>(variant_n, v.panel_rows) * sizeof(T), usable);
   raise_dynamic_smem_limit(reinterpret_cast<const void*>(v.kernel), variant_max);
 }
 
@@ -270,7 +94,7 @@ template <typename T>
 index_t streaming_qr_resident_blocks(index_t n) {
   check_n(n);
   const Variant<T> v = variant_for<T>(n);
-  const size_t bytes = smem_elems<T>(n, v.panel_rows) * sizeof(T);
+  const size_t bytes = detail::smem_elems<T>(n, v.panel_rows) * sizeof(T);
   int per_sm = 0, device = 0, sms = 0;
   LSGD_CUDA_CHECK(
       cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, v.kernel, v.threads, bytes));
@@ -290,9 +114,89 @@ void streaming_qr_launch(const StreamingQrArgs<T>& args, index_t grid, cudaStrea
     throw InvalidInput("streaming QR kernel: grid of " + std::to_string(grid) + " blocks");
   }
   const Variant<T> v = variant_for<T>(args.n);
-  const size_t bytes = smem_elems<T>(args.n, v.panel_rows) * sizeof(T);
-  v.kernel<<<static_cast<unsigned>(grid), v.threads, bytes, stream>>>(args);
-  LSGD_CUDA_CHECK_LAUNCH();
+  const size_t bytes = detail::smem_elems<T>(args.n, v.panel_rows) * sizeof(T);
+  LSGD_CUDA_CHECK(launch_kernel(v.kernel, static_cast<unsigned>(grid), v.threads, bytes, stream,
+                                args));
+}
+
+template <typename T>
+StreamingQrArgs<T> batched_solve_args(const T* A, const T* b, index_t m, index_t n, T* x,
+                                      int* status) {
+  StreamingQrArgs<T> args;
+  args.A = A;
+  args.lda = m;
+  args.a_stride = m * n;
+  args.b = b;
+  args.b_stride = m;
+  args.rows = m;
+  args.n = n;
+  args.chunk = m;
+  args.solve = true;
+  args.x = x;
+  args.status = status;
+  args.rank_tol = rank_qr_tolerance<T>(m);
+  return args;
+}
+
+TsqrPlan plan_tsqr(index_t m, index_t n, index_t panel_rows, index_t resident_blocks) {
+  TsqrPlan plan;
+  index_t rows = m;
+  int input = -1;
+  while (true) {
+    TsqrLevel lv;
+    lv.rows = rows;
+    lv.input = input;
+    if (rows <= panel_rows) {
+      lv.solve = true;
+      lv.chunk = rows;
+      lv.grid = 1;
+      plan.levels.push_back(lv);
+      break;
+    }
+    if (input < 0) {
+      // Level 0: as many blocks as fit on the device at once, each streaming whole panels.
+      const index_t blocks = std::min(ceil_div(rows, panel_rows), resident_blocks);
+      lv.chunk = ceil_div(ceil_div(rows, blocks), panel_rows) * panel_rows;
+    } else {
+      lv.chunk = panel_rows;
+    }
+    lv.grid = ceil_div(rows, lv.chunk);
+    lv.output = input == 0 ? 1 : 0;
+    plan.levels.push_back(lv);
+    rows = lv.grid * n;  // the stacked [R | c] blocks: panel >= 4n, so rows shrink >= 4x
+    plan.work_rows[lv.output] = std::max(plan.work_rows[lv.output], rows);
+    input = lv.output;
+  }
+  return plan;
+}
+
+template <typename T>
+StreamingQrArgs<T> tsqr_level_args(const TsqrLevel& lv, const T* A, const T* b, index_t m,
+                                   index_t n, T* const work[2], T* x, int* status) {
+  StreamingQrArgs<T> a;
+  if (lv.input < 0) {
+    a.A = A;
+    a.lda = m;
+    a.b = b;
+  } else {
+    // A level's input buffer holds exactly lv.rows rows with leading dimension lv.rows.
+    a.A = work[lv.input];
+    a.lda = lv.rows;
+    a.b = work[lv.input] + n * lv.rows;
+  }
+  a.rows = lv.rows;
+  a.n = n;
+  a.chunk = lv.chunk;
+  a.solve = lv.solve;
+  if (lv.solve) {
+    a.x = x;
+    a.status = status;
+    a.rank_tol = rank_qr_tolerance<T>(m);  // the original m: the stacked R rows carry A's norms
+  } else {
+    a.out = work[lv.output];
+    a.ldo = lv.grid * n;
+  }
+  return a;
 }
 
 template float rank_qr_tolerance<float>(index_t);
@@ -303,5 +207,15 @@ template index_t streaming_qr_resident_blocks<float>(index_t);
 template index_t streaming_qr_resident_blocks<double>(index_t);
 template void streaming_qr_launch<float>(const StreamingQrArgs<float>&, index_t, cudaStream_t);
 template void streaming_qr_launch<double>(const StreamingQrArgs<double>&, index_t, cudaStream_t);
+template StreamingQrArgs<float> batched_solve_args<float>(const float*, const float*, index_t,
+                                                          index_t, float*, int*);
+template StreamingQrArgs<double> batched_solve_args<double>(const double*, const double*, index_t,
+                                                            index_t, double*, int*);
+template StreamingQrArgs<float> tsqr_level_args<float>(const TsqrLevel&, const float*, const float*,
+                                                       index_t, index_t, float* const[2], float*,
+                                                       int*);
+template StreamingQrArgs<double> tsqr_level_args<double>(const TsqrLevel&, const double*,
+                                                         const double*, index_t, index_t,
+                                                         double* const[2], double*, int*);
 
 }  // namespace lsgd::cuda

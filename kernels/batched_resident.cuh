@@ -7,8 +7,9 @@
 //  - cuda.tsqr: blocks stream row chunks of one tall problem and write their [R | c] for the next
 //    level of the reduction tree; the last level runs in solve mode with one block (reduce mode).
 // Raw pointers only: no Eigen here.
-#include <cuda_runtime.h>
+#include <vector>
 
+#include "kernels/device_compat.hpp"
 #include "lsgd/problem.hpp"
 
 namespace lsgd::cuda {
@@ -58,5 +59,34 @@ index_t streaming_qr_resident_blocks(index_t n);
 // Launches `grid` blocks on `stream` (call streaming_qr_prepare first).
 template <typename T>
 void streaming_qr_launch(const StreamingQrArgs<T>& args, index_t grid, cudaStream_t stream);
+
+// cuda.batched.resident's arguments: problem p (m x n, problem-major like BatchedProblem) solved by
+// block p, writing x + p*n and status[p]; launch with grid = batch.
+template <typename T>
+StreamingQrArgs<T> batched_solve_args(const T* A, const T* b, index_t m, index_t n, T* x,
+                                      int* status);
+
+// ---- cuda.tsqr's reduction tree (kernels/tsqr.cpp), one launch per level.
+// input -1 reads A and b, otherwise work buffer `input` (lv.rows rows, leading dimension lv.rows,
+// column n the carried Q^T b); reduce levels write their stacked [R | c] blocks to work buffer
+// `output` (grid * n rows); the last level solves with one block.
+struct TsqrLevel {
+  index_t rows = 0, chunk = 0, grid = 0;
+  bool solve = false;
+  int input = -1, output = 0;
+};
+struct TsqrPlan {
+  std::vector<TsqrLevel> levels;
+  index_t work_rows[2] = {0, 0};  // rows of each work buffer (n + 1 columns)
+};
+// Level 0: at most `resident_blocks` blocks (streaming_qr_resident_blocks), each streaming whole
+// panels of `panel_rows` (streaming_qr_panel_rows); each further level one panel per block, until
+// the rows fit one panel.
+TsqrPlan plan_tsqr(index_t m, index_t n, index_t panel_rows, index_t resident_blocks);
+// The kernel arguments of level `lv` over A, b (m x n) and the work buffers; the solve level writes
+// x and the rank status word and uses rank_qr_tolerance(m).
+template <typename T>
+StreamingQrArgs<T> tsqr_level_args(const TsqrLevel& lv, const T* A, const T* b, index_t m,
+                                   index_t n, T* const work[2], T* x, int* status);
 
 }  // namespace lsgd::cuda

@@ -1,7 +1,7 @@
 // cuda.batched.resident: batched least squares with our own kernel. One thread block per problem
 // streams the problem's rows once through shared memory, accumulating a Householder QR of the rows
 // seen so far (a per-problem TSQR), then solves R x = Q^T b on chip. QR accuracy, one read of A.
-// The kernel is in kernels/batched_resident.cu (shared with cuda.tsqr).
+// The kernel is in kernels/streaming_qr_device.cuh (shared with cuda.tsqr).
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -50,20 +50,8 @@ class BatchedResidentSolver final : public BatchedGpuSolver<T> {
   }
 
   void solve() override {
-    const index_t m = this->m(), n = this->n();
-    StreamingQrArgs<T> args;
-    args.A = this->A();
-    args.lda = m;
-    args.a_stride = m * n;
-    args.b = this->b();
-    args.b_stride = m;
-    args.rows = m;
-    args.n = n;
-    args.chunk = m;
-    args.solve = true;
-    args.x = this->x();
-    args.status = dstatus_.data();
-    args.rank_tol = rank_qr_tolerance<T>(m);
+    const StreamingQrArgs<T> args = batched_solve_args<T>(this->A(), this->b(), this->m(),
+                                                          this->n(), this->x(), dstatus_.data());
     streaming_qr_launch(args, this->batch(), this->stream());
   }
 

@@ -25,7 +25,7 @@ void run_cublas_iterations(GdEngine<T>& e, T* r, T* g) {
   const int batch = static_cast<int>(prm.batch);
   const long long smn = static_cast<long long>(m) * n;
   const T one = T(1), zero = T(0), minus_one = T(-1);
-  const int threads = n >= 256 ? 256 : (n > 64 ? 128 : (n > 32 ? 64 : 32));
+  const int threads = cublas_update_threads(n);
 
   if (prm.lipschitz > 0.0) {
     launch_set_given_lipschitz(prm, st, s);

@@ -59,35 +59,8 @@ void GdEngine<T>::prepare(Variant variant, const T* A, const T* b, T* x, std::in
   stream_ = stream;
   cublas_ = cublas;
 
-  prm_ = GdParams{};
-  prm_.m = m;
-  prm_.n = n;
-  prm_.batch = batch;
-  prm_.lambda = opt_.ridge_lambda;
-  prm_.tol = opt_.tol;
-  prm_.step = opt_.step;
-  prm_.lipschitz = opt_.lipschitz;
-  prm_.max_iters = opt_.max_iters;
-  prm_.power_iters = opt_.power_iters;
-  prm_.history_every = opt_.history_every;
-
-  const size_t bs = static_cast<size_t>(batch);
-  lip_.resize(bs);
-  alpha_.resize(bs);
-  f0_.resize(bs);
-  g0_.resize(bs);
-  f_last_.resize(bs);
-  status_.resize(bs);
-  iters_.resize(bs);
-  active_.resize(1);
-  if (opt_.history_every > 0) {
-    const size_t slots = static_cast<size_t>(opt_.max_iters / opt_.history_every + 1);
-    hist_sum_.resize(slots);
-    hist_cnt_.resize(slots);
-  }
-  st_ = GdState<T>{x,               lip_.data(),     alpha_.data(),  f0_.data(),
-                   g0_.data(),      f_last_.data(),  status_.data(), iters_.data(),
-                   hist_sum_.data(), hist_cnt_.data(), active_.data()};
+  prm_ = make_gd_params(m, n, batch, opt_);
+  st_ = bufs_.allocate(prm_, x);
   allocate_workspace();  // and the kernels' shared-memory limits
 }
 
@@ -133,27 +106,12 @@ bool GdEngine<T>::poll_stopped() {
 
 template <typename T>
 void GdEngine<T>::run_fused() {
-  cudaStream_t s = stream_;
-  T* gpart = work_a_.data();
-  T* rrpart = work_b_.data();
-  if (prm_.lipschitz > 0.0) {
-    launch_set_given_lipschitz(prm_, st_, s);
-  } else {
-    launch_fill_x(prm_, st_, T(1) / std::sqrt(static_cast<T>(prm_.n)), s);
-    for (int it = 0; it < prm_.power_iters; ++it) {
-      launch_stream_gradient<T>(A_, nullptr, prm_, st_, plan_, gpart, rrpart, s);
-      launch_power_update(prm_, st_, gpart, plan_.chunks, plan_.update_threads,
-                          it + 1 == prm_.power_iters, s);
-    }
-    launch_fill_x(prm_, st_, T(0), s);
-  }
-  for (int k = 0; k <= prm_.max_iters; ++k) {
-    launch_stream_gradient<T>(A_, b_, prm_, st_, plan_, gpart, rrpart, s);
-    launch_update<T>(k, prm_, st_, gpart, rrpart, nullptr, plan_.chunks, plan_.update_threads, s);
-    if (k % kCheckEvery == kCheckEvery - 1 && k < prm_.max_iters && poll_stopped()) break;
-  }
+  launch_fused_solve<T>(A_, b_, prm_, st_, plan_, work_a_.data(), work_b_.data(), stream_,
+                        [this](int k) {
+                          return k % kCheckEvery == kCheckEvery - 1 && k < prm_.max_iters &&
+                                 poll_stopped();
+                        });
 }
-
 
 template <typename T>
 void GdEngine<T>::run_gram() {
@@ -205,9 +163,9 @@ void GdEngine<T>::run() {
 template <typename T>
 SolveInfo GdEngine<T>::collect_info() {
   cudaStream_t s = stream_;
-  const std::vector<int> status = status_.to_host(0, s);
-  const std::vector<int> iters = iters_.to_host(0, s);
-  const std::vector<T> f_last = f_last_.to_host(0, s);
+  const std::vector<int> status = bufs_.status.to_host(0, s);
+  const std::vector<int> iters = bufs_.iters.to_host(0, s);
+  const std::vector<T> f_last = bufs_.f_last.to_host(0, s);
   SolveInfo info;
   const size_t bs = status.size();
   info.problem_status.resize(bs);
@@ -231,8 +189,8 @@ SolveInfo GdEngine<T>::collect_info() {
   const int every = opt_.history_every;
   info.history_every = every;
   if (every > 0) {
-    const std::vector<double> hsum = hist_sum_.to_host(0, s);
-    const std::vector<int> hcnt = hist_cnt_.to_host(0, s);
+    const std::vector<double> hsum = bufs_.hist_sum.to_host(0, s);
+    const std::vector<int> hcnt = bufs_.hist_cnt.to_host(0, s);
     const size_t slots = hsum.size();
     std::vector<double> add_sum(slots + 1, 0.0);
     std::vector<long long> add_cnt(slots + 1, 0);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernels/bgd_kernels.cuh"
+#include "kernels/bgd_state.hpp"
 #include "kernels/cuda_raii.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "lsgd/solver.hpp"
@@ -60,9 +61,9 @@ class GdEngine {
   // The poll described at kCheckEvery: true when the count read (one poll behind) was zero.
   bool poll_stopped();
   // Per problem, after a solve: L (lambda included), f(x_0), the step.
-  std::vector<T> lipschitz_values() { return lip_.to_host(0, stream_); }
-  std::vector<T> initial_losses() { return f0_.to_host(0, stream_); }
-  std::vector<T> steps() { return alpha_.to_host(0, stream_); }
+  std::vector<T> lipschitz_values() { return bufs_.lip.to_host(0, stream_); }
+  std::vector<T> initial_losses() { return bufs_.f0.to_host(0, stream_); }
+  std::vector<T> steps() { return bufs_.alpha.to_host(0, stream_); }
 
  private:
   void allocate_workspace();
@@ -81,9 +82,7 @@ class GdEngine {
   const T* b_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
-  DeviceBuffer<T> lip_, alpha_, f0_, g0_, f_last_;
-  DeviceBuffer<int> status_, iters_, active_, hist_cnt_;
-  DeviceBuffer<double> hist_sum_;
+  GdStateBuffers<T> bufs_;
   DeviceBuffer<T> work_a_, work_b_;  // streamed partials / cuBLAS r and g / Gram G and c
   PinnedBuffer<int> active_h_;       // two slots: the polls alternate
   Event poll_done_[2] = {Event(cudaEventDisableTiming), Event(cudaEventDisableTiming)};

@@ -1,6 +1,8 @@
 #pragma once
-// Our own gradient-descent kernels (kernels/bgd_kernels.cu), callable from host .cpp files: plain
-// structs of raw device pointers and launch functions, no CUDA syntax beyond cudaStream_t.
+// Our own gradient-descent kernels, callable from host .cpp files: plain structs of raw device
+// pointers and launch functions, no CUDA syntax beyond cudaStream_t. Kernels in
+// kernels/bgd_{stream,resident,gram}_device.cuh, launched by kernels/bgd_{stream,resident,gram}.cu
+// (one launch unit per family, compiled by nvcc and by the CPU emulation).
 //
 // Conventions (shared with the CPU GD solvers): f(x) = 1/(2m)||Ax - b||^2 + lambda/2 ||x||^2,
 // grad f(x) = A^T (A x - b)/m + lambda x, x0 = 0; L from options.lipschitz or from power iteration on
@@ -10,8 +12,9 @@
 // (tol > 0 and ||grad f(x_k)|| <= tol ||grad f(x_0)||), or at k = max_iters;
 // otherwise x_{k+1} = x_k - alpha grad f(x_k). A problem that stops no longer updates.
 #include <cstdint>
+#include <functional>
 
-#include <cuda_runtime.h>
+#include "kernels/device_compat.hpp"
 
 namespace lsgd::cuda::gd {
 
@@ -94,6 +97,19 @@ void launch_stream_gradient(const T* A, const T* b, const GdParams& prm, const G
 template <typename T>
 void launch_update(int k, const GdParams& prm, const GdState<T>& st, T* gpart, const T* rrpart,
                    const T* r_vec, std::int64_t chunks, int threads, cudaStream_t s);
+
+// Block size of the update kernel after cuBLAS's gradient (chunks = 1): n >= 256: 256; n > 64: 128;
+// n > 32: 64; else 32.
+int cublas_update_threads(std::int64_t n);
+
+// The fused pipeline's launches for one solve (cuda.bgd.fused, the streamed fallback of
+// cuda.bgd.resident, cuda.gd): L (given, or by power iteration over A^T A x), then up to
+// max_iters + 1 evaluations and steps. After iteration k's update it stops when stop_after(k) is
+// true (the host's poll; empty: never).
+template <typename T>
+void launch_fused_solve(const T* A, const T* b, const GdParams& prm, const GdState<T>& st,
+                        const StreamPlan& plan, T* gpart, T* rrpart, cudaStream_t s,
+                        const std::function<bool(int)>& stop_after);
 
 // Power-iteration step from partial sums of A^T A v: w = sum/m, L = ||w||, v = w / L (x holds v).
 // With last = true it also sets lip = L + lambda and alpha (step or 1/L).

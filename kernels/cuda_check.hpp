@@ -1,21 +1,26 @@
 #pragma once
 // Error-checking macros for CUDA, cuBLAS and cuSOLVER calls. The throwing forms raise DeviceError
 // with the call's text, the status name, file and line; the _NOEXCEPT twins (for destructors) print
-// to stderr instead.
+// to stderr instead. The CPU emulation of the kernels (LSGD_DEVICE_EMULATION) has the runtime's
+// macros only.
 #include <cstdio>
 #include <sstream>
 #include <string>
 
+#include "kernels/device_compat.hpp"
+#if !defined(LSGD_DEVICE_EMULATION)
 #include <cublas_v2.h>
-#include <cuda_runtime.h>
 #include <cusolverDn.h>
+#endif
 
 #include "lsgd/error.hpp"
 
 namespace lsgd::cuda {
 
+#if !defined(LSGD_DEVICE_EMULATION)
 const char* cublas_status_name(cublasStatus_t s);
 const char* cusolver_status_name(cusolverStatus_t s);
+#endif
 
 [[noreturn]] inline void throw_device_error(const char* call, const char* status, const char* file,
                                             int line) {
@@ -35,6 +40,7 @@ const char* cusolver_status_name(cusolverStatus_t s);
     }                                                                                            \
   } while (0)
 
+#if !defined(LSGD_DEVICE_EMULATION)
 #define LSGD_CUBLAS_CHECK(call)                                                                      \
   do {                                                                                               \
     const cublasStatus_t lsgd_st_ = (call);                                                          \
@@ -51,6 +57,8 @@ const char* cusolver_status_name(cusolverStatus_t s);
                                        __LINE__);                                                      \
   } while (0)
 
+#endif
+
 // Launch check: a kernel launch error (bad configuration, too much shared memory).
 #define LSGD_CUDA_CHECK_LAUNCH() LSGD_CUDA_CHECK(cudaGetLastError())
 
@@ -62,6 +70,7 @@ const char* cusolver_status_name(cusolverStatus_t s);
                    cudaGetErrorName(lsgd_err_), __FILE__, __LINE__);                        \
   } while (0)
 
+#if !defined(LSGD_DEVICE_EMULATION)
 #define LSGD_CUBLAS_CHECK_NOEXCEPT(call)                                                    \
   do {                                                                                      \
     const cublasStatus_t lsgd_st_ = (call);                                                 \
@@ -77,3 +86,4 @@ const char* cusolver_status_name(cusolverStatus_t s);
       std::fprintf(stderr, "lsgd: %s failed: %s (%s:%d)\n", #call,                          \
                    ::lsgd::cuda::cusolver_status_name(lsgd_st_), __FILE__, __LINE__);       \
   } while (0)
+#endif

@@ -1,6 +1,7 @@
 #pragma once
 // Move-only RAII owners of device resources: buffers, streams, events, cuBLAS and cuSOLVER handles.
-// Nothing else in the project calls cudaMalloc / cudaFree.
+// Nothing else in the project calls cudaMalloc / cudaFree. The CPU emulation of the kernels
+// (LSGD_DEVICE_EMULATION) has the buffers, streams and events.
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -182,6 +183,7 @@ struct EventTraits {
   }
   static void destroy(cudaEvent_t e) noexcept { LSGD_CUDA_CHECK_NOEXCEPT(cudaEventDestroy(e)); }
 };
+#if !defined(LSGD_DEVICE_EMULATION)
 struct CublasTraits {
   using handle_type = cublasHandle_t;
   static cublasHandle_t create() {
@@ -238,6 +240,7 @@ struct IrsInfosTraits {
     LSGD_CUSOLVER_CHECK_NOEXCEPT(cusolverDnIRSInfosDestroy(p));
   }
 };
+#endif
 
 // The owners. Their default constructors create the resource; a moved-from one is empty.
 class Stream : public UniqueHandle<StreamTraits> {
@@ -253,6 +256,7 @@ class Event : public UniqueHandle<EventTraits> {
   void synchronize() const { LSGD_CUDA_CHECK(cudaEventSynchronize(get())); }
 };
 
+#if !defined(LSGD_DEVICE_EMULATION)
 class CublasHandle : public UniqueHandle<CublasTraits> {
  public:
   // Bound to `s`; if binding fails, the base destroys the new handle.
@@ -280,6 +284,7 @@ class IrsInfos : public UniqueHandle<IrsInfosTraits> {
  public:
   IrsInfos() : UniqueHandle(IrsInfosTraits::create()) {}
 };
+#endif
 
 // Times a region on a stream with CUDA events: start(); ...enqueue work...; double s = stop_seconds();
 class GpuTimer {
@@ -299,11 +304,7 @@ class GpuTimer {
   Event start_, stop_;
 };
 
-// Raises `kernel`'s dynamic shared-memory limit (cudaFuncAttributeMaxDynamicSharedMemorySize) to at
-// least `bytes`, never lowering it. The limit is a property of the kernel, shared by every solver of
-// the process, so it is only ever raised (under a lock); callers set it in setup(), never inside a
-// timed region. Throws DeviceError when the device refuses.
-void raise_dynamic_smem_limit(const void* kernel, size_t bytes);
+// raise_dynamic_smem_limit(): kernels/device_compat.hpp.
 
 // The backend's query of device 0 (cached); lsgd::device_info() reaches it through the loader.
 DeviceInfo device_query();

@@ -3,7 +3,7 @@
 // device pointers only; every launcher enqueues on `stream` and checks the launch.
 #include <cstdint>
 
-#include <cuda_runtime.h>
+#include "kernels/device_compat.hpp"
 
 namespace lsgd::cuda {
 

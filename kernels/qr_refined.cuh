@@ -5,7 +5,7 @@
 // launcher enqueues on `stream` and checks the launch.
 #include <cstdint>
 
-#include <cuda_runtime.h>
+#include "kernels/device_compat.hpp"
 
 namespace lsgd::cuda {
 

@@ -20,8 +20,6 @@
 namespace lsgd::cuda {
 namespace {
 
-index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
-
 template <typename T>
 class TsqrSolver final : public GpuSolver<T> {
  public:
@@ -56,13 +54,13 @@ class TsqrSolver final : public GpuSolver<T> {
   // Every level rewrites its output and the last one writes x and the status word: nothing to
   // stage.
   void solve() override {
-    for (const Level& lv : levels_) streaming_qr_launch(args_for(lv), lv.grid, this->stream());
+    for (const TsqrLevel& lv : plan_.levels) streaming_qr_launch(args_for(lv), lv.grid, this->stream());
   }
 
   void check() override {
     std::ostringstream note;
-    note << "TSQR: " << levels_.size() << " level(s); level 0: " << levels_[0].grid
-         << " block(s) of " << levels_[0].chunk << " rows";
+    note << "TSQR: " << plan_.levels.size() << " level(s); level 0: " << plan_.levels[0].grid
+         << " block(s) of " << plan_.levels[0].chunk << " rows";
     this->info_.note = note.str();
     if (this->status(kRankStatus) != 0) {
       throw NumericalError(this->name() +
@@ -73,79 +71,21 @@ class TsqrSolver final : public GpuSolver<T> {
     }
   }
 
-  // One kernel launch. input: -1 reads A and b, otherwise work buffer `input` (its column n is
-  // the carried Q^T b). Reduce levels write to work buffer `output`.
-  struct Level {
-    index_t rows = 0, chunk = 0, grid = 0;
-    bool solve = false;
-    int input = -1, output = 0;
-  };
-
   void plan_levels() {
-    const index_t m = this->m(), n = this->n();
-    levels_.clear();
-    const index_t panel = streaming_qr_panel_rows(n);
-    const index_t cap = streaming_qr_resident_blocks<T>(n);
-    index_t rows = m;
-    int input = -1;
-    size_t work_rows[2] = {0, 0};
-    while (true) {
-      Level lv;
-      lv.rows = rows;
-      lv.input = input;
-      if (rows <= panel) {
-        lv.solve = true;
-        lv.chunk = rows;
-        lv.grid = 1;
-        levels_.push_back(lv);
-        break;
-      }
-      if (input < 0) {
-        // Level 0: as many blocks as fit on the device at once, each streaming whole panels.
-        const index_t blocks = std::min(ceil_div(rows, panel), cap);
-        lv.chunk = ceil_div(ceil_div(rows, blocks), panel) * panel;
-      } else {
-        lv.chunk = panel;
-      }
-      lv.grid = ceil_div(rows, lv.chunk);
-      lv.output = input == 0 ? 1 : 0;
-      levels_.push_back(lv);
-      rows = lv.grid * n;  // the stacked [R | c] blocks: panel >= 4n, so rows shrink >= 4x
-      work_rows[lv.output] = std::max(work_rows[lv.output], static_cast<size_t>(rows));
-      input = lv.output;
+    const index_t n = this->n();
+    plan_ = plan_tsqr(this->m(), n, streaming_qr_panel_rows(n), streaming_qr_resident_blocks<T>(n));
+    for (int w = 0; w < 2; ++w) {
+      work_[w].resize(static_cast<size_t>(plan_.work_rows[w]) * static_cast<size_t>(n + 1));
     }
-    for (int w = 0; w < 2; ++w) work_[w].resize(work_rows[w] * static_cast<size_t>(n + 1));
   }
 
-  StreamingQrArgs<T> args_for(const Level& lv) {
-    const index_t m = this->m(), n = this->n();
-    StreamingQrArgs<T> a;
-    if (lv.input < 0) {
-      a.A = this->A();
-      a.lda = m;
-      a.b = this->b();
-    } else {
-      // A level's input buffer holds exactly lv.rows rows with leading dimension lv.rows.
-      a.A = work_[lv.input].data();
-      a.lda = lv.rows;
-      a.b = work_[lv.input].data() + n * lv.rows;
-    }
-    a.rows = lv.rows;
-    a.n = n;
-    a.chunk = lv.chunk;
-    a.solve = lv.solve;
-    if (lv.solve) {
-      a.x = this->x();
-      a.status = this->status_slot(kRankStatus);
-      a.rank_tol = rank_qr_tolerance<T>(m);  // the original m: the stacked R rows carry A's norms
-    } else {
-      a.out = work_[lv.output].data();
-      a.ldo = lv.grid * n;
-    }
-    return a;
+  StreamingQrArgs<T> args_for(const TsqrLevel& lv) {
+    T* const work[2] = {work_[0].data(), work_[1].data()};
+    return tsqr_level_args<T>(lv, this->A(), this->b(), this->m(), this->n(), work, this->x(),
+                              this->status_slot(kRankStatus));
   }
 
-  std::vector<Level> levels_;
+  TsqrPlan plan_;
   DeviceBuffer<T> work_[2];
 };
 

@@ -14,6 +14,9 @@ lsgd_missing_packages() {
   [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
   # OpenBLAS (BLAS + LAPACK) under the CPU solvers; also switches Debian's NumPy off the reference BLAS.
   ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' || missing+=(libopenblas-dev)
+  # TBB: our CUDA kernels run on the CPU through HIP-CPU in every test run (LSGD_KERNELS_ON_CPU,
+  # ctest label emu); HIP-CPU's blocks run on std::execution::par_unseq, which libstdc++ backs with TBB.
+  [ -f /usr/include/tbb/tbb.h ] || [ -f /usr/include/oneapi/tbb.h ] || missing+=(libtbb-dev)
   command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || missing+=(python3)
   local pkg
   for pkg in "$@"; do
