@@ -15,7 +15,6 @@ The rehearsal's own helpers (hiding the system's copies, the build-time estimate
 Only the standard library: it runs under any python3 (this machine's, the GPU image's).
 """
 import argparse
-import ast
 import datetime
 import hashlib
 import os
@@ -26,6 +25,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+
+import gpu_wheels
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE_SOURCE = os.path.join(ROOT, "scripts", "gpu_deps_probe")
@@ -68,44 +69,6 @@ HIP_CPU_RELATIVE = os.path.join("third_party", "hip-cpu")
 # needs on these are checked against the system's copies. Needs on other libraries are checked only
 # where the carried set brings them (libgfortran); libhwloc (OMITTED) is optional.
 BASE_SONAMES = {"libc.so.6", "libm.so.6", "ld-linux-x86-64.so.2", "libstdc++.so.6", "libgcc_s.so.1"}
-
-# Distributions in the GPU machine's image (the device tool's KINDS.md, package list read
-# 2026-11-17): a module whose distribution is here needs no wheel.
-IMAGE_DISTRIBUTIONS = set("""
-absl-py accelerate aiofiles aiohappyeyeballs aiohttp aiosignal annotated-doc anyio attrs botorch build
-certifi charset-normalizer chex click cloudpickle cmake colorama contourpy coverage cuda-bindings
-cuda-core cuda-pathfinder cuda-toolkit cupy-cuda13x cycler cython diffrax e3nn einops equinox etils
-execnet filelock flatbuffers flax fonttools formulaic frozenlist fsspec gpytorch grpcio h11 h5py
-hf-xet httpcore httpx huggingface-hub humanize hypothesis idna imageio iniconfig interface-meta jax
-jax-cuda13-pjrt jax-cuda13-plugin jaxlib jaxtyping jinja2 joblib kiwisolver lazy-loader lightning
-lightning-utilities linear-operator lineax llvmlite lxml markdown markdown-it-py markupsafe matplotlib
-mdurl meson ml-dtypes mpi4py mpmath msgpack multidict multipledispatch mypy-extensions nanobind
-narwhals networkx ninja numba numba-cuda numpy numpyro nvidia-cublas nvidia-cuda-cupti
-nvidia-cuda-nvrtc nvidia-cuda-runtime nvidia-cudnn-cu13 nvidia-cufft nvidia-cufile nvidia-curand
-nvidia-cusolver nvidia-cusparse nvidia-cusparselt-cu13 nvidia-ml-py nvidia-nccl-cu13 nvidia-nvjitlink
-nvidia-nvshmem-cu13 nvidia-nvtx onnx onnx-ir onnxruntime onnxscript opencv-python-headless optax
-opt-einsum opt-einsum-fx optimistix orbax-checkpoint packaging pandas pathspec patsy peft pillow pip
-pluggy portalocker prometheus-client propcache protobuf psutil pyarrow pybind11 py-cpuinfo pygments
-pyparsing pyproject-hooks pyre-extensions pytest pytest-benchmark pytest-cov pytest-mock
-pytest-timeout pytest-xdist python-dateutil pytorch-lightning pyyaml regex requests rich sacrebleu
-safetensors scikit-build-core scikit-image scikit-learn scipy seaborn sentencepiece
-sentence-transformers setuptools shellingham simplejson six sortedcontainers statsmodels sympy
-tabulate tensorboard tensorboard-data-server tensorstore threadpoolctl tifffile tiktoken timm
-tokenizers toolz torch torchaudio torchdiffeq torch-geometric torchmetrics torchvision tqdm
-transformers treescope triton typer typing-extensions typing-inspect urllib3 uvloop wadler-lindig
-werkzeug wheel wrapt xarray xxhash yarl zipp
-""".split())
-# Import names that differ from their distribution's name.
-MODULE_DISTRIBUTION = {
-    "sklearn": "scikit-learn", "skimage": "scikit-image", "cv2": "opencv-python-headless",
-    "yaml": "pyyaml", "PIL": "pillow", "dateutil": "python-dateutil", "mpl_toolkits": "matplotlib",
-    "google": "protobuf", "cpuinfo": "py-cpuinfo", "attr": "attrs", "pkg_resources": "setuptools",
-    "typing_extensions": "typing-extensions", "pynvml": "nvidia-ml-py",
-}
-# The Python the check runs on the GPU machine: the peers, the figures, the JSON checks.
-PYTHON_SOURCES = ["bench/peers", "tools", "scripts"]
-WHEEL_PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
-                   "manylinux2014_x86_64", "manylinux1_x86_64"]
 
 
 def die(message):
@@ -300,83 +263,6 @@ def tar_deterministic(source, target):
                                 filter=clean)
 
 
-def third_party_modules():
-    """Top-level modules the check's Python imports that are neither standard library nor ours."""
-    local, imported = set(), {}
-    files = []
-    for d in PYTHON_SOURCES:
-        for name in sorted(os.listdir(os.path.join(ROOT, d))):
-            if name.endswith(".py"):
-                files.append(os.path.join(d, name))
-                local.add(name[:-3])
-    for rel in files:
-        try:
-            tree = ast.parse(open(os.path.join(ROOT, rel)).read(), rel)
-        except SyntaxError as e:
-            die("%s does not parse: %s" % (rel, e))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for n in names:
-                imported.setdefault(n.split(".")[0], rel)
-    stdlib = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
-    return {m: rel for m, rel in imported.items() if m not in stdlib and m not in local}
-
-
-def normalize(dist):
-    return re.sub(r"[-_.]+", "-", dist).lower()
-
-
-def wheels_needed(extra):
-    needed = {}
-    for module, rel in sorted(third_party_modules().items()):
-        dist = MODULE_DISTRIBUTION.get(module, module)
-        if normalize(dist) not in IMAGE_DISTRIBUTIONS:
-            needed[normalize(dist)] = "%s (imported by %s)" % (dist, rel)
-    for spec in extra:
-        needed[normalize(re.split(r"[=<>!~ ]", spec)[0])] = spec
-    return needed
-
-
-def download_wheels(needed, extra, directory, log):
-    entries = []
-    specs = {normalize(re.split(r"[=<>!~ ]", s)[0]): s for s in extra}
-    for dist in sorted(needed):
-        spec = specs.get(dist, dist)
-        before = set(os.listdir(directory))
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-               "--python-version", "3.12", "--implementation", "cp", "-d", directory]
-        for p in WHEEL_PLATFORMS:
-            cmd += ["--platform", p]
-        cmd.append(spec)
-        r = run(cmd)
-        new = sorted(set(os.listdir(directory)) - before)
-        if r.returncode != 0 or not new:
-            die("no wheel for %s (%s) for Python 3.12 on x86-64: %s" % (spec, needed[dist], r.stderr.strip()[-400:]))
-        for filename in new:
-            name, version = filename.split("-")[:2]
-            entries.append(dict(kind="wheel", component="python", name=name, version=version,
-                                file=filename, needs="-"))
-            log.append("wheel %s %s: %s" % (name, version, needed[dist]))
-    # Their requirements must be in the image or carried too (pip there runs with --no-deps).
-    carried = {normalize(e["name"]) for e in entries}
-    for e in entries:
-        import zipfile
-        with zipfile.ZipFile(os.path.join(directory, e["file"])) as z:
-            meta = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")]
-            text = z.read(meta[0]).decode() if meta else ""
-        for line in text.splitlines():
-            if line.startswith("Requires-Dist:") and "extra ==" not in line:
-                req = normalize(re.split(r"[ ;<>=!~(\[]", line.split(":", 1)[1].strip())[0])
-                if req not in IMAGE_DISTRIBUTIONS and req not in carried:
-                    die("wheel %s requires %s, which the GPU image lacks: add --wheel %s==VERSION"
-                        % (e["file"], req, req))
-    return entries
-
-
 def apt_download(package, directory, updated):
     r = run(["apt-get", "download", package], cwd=directory)
     if r.returncode != 0 and not updated[0] and os.geteuid() == 0:
@@ -399,14 +285,17 @@ def prepare(args):
         print("gpu_deps: --prepare needs an amd64 machine (the GPU machine is x86-64)", file=sys.stderr)
         return CANNOT_PREPARE
     hip_path, hip_commit = hip_cpu_source()
-    needed_wheels = wheels_needed(args.wheel)
+    try:
+        needed_wheels = gpu_wheels.wheels_needed(args.wheel)
+    except gpu_wheels.WheelError as e:
+        die(str(e))
     wanted = sorted(p for ps in COMPONENTS.values() for p in ps)
 
     old = read_manifest(directory)
     if old is not None and not args.refresh:
         have_debs = sorted(e["name"] for e in old if e["kind"] == "deb")
         have_hip = [e["version"] for e in old if e["kind"] == "source"]
-        have_wheels = sorted(normalize(e["name"]) for e in old if e["kind"] == "wheel")
+        have_wheels = sorted(gpu_wheels.normalize(e["name"]) for e in old if e["kind"] == "wheel")
         problems = verify(directory, old)
         if (have_debs == wanted and have_hip == ([hip_commit] if hip_commit else [])
                 and have_wheels == sorted(needed_wheels) and not problems):
@@ -460,7 +349,10 @@ def prepare(args):
     else:
         log.append("HIP-CPU not found (../shared/%s): the GPU machine will build without the "
                    "emulated kernels" % HIP_CPU_RELATIVE)
-    entries += download_wheels(needed_wheels, args.wheel, directory, log)
+    try:
+        entries += gpu_wheels.download_wheels(needed_wheels, args.wheel, directory, log)
+    except gpu_wheels.WheelError as e:
+        die(str(e))
     for e in entries:
         path = os.path.join(directory, e["file"])
         e["bytes"], e["sha256"] = os.path.getsize(path), sha256_of(path)
@@ -548,13 +440,15 @@ def unmet_needs(entry, carried_sonames, loader_sonames):
     return problems
 
 
-def project_mentions(variable):
+def project_mentions(pattern):
+    """True when lsgd's CMake code (comments left out) matches the regular expression."""
     for dirpath, dirnames, filenames in os.walk(ROOT):
         dirnames[:] = [d for d in dirnames if d not in ("build", ".git", "results", "shared",
                                                         "gpu_deps_probe") and not d.startswith(".")]
         for f in filenames:
             if f == "CMakeLists.txt" or f.endswith(".cmake"):
-                if variable in open(os.path.join(dirpath, f), errors="replace").read():
+                text = open(os.path.join(dirpath, f), errors="replace").read()
+                if re.search(pattern, re.sub(r"#[^\n]*", "", text)):
                     return True
     return False
 
@@ -629,7 +523,7 @@ def setup(args):
             var, rel = CMAKE_HINTS[component]
             # TBB only where the build looks for it (the emulated kernels, through HIP-CPU): an
             # unused -D makes CMake warn.
-            if component != "tbb" or project_mentions("TBB") or project_mentions("LSGD_HIP_CPU_DIR"):
+            if component != "tbb" or project_mentions(r"find_package\(\s*TBB\b"):
                 cmake_args.append("-D%s=%s" % (var, os.path.join(prefix, rel)))
     hip_args, hip_row = hip_cpu(entries, directory, prefix)
     cmake_args += hip_args
@@ -690,7 +584,7 @@ def setup(args):
 
 def hip_cpu(entries, directory, prefix):
     """CMake arguments and a table row for HIP-CPU (the emulated kernels' runtime)."""
-    known = project_mentions("LSGD_HIP_CPU_DIR")
+    known = project_mentions(r"\bLSGD_HIP_CPU_DIR\b")
     local, commit = hip_cpu_source()
     if local:
         return (["-DLSGD_HIP_CPU_DIR=" + local] if known else []), ("hip-cpu", "checkout", commit[:12], local)
@@ -706,7 +600,7 @@ def hip_cpu(entries, directory, prefix):
                 tar.extractall(prefix)
         return (["-DLSGD_HIP_CPU_DIR=" + target] if known else []), (
             "hip-cpu", "carried", tars[0]["version"][:12], target)
-    off = ["-DLSGD_KERNELS_ON_CPU=OFF"] if project_mentions("LSGD_KERNELS_ON_CPU") else []
+    off = ["-DLSGD_KERNELS_ON_CPU=OFF"] if project_mentions(r"\bLSGD_KERNELS_ON_CPU\b") else []
     return off, ("hip-cpu", "absent", "", "emulated kernels not built" if off else "not used by this build")
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Unit tests of scripts/gpu_deps.py and gpu_rehearse.py (issue 23) on synthetic inputs: the
+"""Unit tests of scripts/gpu_deps.py, gpu_wheels.py and gpu_rehearse.py (issue 23) on synthetic inputs: the
 manifest and its sha256 check, the symbol-version needs against this system, the wheel scan of the
 check's Python, and the build-time estimate. The end-to-end path is ctest's
 gpu_check_rehearsal_smoke."""
@@ -11,6 +11,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 import gpu_deps  # noqa: E402
 import gpu_rehearse  # noqa: E402
+import gpu_wheels  # noqa: E402
 
 
 def write_manifest(directory, rows):
@@ -74,18 +75,18 @@ class Wheels(unittest.TestCase):
                         "def f():\n    import zzz_not_in_image.sub\n")
             with open(os.path.join(d, "peers", "helper.py"), "w") as f:
                 f.write("x = 1\n")
-            saved = gpu_deps.ROOT, gpu_deps.PYTHON_SOURCES
-            gpu_deps.ROOT, gpu_deps.PYTHON_SOURCES = d, ["peers"]
+            saved = gpu_wheels.ROOT, gpu_wheels.PYTHON_SOURCES
+            gpu_wheels.ROOT, gpu_wheels.PYTHON_SOURCES = d, ["peers"]
             try:
-                needed = gpu_deps.wheels_needed(["extra-pkg==1.0"])
+                needed = gpu_wheels.wheels_needed(["extra-pkg==1.0"])
             finally:
-                gpu_deps.ROOT, gpu_deps.PYTHON_SOURCES = saved
+                gpu_wheels.ROOT, gpu_wheels.PYTHON_SOURCES = saved
         # numpy and scikit-learn are in the image; json is standard; helper is ours.
         self.assertEqual(sorted(needed), ["extra-pkg", "zzz-not-in-image"])
 
     def test_the_check_needs_no_wheel_today(self):
         # What the peers, the figures and the JSON checks import is all in the GPU image (KINDS.md).
-        self.assertEqual(gpu_deps.wheels_needed([]), {})
+        self.assertEqual(gpu_wheels.wheels_needed([]), {})
 
 
 class Estimate(unittest.TestCase):
