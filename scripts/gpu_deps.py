@@ -492,7 +492,7 @@ def setup(args):
             die("%s does not match its manifest: %s" % (directory, "; ".join(problems)))
         print("gpu_deps: %s: %d files, sha256 verified" % (directory, len(entries)))
     system = probe(os.path.join(outdir, "probe-system"), [])
-    rows, cmake_args, use, problems = [], [], [], []
+    rows, cmake_args, probe_args, use, problems = [], [], [], [], []
     carried = {e["component"] for e in entries if e["kind"] == "deb"}
     for component in COMPONENTS:
         ok, version, where = system[component]
@@ -521,10 +521,12 @@ def setup(args):
             problems += unmet_needs(e, set(sonames), linked)
         for component in use:
             var, rel = CMAKE_HINTS[component]
-            # TBB only where the build looks for it (the emulated kernels, through HIP-CPU): an
-            # unused -D makes CMake warn.
+            hint = "-D%s=%s" % (var, os.path.join(prefix, rel))
+            probe_args.append(hint)
+            # TBB only where the build looks for it (the emulated kernels): an unused -D makes
+            # CMake warn. The probe looks for everything.
             if component != "tbb" or project_mentions(r"find_package\(\s*TBB\b"):
-                cmake_args.append("-D%s=%s" % (var, os.path.join(prefix, rel)))
+                cmake_args.append(hint)
     hip_args, hip_row = hip_cpu(entries, directory, prefix)
     cmake_args += hip_args
     env = []
@@ -549,7 +551,7 @@ def setup(args):
             loader = os.path.join(prefix, "loader")
             run_env["LD_LIBRARY_PATH"] = loader + (":" + os.environ["LD_LIBRARY_PATH"]
                                                    if os.environ.get("LD_LIBRARY_PATH") else "")
-        again = probe(os.path.join(outdir, "probe-carried"), cmake_args, smoke=args.smoke,
+        again = probe(os.path.join(outdir, "probe-carried"), probe_args, smoke=args.smoke,
                       expect_prefix=prefix if len(use) == len(COMPONENTS) else None, env=run_env)
         for component in use:
             ok, version, where = again[component]

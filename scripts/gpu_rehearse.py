@@ -79,9 +79,11 @@ def build_estimate(args):
     for line in open(os.path.join(args.build_dir, ".ninja_log")):
         if line.startswith("#"):
             continue
-        start, end, _, target, _ = line.rstrip("\n").split("\t")
-        seen[target] = (int(end) - int(start)) / 1000.0  # the last build of each target
-    rows = sorted(seen.values(), reverse=True)
+        start, end, _, target, cmdhash = line.rstrip("\n").split("\t")
+        # One line per output: a step with several outputs (a link and its test list) appears
+        # once per output with the same times and command hash. Later builds of a target win.
+        seen[target] = (start, end, cmdhash)
+    rows = sorted(((int(e) - int(s)) / 1000.0 for s, e, _ in set(seen.values())), reverse=True)
     wall_sum = sum(rows)
     # Jobs' wall times here include waiting for a busy CPU; scale them to CPU time.
     scale = min(1.0, args.cpu_seconds / wall_sum) if wall_sum > 0 else 1.0

@@ -95,7 +95,9 @@ class Estimate(unittest.TestCase):
             with open(os.path.join(d, ".ninja_log"), "w") as f:
                 f.write("# ninja log v5\n")
                 for i, ms in enumerate([40000, 10000, 10000, 10000, 10000]):
-                    f.write("0\t%d\t0\tobj%d.o\tdeadbeef\n" % (ms, i))
+                    f.write("0\t%d\t0\tobj%d.o\thash%d\n" % (ms, i, i))
+                # A second output of the 40 s step (a link and its test list): counted once.
+                f.write("0\t40000\t0\tobj0_tests.cmake\thash0\n")
 
             class Args:
                 build_dir, cpu_seconds, cores = d, 40.0, 16
