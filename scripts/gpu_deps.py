@@ -589,7 +589,8 @@ def hip_cpu(entries, directory, prefix):
     known = project_mentions(r"\bLSGD_HIP_CPU_DIR\b")
     local, commit = hip_cpu_source()
     if local:
-        return (["-DLSGD_HIP_CPU_DIR=" + local] if known else []), ("hip-cpu", "checkout", commit[:12], local)
+        return (["-DLSGD_HIP_CPU_DIR=" + local] if known else []), (
+            "hip-cpu", "checkout", commit[:12], local if known else local + " (this build does not use HIP-CPU)")
     tars = [e for e in entries if e["kind"] == "source" and e["component"] == "hip-cpu"]
     if tars:
         target = os.path.join(prefix, "hip-cpu")
@@ -601,7 +602,8 @@ def hip_cpu(entries, directory, prefix):
             else:
                 tar.extractall(prefix)
         return (["-DLSGD_HIP_CPU_DIR=" + target] if known else []), (
-            "hip-cpu", "carried", tars[0]["version"][:12], target)
+            "hip-cpu", "carried", tars[0]["version"][:12],
+            target if known else target + " (unpacked; this build does not use HIP-CPU)")
     off = ["-DLSGD_KERNELS_ON_CPU=OFF"] if project_mentions(r"\bLSGD_KERNELS_ON_CPU\b") else []
     return off, ("hip-cpu", "absent", "", "emulated kernels not built" if off else "not used by this build")
 
