@@ -8,7 +8,7 @@ that the machine's image lacks) into one folder with a manifest, and on the GPU 
 the system lacks into a private prefix (never into /) and tells CMake and the loader about it.
 
   gpu_deps.py prepare DIR [--refresh] [--wheel NAME==VERSION ...]
-  gpu_deps.py setup DIR PREFIX OUTDIR [--smoke]   (DIR may be '-': the system alone)
+  gpu_deps.py setup DIR PREFIX OUTDIR [--smoke] [--all-carried]   (DIR '-': the system alone)
   gpu_deps.py verify DIR
 The rehearsal's own helpers (hiding the system's copies, the build-time estimate): gpu_rehearse.py.
 
