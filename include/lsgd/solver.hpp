@@ -37,12 +37,20 @@ enum class GpuMode { resident, end_to_end };
 
 enum class StepSchedule { constant, inv_sqrt, inv_time };  // SGD: a0, a0/sqrt(1+t), a0/(1+t/T)
 
+// Column equilibration of the CPU direct solvers: solve (A D) z = b, x = D z, D = diag of powers of
+// two bringing every column norm into [1, 4) (exact). automatic: the full-rank solvers always (bit
+// for bit the unscaled result unless something over- or underflows), the rank-revealing ones when
+// m >= n, solving again unscaled if A D is rank deficient (docs/cpu-backend.md).
+enum class Equilibrate { automatic, on, off };
+const char* to_string(Equilibrate e);
+
 struct SolverOptions {
   // Direct solvers.
   double ridge_lambda = 0.0;  // normal equations: (A^T A + lambda I) x = A^T b; GD objective's lambda
   double rcond = -1.0;        // SVD/COD relative cutoff; < 0 means max(m,n) * eps(T)
   std::string inner_precision = "tf32";  // cuda.gels_irs: fp32 (double only), tf32, fp16, bf16
   GpuMode gpu_mode = GpuMode::resident;
+  Equilibrate equilibrate = Equilibrate::automatic;  // CPU direct solvers
 
   // Iterative solvers: f(x) = 1/(2m)||Ax-b||^2 + lambda/2 ||x||^2.
   int max_iters = 1000;
