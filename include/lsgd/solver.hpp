@@ -9,6 +9,7 @@
 //
 // timed_solve() may be called repeatedly (benchmarks); each call solves the problem given to setup()
 // from scratch, with the same inputs.
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,7 +55,10 @@ struct SolverOptions {
 
   // Iterative solvers: f(x) = 1/(2m)||Ax-b||^2 + lambda/2 ||x||^2.
   int max_iters = 1000;
-  double tol = 1e-6;        // stop when ||grad f(x)|| <= tol * ||grad f(0)||; 0 runs max_iters exactly
+  // cpu.gd*, mpi.gd*, cpu.sgd: stop when the estimated relative forward error ||x - x*|| / ||x||
+  // <= tol (cpu/gd_stop.hpp); cpu.bgd and the cuda.* GD solvers: when ||grad f(x)|| <= tol *
+  // ||grad f(0)||, which bounds the backward error only. 0 runs max_iters exactly.
+  double tol = 1e-6;
   double step = 0.0;        // 0: 1/L with L from power iteration (+lambda)
   double lipschitz = 0.0;   // L if known (skips the power iteration)
   int power_iters = 20;     // power iterations for L
@@ -69,6 +73,9 @@ struct SolverOptions {
 struct SolveInfo {
   int iterations = 0;  // iterative solvers; refinement iterations for gels_irs
   bool converged = true;
+  // Iterative solvers that estimate it (cpu.gd*, mpi.gd*, cpu.sgd with tol > 0): the estimated
+  // relative forward error ||x - x*|| / ||x|| of the returned x; NaN otherwise.
+  double error_estimate = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> loss_history;  // f(x_k) every history_every iterations, starting with k = 0
   int history_every = 0;
   int threads = 1;     // CPU threads used
