@@ -133,21 +133,19 @@ double Standardization::map_norm() const {
   return std::sqrt(f);
 }
 
-// T^-1: z_j = s_j x_j off the intercept, z_0 = x_0 + sum_j x_j mu_j / c.
-double Standardization::map_condition() const {
-  double f = 0.0;
-  for (size_t j = 0; j < scale.size(); ++j) {
-    if (static_cast<index_t>(j) == intercept) {
-      f += 1.0;
-      continue;
-    }
-    f += scale[j] * scale[j];
-    if (intercept >= 0) {
-      const double t = shift[j] / intercept_value;
-      f += t * t;
-    }
-  }
-  return map_norm() * std::sqrt(f);
+namespace {
+double norm2(const std::vector<double>& v) {
+  double big = 0.0, s2 = 0.0;
+  for (double e : v) big = std::max(big, std::abs(e));
+  for (double e : v) s2 += big > 0.0 ? (e / big) * (e / big) : 0.0;
+  return big * std::sqrt(s2);
+}
+}  // namespace
+
+double Standardization::amplification(const std::vector<double>& z,
+                                      const std::vector<double>& x) const {
+  const double xn = norm2(x);
+  return xn > 0.0 ? map_norm() * norm2(z) / xn : std::numeric_limits<double>::infinity();
 }
 
 double gradient_error_bound(const Problem<double>& p, const std::vector<double>& z, double lambda,
@@ -178,10 +176,7 @@ double relative_error_bound(const Problem<double>& solved, const std::vector<dou
   double abs = gradient_error_bound(solved, z, lambda, sigma_min);
   if (abs == 0.0) return 0.0;
   if (standard != nullptr) abs *= standard->map_norm();
-  double big = 0.0, s2 = 0.0;
-  for (double v : x) big = std::max(big, std::abs(v));
-  for (double v : x) s2 += big > 0.0 ? (v / big) * (v / big) : 0.0;
-  const double xn = big * std::sqrt(s2);
+  const double xn = norm2(x);
   return xn > 0.0 ? abs / xn : std::numeric_limits<double>::infinity();
 }
 

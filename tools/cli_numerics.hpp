@@ -31,9 +31,10 @@ struct Standardization {
 
   std::vector<double> to_original(const std::vector<double>& z) const;  // x = T z
   double map_norm() const;  // ||T||_F >= ||T||_2: errors in z map to errors in x through it
-  // ||T||_F ||T^-1||_F >= kappa_2(T): a relative error tol / kappa in z is at most tol in x, so
-  // `lsgd solve --standardize` runs the solver with --tol divided by it.
-  double map_condition() const;
+  // ||T||_F ||z|| / ||x|| for a solution z and its x = T z: a relative error e in z is at most
+  // that times e in x. `lsgd solve --standardize` solves again to --tol divided by it when it
+  // exceeds 1, so that the coefficients in the user's units meet --tol.
+  double amplification(const std::vector<double>& z, const std::vector<double>& x) const;
 };
 Standardization standardize_problem(const Problem<double>& p);
 
