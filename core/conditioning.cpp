@@ -36,12 +36,15 @@ Extremes jacobi_extremes(const std::vector<double>& R, index_t ldr, index_t N,
   std::vector<double> W(static_cast<size_t>(N * N), 0.0), sva(static_cast<size_t>(N));
   for (index_t j = 0; j < N; ++j) {
     for (index_t i = 0; i <= j; ++i) {
-      W[static_cast<size_t>(i + j * N)] = R[static_cast<size_t>(i + j * ldr)] * w[static_cast<size_t>(j)];
+      W[static_cast<size_t>(i + j * N)] =
+          R[static_cast<size_t>(i + j * ldr)] * w[static_cast<size_t>(j)];
     }
   }
-  const auto svd = cpu::lapack::gesvj<double>('U', false, n, n, W.data(), n, sva.data(), nullptr, 1);
+  const auto svd =
+      cpu::lapack::gesvj<double>('U', false, n, n, W.data(), n, sva.data(), nullptr, 1);
   if (svd.info > 0) {
-    throw NumericalError("condition number: the one-sided Jacobi SVD did not converge in 30 sweeps");
+    throw NumericalError(
+        "condition number: the one-sided Jacobi SVD did not converge in 30 sweeps");
   }
   // scale * sva: the scale keeps values near the overflow threshold representable in sva; the
   // products below may still be +inf (sigma_max beyond the largest double), which is the answer.
@@ -58,7 +61,8 @@ Conditioning tall_conditioning(std::vector<double> B, index_t M, index_t N) {
   cpu::lapack::geqrf(m, n, B.data(), m, tau.data(), &query, -1);
   std::vector<double> work(static_cast<size_t>(cpu::lapack::query_size(query)));
   cpu::lapack::geqrf(m, n, B.data(), m, tau.data(), work.data(), static_cast<int>(work.size()));
-  // R D^-1 = R of B (exact powers of two), and R with unit-norm columns (those of B D up to rounding).
+  // R D^-1 = R of B (exact powers of two), and R with unit-norm columns (those of B D up to
+  // rounding).
   std::vector<double> unscale(static_cast<size_t>(N)), unit(static_cast<size_t>(N));
   for (index_t j = 0; j < N; ++j) {
     const double cn = cpu::scaled_norm(B.data() + j * M, j + 1);
@@ -90,7 +94,8 @@ Conditioning conditioning(const Problem<T>& p) {
   }
   // m < n: kappa(A) = kappa(A^T); kappa_scaled is about A's columns, so A D_unit is formed first.
   for (index_t j = 0; j < n; ++j) {
-    for (index_t i = 0; i < m; ++i) B[static_cast<size_t>(j + i * n)] = static_cast<double>(p.a(i, j));
+    for (index_t i = 0; i < m; ++i)
+      B[static_cast<size_t>(j + i * n)] = static_cast<double>(p.a(i, j));
   }
   Conditioning c = tall_conditioning(B, n, m);
   std::vector<double> unit(static_cast<size_t>(m * n));

@@ -32,7 +32,8 @@ void check_x(const Problem<T>& p, const std::vector<U>& x, const char* who) {
 double scaled_ratio(double num, double na, double xn, double bn) {
   if (!(num > 0.0)) return num;  // 0, or NaN
   const double big = std::max(na * xn, bn);
-  if (std::isfinite(big) && big > 0.0 && std::isnormal(na * big)) return num / (na * (na * xn + bn));
+  if (std::isfinite(big) && big > 0.0 && std::isnormal(na * big))
+    return num / (na * (na * xn + bn));
   const double lt = na > 0.0 && xn > 0.0 ? std::log(na) + std::log(xn) : -HUGE_VAL;
   const double lb = bn > 0.0 ? std::log(bn) : -HUGE_VAL;
   const double hi = std::max(lt, lb), lo = std::min(lt, lb);

@@ -7,9 +7,9 @@
 // brings ||a_j d_j|| into [1, 4). Powers of two are exact: a Householder QR, a Gram matrix and a
 // Cholesky factor of A D are those of A with every column scaled, bit for bit, unless a value over-
 // or underflows; what changes is only what is relative to the largest column (the rank decision
-// of the rank-revealing solvers, the bidiagonalization of GELSD) and whether A^T A or ||A|| overflow.
-// Unit-norm columns are what van der Sluis' theorem makes nearly optimal: kappa(A D) is within
-// sqrt(n) of the smallest condition number over all column scalings.
+// of the rank-revealing solvers, the bidiagonalization of GELSD) and whether A^T A or ||A||
+// overflow. Unit-norm columns are what van der Sluis' theorem makes nearly optimal: kappa(A D) is
+// within sqrt(n) of the smallest condition number over all column scalings.
 #include <algorithm>
 #include <cmath>
 #include <limits>

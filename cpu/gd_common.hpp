@@ -1,8 +1,8 @@
 #pragma once
 // Shared pieces of the CPU gradient-descent solvers (cpu.gd*, cpu.sgd, cpu.bgd): the fused
 // residual/gradient pass over A, the power iteration for L, option checks, and the GD driver loop
-// with the history and divergence rules that docs/gradient-descent-cpu.md states (shared with the CUDA
-// twins). The stopping rule and the error estimate live in cpu/gd_stop.hpp.
+// with the history and divergence rules that docs/gradient-descent-cpu.md states (shared with the
+// CUDA twins). The stopping rule and the error estimate live in cpu/gd_stop.hpp.
 #include <algorithm>
 #include <cmath>
 #include <limits>

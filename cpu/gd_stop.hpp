@@ -2,21 +2,22 @@
 // The stopping rule and the error estimate of the single-problem gradient-descent solvers (cpu.gd*,
 // mpi.gd*, cpu.sgd), apart from the passes over A (gd_common.hpp) so that each can change alone.
 //
-// f(x) = 1/(2m)||Ax - b||^2 + lambda/2 ||x||^2 has the constant Hessian H = A^T A / m + lambda I, so
-// x - x* = H^-1 grad f(x) and, with mu the smallest eigenvalue of H,
+// f(x) = 1/(2m)||Ax - b||^2 + lambda/2 ||x||^2 has the constant Hessian H = A^T A / m + lambda I,
+// so x - x* = H^-1 grad f(x) and, with mu the smallest eigenvalue of H,
 //     ||x - x*|| <= ||grad f(x)|| / mu.
-// GD stops when that bound, relative to ||x||, is below tol: the error in the coefficients, which is
-// what a user means by converged. The relative gradient ||grad f(x)|| <= tol ||grad f(0)|| it
+// GD stops when that bound, relative to ||x||, is below tol: the error in the coefficients, which
+// is what a user means by converged. The relative gradient ||grad f(x)|| <= tol ||grad f(0)|| it
 // replaces bounds only the backward error (the normal-equation residual): on raw data with
 // kappa(H) = 8e11 it stopped after 876 iterations with every coefficient wrong (issue 25).
 //
-// mu comes from Lanczos with full reorthogonalization on H, started from c = A^T b / m = -grad f(0):
-// every gradient and every error x_k - x* of the iteration lies in the Krylov space of H and c, so
-// once Lanczos has exhausted that space (at most n steps) its smallest Ritz value is the mu that
-// governs the error, up to rounding. With fewer steps than n it is an upper estimate of mu (a Ritz
-// value), and the error estimate may be low: `lsgd solve` then checks the coefficients it prints
-// with sigma_min from lsgd::conditioning() (tools/cli_solve.cpp). Cost: min(n, kLanczosSteps) + 1
-// passes over A (the power iteration for the step takes power_iters), only when tol > 0.
+// mu comes from Lanczos with full reorthogonalization on H, started from c = A^T b / m = -grad
+// f(0): every gradient and every error x_k - x* of the iteration lies in the Krylov space of H and
+// c, so once Lanczos has exhausted that space (at most n steps) its smallest Ritz value is the mu
+// that governs the error, up to rounding. With fewer steps than n it is an upper estimate of mu (a
+// Ritz value), and the error estimate may be low: `lsgd solve` then checks the coefficients it
+// prints with sigma_min from lsgd::conditioning() (tools/cli_solve.cpp). Cost: min(n,
+// kLanczosSteps) + 1 passes over A (the power iteration for the step takes power_iters), only when
+// tol > 0.
 #include <algorithm>
 #include <cmath>
 #include <limits>

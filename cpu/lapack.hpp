@@ -4,9 +4,9 @@
 // gfortran's calling convention are passed explicitly (every character argument here has length 1).
 //
 // Integers are LAPACK's default 32-bit int: sizes are checked by lapack::dim() before a call.
+#include <algorithm>
 #include <climits>
 #include <cmath>
-#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -331,7 +331,8 @@ template <typename T>
 JacobiSvd<T> gesvj(char joba, bool with_vectors, int m, int n, T* a, int lda, T* sva, T* v,
                    int ldv) {
   JacobiSvd<T> out;
-  if (n == 1) {  // GESVJ's own n = 1 path leaves its counts unset: sigma = ||a||, u = a / sigma, v = 1
+  if (n ==
+      1) {  // GESVJ's own n = 1 path leaves its counts unset: sigma = ||a||, u = a / sigma, v = 1
     double big = 0.0, s = 0.0;
     for (int i = 0; i < m; ++i) big = std::max(big, std::abs(static_cast<double>(a[i])));
     for (int i = 0; big > 0.0 && i < m; ++i) s += (a[i] / big) * (a[i] / big);

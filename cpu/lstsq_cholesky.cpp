@@ -59,9 +59,9 @@ void solve_gram(const std::string& who, index_t m, index_t n_, T lambda, T* G, T
   lapack::potrs_upper(n, 1, G, n, x, n);
 }
 
-#define LSGD_NORMAL_INSTANTIATE(T)                                                              \
+#define LSGD_NORMAL_INSTANTIATE(T)                                                                \
   template void gram_rows<T>(const T*, index_t, index_t, index_t, index_t, const T*, index_t, T*, \
-                             T*);                                                               \
+                             T*);                                                                 \
   template void solve_gram<T>(const std::string&, index_t, index_t, T, T*, T*, T*, const T*);
 LSGD_NORMAL_INSTANTIATE(float)
 LSGD_NORMAL_INSTANTIATE(double)

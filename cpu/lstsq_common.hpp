@@ -1,6 +1,6 @@
 #pragma once
-// Shared base of the CPU direct least-squares solvers (cpu/lstsq_*.cpp, cpu/tsqr.cpp): setup keeps a
-// copy of A and b, computes the column scales of the equilibration (cpu/equilibration.hpp) and
+// Shared base of the CPU direct least-squares solvers (cpu/lstsq_*.cpp, cpu/tsqr.cpp): setup keeps
+// a copy of A and b, computes the column scales of the equilibration (cpu/equilibration.hpp) and
 // allocates the workspace (not timed); timed_solve() checks setup, applies the thread count to
 // OpenMP and the BLAS, and times solve(): the solver's solve_equilibrated() on A D, then x = D z.
 // LAPACK overwrites its input, so every solve starts by copying A into the workspace: part of the
@@ -131,7 +131,8 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
     scales_.clear();
     if (equilibrates()) {
       scales_ = column_scales(p.A.data(), m_, n_);
-      if (scaling_ == Scaling::full_rank) copy_scaled_columns(p.A.data(), m_, n_, scales_, A_.data());
+      if (scaling_ == Scaling::full_rank)
+        copy_scaled_columns(p.A.data(), m_, n_, scales_, A_.data());
     }
     x_.assign(static_cast<size_t>(n_), T(0));
     this->info_ = SolveInfo{};
@@ -161,8 +162,8 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
   // The column scales of the current solve; empty: unscaled.
   const std::vector<T>& scales() const { return active_; }
 
-  // The timed solve: z from solve_equilibrated(), again unscaled when an equilibrated rank-revealing
-  // solve in automatic mode found A D rank deficient, then x = D z.
+  // The timed solve: z from solve_equilibrated(), again unscaled when an equilibrated
+  // rank-revealing solve in automatic mode found A D rank deficient, then x = D z.
   void solve() final {
     active_ = scales_;
     index_t rank = solve_equilibrated();

@@ -64,7 +64,8 @@ class SvdSolver final : public DirectSolverBase<T> {
     std::copy(this->b_.begin(), this->b_.end(), W_.begin() + m * n);
     lapack::geqrt(mi, ni + 1, nb_, W_.data(), mi, tf_.data(), nb_, work_.data());
     for (index_t j = 0; j < n; ++j) {
-      for (index_t i = 0; i < n; ++i) R_[static_cast<size_t>(i + j * n)] = i <= j ? W_[static_cast<size_t>(i + j * m)] : T(0);
+      for (index_t i = 0; i < n; ++i)
+        R_[static_cast<size_t>(i + j * n)] = i <= j ? W_[static_cast<size_t>(i + j * m)] : T(0);
     }
     const T* c = W_.data() + m * n;  // (Q^T b)(0:n)
     const auto svd = lapack::gesvj('U', true, ni, ni, R_.data(), ni, s_.data(), V_.data(), ni);
@@ -73,15 +74,18 @@ class SvdSolver final : public DirectSolverBase<T> {
       this->throw_overflow(0);
     }
     if (svd.info > 0) {
-      throw NumericalError(this->name_ + ": the one-sided Jacobi SVD did not converge in 30 "
+      throw NumericalError(this->name_ +
+                           ": the one-sided Jacobi SVD did not converge in 30 "
                            "sweeps; the data may contain values near overflow or underflow");
     }
     // Singular values scale * s_[k], descending; kept while above rcond times the largest (and
     // above the underflow threshold, beyond which GESVJ computes no singular vector).
     const double smax = static_cast<double>(s_[0]);
     index_t rank = 0;
-    while (rank < svd.above_underflow && rank < n &&
-           static_cast<double>(s_[static_cast<size_t>(rank)]) > static_cast<double>(this->cutoff()) * smax &&
+    while (rank < svd.above_underflow &&
+           rank<n&& static_cast<double>(s_[static_cast<size_t>(rank)])> static_cast<double>(
+               this->cutoff()) *
+               smax &&
            s_[static_cast<size_t>(rank)] > T(0)) {
       ++rank;
     }
@@ -137,9 +141,11 @@ class SvdSolver final : public DirectSolverBase<T> {
 namespace lsgd {
 
 void register_cpu_svd(Registry& r) {
-  SolverEntry e = cpu::direct_entry<cpu::SvdSolver>(
-      "cpu.svd", "SVD (LAPACK GELSD; QR + one-sided Jacobi GESVJ for n <= 16), minimum-norm with relative cutoff rcond", false, true,
-      false);
+  SolverEntry e =
+      cpu::direct_entry<cpu::SvdSolver>("cpu.svd",
+                                        "SVD (LAPACK GELSD; QR + one-sided Jacobi GESVJ for n <= "
+                                        "16), minimum-norm with relative cutoff rcond",
+                                        false, true, false);
   e.flop_model = FlopModel::svd;
   r.add(std::move(e));
 }

@@ -111,10 +111,10 @@ std::vector<double> read_certified(const std::string& file) {
 // First-order componentwise error bounds of the least-squares solution x of the data p, per unit
 // backward error eta (multiply by c eps), for perturbations small column by column:
 // ||da_j|| <= eta ||a_j||, ||db|| <= eta ||b||. That is the backward error of Householder QR
-// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., Thm 19.4 / 20.3: columnwise, with
-// eta a modest multiple of m n eps in the worst case, about eps in practice) and of every solver
-// that works on equilibrated columns (lstsq_common.hpp), whatever it does inside. With
-// r = b - A x and G = A^T A, the perturbation dx = A^+ (db - dA x) + G^-1 dA^T r gives
+// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., Thm 19.4 / 20.3: columnwise,
+// with eta a modest multiple of m n eps in the worst case, about eps in practice) and of every
+// solver that works on equilibrated columns (lstsq_common.hpp), whatever it does inside. With r = b
+// - A x and G = A^T A, the perturbation dx = A^+ (db - dA x) + G^-1 dA^T r gives
 //   stable_i = ||row_i(A^+)|| (||b|| + sum_j ||a_j|| |x_j|) + ||r|| sum_j |G^-1_ij| ||a_j||,
 // the componentwise form of kappa eps + kappa^2 eps ||r|| / (||A|| ||x||). The normal equations
 // (G + E) x = A^T b + e commit |E_jk| <= eta ||a_j|| ||a_k|| and |e_j| <= eta ||a_j|| ||b|| in
@@ -134,7 +134,9 @@ ComponentBounds component_bounds(const Problem<double>& p, const std::vector<dou
   Eigen::VectorXd cn(n);
   for (index_t j = 0; j < n; ++j) cn(j) = A.col(j).stableNorm();
   const Eigen::MatrixXd As = A * cn.cwiseInverse().asDiagonal();
-  const Eigen::MatrixXd R = Eigen::HouseholderQR<Eigen::MatrixXd>(As).matrixQR().topRows(n)
+  const Eigen::MatrixXd R = Eigen::HouseholderQR<Eigen::MatrixXd>(As)
+                                .matrixQR()
+                                .topRows(n)
                                 .triangularView<Eigen::Upper>();
   const Eigen::MatrixXd Rinv =
       R.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(n, n));
@@ -157,8 +159,8 @@ ComponentBounds component_bounds(const Problem<double>& p, const std::vector<dou
 // The constant of the bounds, c in eta = c eps, as in test_lstsq's 30 kappa eps: the largest ratio
 // of a measured error to the bound with eta = eps is 1.0 on these sets (one rounding of NoInt2's
 // single coefficient; LstsqAccuracy.PrintBounds prints it), so c = 30 leaves a factor 30 for other
-// CPUs, BLAS kernels and thread counts, while a solver that lost the column-scaled accuracy (Eigen's
-// two-sided Jacobi SVD on Wampler2: 8.9 digits, 1.3 short of the bound) still fails.
+// CPUs, BLAS kernels and thread counts, while a solver that lost the column-scaled accuracy
+// (Eigen's two-sided Jacobi SVD on Wampler2: 8.9 digits, 1.3 short of the bound) still fails.
 constexpr double kBoundConstant = 30.0;
 
 // Digits (LRE) a solution is guaranteed against `certified` when its error relative to the exact
@@ -389,8 +391,8 @@ TEST(LstsqAccuracy, PrintTable) {
 
 // The quad-precision reference is what the bounds are taken around; without a 113-bit type the
 // bound-based tests cannot be evaluated.
-#define LSGD_NEED_QUAD()                                                      \
-  do {                                                                        \
+#define LSGD_NEED_QUAD()                                                                       \
+  do {                                                                                         \
     if (!has_quad_reference()) GTEST_SKIP() << "no 113-bit floating-point type in this build"; \
   } while (0)
 
@@ -484,7 +486,8 @@ std::vector<double> refined_bound(const Dataset& d) {
   const Problem<double>& p = d.problem;
   std::vector<double> cn(static_cast<size_t>(p.n)), z(static_cast<size_t>(p.n));
   for (index_t j = 0; j < p.n; ++j) {
-    cn[static_cast<size_t>(j)] = Eigen::Map<const Eigen::VectorXd>(p.A.data() + j * p.m, p.m).stableNorm();
+    cn[static_cast<size_t>(j)] =
+        Eigen::Map<const Eigen::VectorXd>(p.A.data() + j * p.m, p.m).stableNorm();
     z[static_cast<size_t>(j)] = cn[static_cast<size_t>(j)] * d.exact[static_cast<size_t>(j)];
   }
   const double zn = Eigen::Map<const Eigen::VectorXd>(z.data(), p.n).stableNorm();
@@ -510,10 +513,11 @@ TEST(LstsqAccuracy, RefinedQrCertifiedDigits) {
 }
 
 // Filip (kappa 1.8e15 as given, kappa_scaled 5.2e9): before column equilibration the rank-revealing
-// solvers' default cutoff rcond = 82 eps < 1/kappa called it numerically rank deficient and returned
-// a truncated solution (0 digits); equilibrated, its columns are independent to working precision
-// and every backward-stable solver keeps what the bound allows (StableSolversWithinComponentwiseBound).
-// Without the equilibration (equilibrate = off) the old truncation is still there to be had.
+// solvers' default cutoff rcond = 82 eps < 1/kappa called it numerically rank deficient and
+// returned a truncated solution (0 digits); equilibrated, its columns are independent to working
+// precision and every backward-stable solver keeps what the bound allows
+// (StableSolversWithinComponentwiseBound). Without the equilibration (equilibrate = off) the old
+// truncation is still there to be had.
 TEST(LstsqAccuracy, FilipTruncatedOnlyWithoutEquilibration) {
   for (const char* name : {"cpu.colpiv_qr", "cpu.cod", "cpu.svd"}) {
     SolverOptions opt;
@@ -548,9 +552,9 @@ TEST(LstsqAccuracy, NormalEquationsWithinTheirBound) {
 }
 
 // And they visibly lose digits against the best backward-stable solver on the hard sets: their
-// bound is kappa_scaled worse (log10 kappa_scaled >= 3.3 digits on every set listed), so a margin of
-// one digit leaves 2.3 for rounding luck. (Not Wampler5: its huge residual costs every method its
-// digits through the kappa^2 ||r|| term of the stable bound too.)
+// bound is kappa_scaled worse (log10 kappa_scaled >= 3.3 digits on every set listed), so a margin
+// of one digit leaves 2.3 for rounding luck. (Not Wampler5: its huge residual costs every method
+// its digits through the kappa^2 ||r|| term of the stable bound too.)
 TEST(LstsqAccuracy, NormalEquationsLoseDigitsOrRefuse) {
   for (const char* name : {"Longley", "Filip", "Wampler1", "Wampler2", "Wampler3", "Wampler4"}) {
     ASSERT_GE(std::log10(dataset(name).kappa_scaled), 3.3) << name;
@@ -657,8 +661,8 @@ StatsDigits stats_guaranteed(const std::string& name) {
   StatsDigits g;
   g.sd = 17.0;
   for (size_t j = 0; j < c.sd.size(); ++j) {
-    g.sd = std::min(g.sd, c.sd[j] != 0.0 ? rel
-                                          : -std::log10(res_abs * std::sqrt(d.bounds.ginv_diag[j])));
+    g.sd = std::min(g.sd,
+                    c.sd[j] != 0.0 ? rel : -std::log10(res_abs * std::sqrt(d.bounds.ginv_diag[j])));
   }
   g.residual_sd = c.residual_sd != 0.0 ? rel : -std::log10(res_abs);
   g.r_squared = rel;
@@ -707,7 +711,8 @@ TEST(RegressionStatsNist, InterceptDetectionAndConventions) {
 
 TEST(QuadReference, NistCertifiedDigitsAndTheRoundedDataBound) {
   if (!has_quad_reference()) GTEST_SKIP() << "no 113-bit floating-point type in this build";
-  std::printf("\n%-9s  %12s  %12s  %22s\n", "dataset", "LRE(ref)", "bound", "LRE(cpu.qr.refined, ref)");
+  std::printf("\n%-9s  %12s  %12s  %22s\n", "dataset", "LRE(ref)", "bound",
+              "LRE(cpu.qr.refined, ref)");
   for (const char* name : {"Longley", "Pontius", "Wampler1", "Wampler2", "Wampler3", "Wampler4",
                            "Wampler5", "Filip"}) {
     const Dataset& d = dataset(name);

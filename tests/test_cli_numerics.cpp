@@ -107,15 +107,17 @@ TEST_F(CliTest, StandardizeLetsGdSolveRawData) {
     // kappa(A) = 2.3e5 (the CLI prints it): the QR side's error is at most 30 kappa eps.
     EXPECT_LE(std::sqrt(d2 / n2), 1.01e-8 + 30.0 * 2.3e5 * 2.2e-16) << solver;
   }
-  EXPECT_USAGE_ERROR(run("solve --input raw.csv --intercept --standardize --lambda 0.1 "
-                         "--solver cpu.gd"));
+  EXPECT_USAGE_ERROR(
+      run("solve --input raw.csv --intercept --standardize --lambda 0.1 "
+          "--solver cpu.gd"));
 }
 
 // Item 3: --tol 0 runs a fixed number of iterations and asks no accuracy, but coefficients without
 // one correct digit (bound > 1) are still not passed off as a result.
 TEST_F(CliTest, FixedIterationsWithoutOneCorrectDigitAreAnError) {
   write("raw.csv", raw_year_csv());
-  const CliResult r = run("solve --input raw.csv --intercept --solver cpu.gd --tol 0 --max-iters 50");
+  const CliResult r =
+      run("solve --input raw.csv --intercept --solver cpu.gd --tol 0 --max-iters 50");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_CONTAINS(r.err, "not trustworthy");
   EXPECT_CONTAINS(r.err, "no correct digit");
@@ -144,7 +146,8 @@ TEST_F(CliTest, SolveAllGradesAgainstTheExactSolution) {
   write("w1.csv", csv);
   write("ones.csv", "1\n1\n1\n1\n1\n1\n");
   const CliResult d = run("solve --input w1.csv --intercept --solver all --json");
-  const CliResult c = run("solve --input w1.csv --intercept --solver all --json --reference ones.csv");
+  const CliResult c =
+      run("solve --input w1.csv --intercept --solver all --json --reference ones.csv");
   ASSERT_EQ(d.code, 0) << d.err;
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(row_text(d.out, "cpu.qr", "digits_vs"), "lstsq_reference") << d.out;
@@ -192,7 +195,8 @@ TEST_F(CliTest, StatsAndSolveAllPrintOneConditionNumber) {
     std::string row;
     for (int j = 0; j < 3; ++j) {
       double v = 0.0;
-      for (int k = 0; k < 3; ++k) v += (__builtin_popcount(static_cast<unsigned>(i & (k + 1))) % 2 ? -1.0 : 1.0) * C[k][j];
+      for (int k = 0; k < 3; ++k)
+        v += (__builtin_popcount(static_cast<unsigned>(i & (k + 1))) % 2 ? -1.0 : 1.0) * C[k][j];
       row += num(v) + ",";
     }
     csv += row + num(static_cast<double>(i % 5) - 2.0) + "\n";
@@ -227,7 +231,8 @@ TEST_F(CliTest, ExtremeColumnScalesAreSolved) {
   }
   write("e.csv", csv);
   for (const char* solver : {"cpu.cod", "cpu.svd", "cpu.colpiv_qr", "cpu.qr", "cpu.cholesky"}) {
-    const CliResult r = run(std::string("solve --input e.csv --intercept --json --solver ") + solver);
+    const CliResult r =
+        run(std::string("solve --input e.csv --intercept --json --solver ") + solver);
     ASSERT_EQ(r.code, 0) << solver << ": " << r.err;
     EXPECT_CONTAINS(r.out, "\"note\":\"\"");
     const std::vector<double> x = json_array(r.out, "x");

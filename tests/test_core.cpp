@@ -258,7 +258,8 @@ Problem<double> graded_columns() {
                           {0.0, 0.0, std::ldexp(1.0, -60)}};
   for (index_t i = 0; i < 16; ++i) {
     double h[3];
-    for (int k = 0; k < 3; ++k) h[k] = (__builtin_popcount(static_cast<unsigned>(i & (k + 1))) % 2) ? -1.0 : 1.0;
+    for (int k = 0; k < 3; ++k)
+      h[k] = (__builtin_popcount(static_cast<unsigned>(i & (k + 1))) % 2) ? -1.0 : 1.0;
     for (int j = 0; j < 3; ++j) {
       double v = 0.0;
       for (int k = 0; k < 3; ++k) v += h[k] * C[k][j];

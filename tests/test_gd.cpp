@@ -450,8 +450,8 @@ TEST(GdStopping, RawUnscaledDataIsNotCalledConverged) {
     EXPECT_EQ(info.iterations, o.max_iters) << name;
     // The estimate is an upper bound of the real error (Lanczos exhausted the 3-dimensional
     // Krylov space: mu is exact up to rounding), and that error is large.
-    const double real = forward_error(x, xs) * std::sqrt(Eigen::Map<const Eigen::VectorXd>(
-                                                   xs.data(), 3).squaredNorm()) /
+    const double real = forward_error(x, xs) *
+                        std::sqrt(Eigen::Map<const Eigen::VectorXd>(xs.data(), 3).squaredNorm()) /
                         Eigen::Map<const Eigen::VectorXd>(x.data(), 3).norm();
     EXPECT_GT(real, 1e-3) << name;
     EXPECT_GE(info.error_estimate, real) << name;

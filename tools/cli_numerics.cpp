@@ -53,11 +53,14 @@ void check_constant_columns(const Problem<double>& p, bool intercept_added) {
   if (constant.size() < 2) return;
   std::string cols;
   for (size_t k = 0; k < constant.size(); ++k) {
-    cols += (k == 0 ? "" : k + 1 == constant.size() ? " and " : ", ") + column_label(p, constant[k]);
+    cols += (k == 0                     ? ""
+             : k + 1 == constant.size() ? " and "
+                                        : ", ") +
+            column_label(p, constant[k]);
   }
   std::string why = cols + (constant.size() == 2 ? " are both" : " are all") +
                     " constant: each is an intercept, so A is rank deficient and a "
-                           "solver would split the intercept between them; ";
+                    "solver would split the intercept between them; ";
   why += intercept_added ? "the data already hold an intercept column: drop --intercept, or drop "
                            "the data's constant column"
                          : "keep one of them";
@@ -153,7 +156,8 @@ double gradient_error_bound(const Problem<double>& p, const std::vector<double>&
   const double md = static_cast<double>(p.m);
   const double mu = sigma_min * (sigma_min / md) + lambda;
   std::vector<long double> r(static_cast<size_t>(p.m));
-  for (index_t i = 0; i < p.m; ++i) r[static_cast<size_t>(i)] = -static_cast<long double>(p.b[static_cast<size_t>(i)]);
+  for (index_t i = 0; i < p.m; ++i)
+    r[static_cast<size_t>(i)] = -static_cast<long double>(p.b[static_cast<size_t>(i)]);
   for (index_t j = 0; j < p.n; ++j) {
     const long double zj = z[static_cast<size_t>(j)];
     for (index_t i = 0; i < p.m; ++i) r[static_cast<size_t>(i)] += p.a(i, j) * zj;
@@ -189,14 +193,16 @@ bool conditioning_affordable(const Problem<double>& p) {
 DefaultReference default_reference(const Problem<double>& p, const SolverOptions& opt) {
   DefaultReference ref;
   std::string why;
-  const double work = static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.n);
+  const double work =
+      static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.n);
   const bool ridge = opt.ridge_lambda > 0.0;
   if (!ridge && p.m >= p.n && has_quad_reference() && work <= 2097152.0) {
     try {
       ref.x = lstsq_reference(p);
       ref.source = "lstsq_reference";
-      ref.label = "LRE vs the exact least-squares solution of the data (quad-precision QR, "
-                  "lsgd::lstsq_reference)";
+      ref.label =
+          "LRE vs the exact least-squares solution of the data (quad-precision QR, "
+          "lsgd::lstsq_reference)";
       return ref;
     } catch (const Error& e) {
       why = std::string("lstsq_reference: ") + e.what() + "; ";
@@ -224,8 +230,10 @@ DefaultReference default_reference(const Problem<double>& p, const SolverOptions
     ref.source = fallback;
     ref.label = std::string("digits of agreement with ") + fallback +
                 " in double (not a certified reference: " +
-                (ridge ? "ridge lambda" : p.m < p.n ? "m < n" : "A is rank deficient or refinement "
-                                                                 "did not converge") +
+                (ridge       ? "ridge lambda"
+                 : p.m < p.n ? "m < n"
+                             : "A is rank deficient or refinement "
+                               "did not converge") +
                 (info.note.empty() ? "" : "; " + info.note) + ")";
   } catch (const Error& e) {
     ref.x.clear();

@@ -61,10 +61,10 @@ bool conditioning_affordable(const Problem<double>& p);
 // else cpu.qr.refined in double when its refinement converged, else cpu.svd in double (rank-
 // deficient or underdetermined data, whose minimum-norm solution is the one defined).
 struct DefaultReference {
-  std::vector<double> x;   // empty when none could be computed
-  std::string source;      // "lstsq_reference", "cpu.qr.refined" or "cpu.svd"
-  std::string label;       // one line for the table's footer
-  std::string failure;     // why there is none
+  std::vector<double> x;  // empty when none could be computed
+  std::string source;     // "lstsq_reference", "cpu.qr.refined" or "cpu.svd"
+  std::string label;      // one line for the table's footer
+  std::string failure;    // why there is none
 };
 DefaultReference default_reference(const Problem<double>& p, const SolverOptions& opt);
 

@@ -16,6 +16,7 @@
 #include "lsgd/error.hpp"
 #include "lsgd/io.hpp"
 #include "lsgd/metrics.hpp"
+#include "lsgd/mpi.hpp"
 #include "lsgd/registry.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
@@ -25,7 +26,6 @@
 #include "tools/cli_solve_options.hpp"
 #include "tools/cli_solve_report.hpp"
 #include "tools/cli_stats.hpp"
-#include "lsgd/mpi.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -34,11 +34,14 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const char* kSummary =
     "usage: lsgd solve --input FILE --solver NAME|all [options]\n\n"
-    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the others\n"
+    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the "
+    "others\n"
     "A; .mtx: the last column is b unless --b is given) and prints the coefficients at full\n"
-    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, the\n"
+    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, "
+    "the\n"
     "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
-    "iterative solver on the same data and prints one comparison table, digits against --reference\n"
+    "iterative solver on the same data and prints one comparison table, digits against "
+    "--reference\n"
     "or else the exact least-squares solution (quad precision; cpu.qr.refined for large data).\n"
     "No intercept is added unless --intercept. Iterative solvers report an error bound and exit 1\n"
     "when it exceeds --tol (see --allow-unconverged, --standardize). 'lsgd list' shows the names.\n"
@@ -130,8 +133,8 @@ void solve_as(const SolverEntry& e, const SolverOptions& opt, const Problem<doub
 // What the solvers are given: the data as read, or standardized (--standardize), with the
 // conditioning of what they are given when affordable (for the error bounds of iterative solvers).
 struct Solved {
-  const Problem<double>* problem = nullptr;    // what the solvers see
-  const Standardization* standard = nullptr;   // non-null with --standardize
+  const Problem<double>* problem = nullptr;   // what the solvers see
+  const Standardization* standard = nullptr;  // non-null with --standardize
   bool have_conditioning = false;
   Conditioning conditioning;
 };
@@ -161,8 +164,9 @@ void solve_one(const SolverEntry& e, Precision prec, const SolverOptions& opt,
       const double first = r.time_s;
       solve(o);
       r.time_s += first;
-      r.info.note += std::string(r.info.note.empty() ? "" : "; ") + "standardized: solved again to tol " +
-                     fmt("%.3g", o.tol) + " (--tol / " + fmt("%.3g", amp) +
+      r.info.note += std::string(r.info.note.empty() ? "" : "; ") +
+                     "standardized: solved again to tol " + fmt("%.3g", o.tol) + " (--tol / " +
+                     fmt("%.3g", amp) +
                      ", ||T|| ||z|| / ||x||) for the coefficients in the original units";
       z = r.x;
       r.x = in.standard->to_original(z);
@@ -230,25 +234,24 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
   const std::string unwritten = args.has("output") ? "; nothing was written" : "";
   if (e.is_iterative() && !r.info.converged && !allow) {
     // The solver's note already names it and the limit: said once.
-    std::string why = !r.info.note.empty()
-                          ? r.info.note
-                          : e.name + ": not converged within --max-iters " +
-                                std::to_string(opt.max_iters);
+    std::string why = !r.info.note.empty() ? r.info.note
+                                           : e.name + ": not converged within --max-iters " +
+                                                 std::to_string(opt.max_iters);
     throw NumericalError(why + "; or pass --allow-unconverged to keep the last iterate" +
                          unwritten);
   }
   const double err = e.is_iterative() ? iterative_error(r) : kNaN;
-  const bool untrusted = e.is_iterative() && r.info.converged && !(err <= trust_limit(opt)) &&
-                         !std::isnan(err);
+  const bool untrusted =
+      e.is_iterative() && r.info.converged && !(err <= trust_limit(opt)) && !std::isnan(err);
   if (untrusted && !allow) {
     throw NumericalError(
         e.name + ": the coefficients are not trustworthy: the error bound ||x - x*|| / ||x|| <= " +
         fmt("%.3g", err) +
-        (opt.tol > 0.0 ? " exceeds --tol " + fmt("%.3g", opt.tol)
-                       : " leaves no correct digit") +
+        (opt.tol > 0.0 ? " exceeds --tol " + fmt("%.3g", opt.tol) : " leaves no correct digit") +
         (std::isinf(err) ? " (sigma_min(A) = 0: A is rank deficient)" : "") +
         "; raise --max-iters, lower --tol, use --standardize or a direct solver, or pass "
-        "--allow-unconverged to keep them" + unwritten);
+        "--allow-unconverged to keep them" +
+        unwritten);
   }
   // Statistics before any output, so that undefined statistics (m <= p, rank deficiency) leave no
   // file behind either.
@@ -261,25 +264,22 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
 
   const char* xf = x_format(prec);
   if (args.flag("json")) {
-    std::string out = "{\"solver\":" + json_string(e.name) +
-                      ",\"backend\":" + json_string(to_string(e.backend)) +
-                      ",\"kind\":" + json_string(to_string(e.kind)) +
-                      ",\"precision\":" + json_string(to_string(prec)) +
-                      ",\"input\":" + json_string(args.str("input")) +
-                      ",\"m\":" + std::to_string(p.m) + ",\"n\":" + std::to_string(p.n) +
-                      ",\"columns\":" + json_strings(p.column_names) +
-                      ",\"x\":" + json_numbers(r.x, xf) +
-                      ",\"residual_norm\":" + json_number(r.residual) +
-                      ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
-                      ",\"time_s\":" + json_number(r.time_s) +
-                      ",\"iterations\":" + std::to_string(r.info.iterations) +
-                      ",\"converged\":" + json_bool(r.info.converged) +
-                      ",\"error_estimate\":" + json_number(r.info.error_estimate) +
-                      ",\"error_bound\":" + json_number(r.error_bound) +
-                      ",\"trustworthy\":" + json_bool(!untrusted) +
-                      ",\"standardized\":" + json_bool(args.flag("standardize")) +
-                      ",\"threads\":" + std::to_string(r.info.threads) +
-                      ",\"note\":" + json_string(r.info.note);
+    std::string out =
+        "{\"solver\":" + json_string(e.name) + ",\"backend\":" + json_string(to_string(e.backend)) +
+        ",\"kind\":" + json_string(to_string(e.kind)) +
+        ",\"precision\":" + json_string(to_string(prec)) +
+        ",\"input\":" + json_string(args.str("input")) + ",\"m\":" + std::to_string(p.m) +
+        ",\"n\":" + std::to_string(p.n) + ",\"columns\":" + json_strings(p.column_names) +
+        ",\"x\":" + json_numbers(r.x, xf) + ",\"residual_norm\":" + json_number(r.residual) +
+        ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
+        ",\"time_s\":" + json_number(r.time_s) +
+        ",\"iterations\":" + std::to_string(r.info.iterations) +
+        ",\"converged\":" + json_bool(r.info.converged) +
+        ",\"error_estimate\":" + json_number(r.info.error_estimate) +
+        ",\"error_bound\":" + json_number(r.error_bound) +
+        ",\"trustworthy\":" + json_bool(!untrusted) +
+        ",\"standardized\":" + json_bool(args.flag("standardize")) +
+        ",\"threads\":" + std::to_string(r.info.threads) + ",\"note\":" + json_string(r.info.note);
     if (!reference.empty()) {
       out += ",\"forward_error\":" + json_number(r.forward_error) +
              ",\"lre\":" + json_number(r.digits, "%.3f");
@@ -324,18 +324,21 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
                                  : ("NOT converged within --max-iters " + std::to_string(opt.max_iters))
                                        .c_str());
     if (std::isfinite(r.info.error_estimate)) {
-      std::printf("error estimate:              %.3e  (the solver's: ||grad f|| / (mu ||x||), mu "
-                  "by Lanczos)\n",
-                  r.info.error_estimate);
+      std::printf(
+          "error estimate:              %.3e  (the solver's: ||grad f|| / (mu ||x||), mu "
+          "by Lanczos)\n",
+          r.info.error_estimate);
     }
     if (!std::isnan(r.error_bound)) {
-      std::printf("error bound:                 %.3e  (||x - x*|| / ||x|| <= ||grad f|| / (mu ||x||), "
-                  "mu = sigma_min(A)^2/m + lambda by SVD)%s\n",
-                  r.error_bound, untrusted ? "  NOT TRUSTWORTHY" : "");
+      std::printf(
+          "error bound:                 %.3e  (||x - x*|| / ||x|| <= ||grad f|| / (mu ||x||), "
+          "mu = sigma_min(A)^2/m + lambda by SVD)%s\n",
+          r.error_bound, untrusted ? "  NOT TRUSTWORTHY" : "");
     }
     if (args.flag("standardize")) {
-      std::printf("standardized:                columns centred and scaled for the solver, "
-                  "coefficients mapped back (x = T z)\n");
+      std::printf(
+          "standardized:                columns centred and scaled for the solver, "
+          "coefficients mapped back (x = T z)\n");
     }
   }
   if (!r.info.note.empty()) std::printf("note:                        %s\n", r.info.note.c_str());
@@ -406,8 +409,7 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
              ",\"backend\":" + json_string(to_string(r.entry->backend)) +
              ",\"kind\":" + json_string(to_string(r.entry->kind)) +
              ",\"precision\":" + json_string(to_string(prec)) + ",\"m\":" + std::to_string(p.m) +
-             ",\"n\":" + std::to_string(p.n) +
-             ",\"status\":" + json_string(r.ok ? "ok" : "error") +
+             ",\"n\":" + std::to_string(p.n) + ",\"status\":" + json_string(r.ok ? "ok" : "error") +
              ",\"error\":" + json_string(r.error) + ",\"x\":" + json_numbers(r.x, xf) +
              ",\"residual_norm\":" + json_number(r.residual) +
              ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
@@ -430,17 +432,17 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     // Conditioning explains the digits column (lsgd::conditioning: the one definition and
     // computation, also behind --stats); cheap next to the solves unless A is huge.
     if (conditioning_affordable(p)) {
-      const Conditioning c = in.problem == &p && in.have_conditioning ? in.conditioning
-                                                                      : conditioning(p);
+      const Conditioning c =
+          in.problem == &p && in.have_conditioning ? in.conditioning : conditioning(p);
       if (c.sigma_min > 0.0) {
         const double lk = std::log10(c.kappa_scaled);
-        std::printf("kappa(A) = %.4g, %.4g with unit-norm columns: backward-stable and "
-                    "column-equilibrated solvers may lose about %.1f digits (more with a large "
-                    "residual), the normal equations and gradient descent (kappa^2) about %.1f, of "
-                    "%.1f (%s).\n",
-                    c.kappa, c.kappa_scaled, lk, 2 * lk,
-                    -std::log10(prec == Precision::f32 ? eps<float>() : eps<double>()),
-                    to_string(prec));
+        std::printf(
+            "kappa(A) = %.4g, %.4g with unit-norm columns: backward-stable and "
+            "column-equilibrated solvers may lose about %.1f digits (more with a large "
+            "residual), the normal equations and gradient descent (kappa^2) about %.1f, of "
+            "%.1f (%s).\n",
+            c.kappa, c.kappa_scaled, lk, 2 * lk,
+            -std::log10(prec == Precision::f32 ? eps<float>() : eps<double>()), to_string(prec));
       } else {
         std::printf("kappa(A) = inf: A is rank deficient (minimum-norm / basic solutions differ).\n");
       }
@@ -532,12 +534,14 @@ int run_solve(const std::vector<std::string>& argv) {
 
   const bool standardize = args.flag("standardize");
   if (standardize && opt.ridge_lambda > 0.0) {
-    throw UsageError("solve: --standardize with --lambda: the penalty would fall on the "
-                     "standardized coefficients, another problem than the one asked; drop one");
+    throw UsageError(
+        "solve: --standardize with --lambda: the penalty would fall on the "
+        "standardized coefficients, another problem than the one asked; drop one");
   }
   if (standardize && entry != nullptr && entry->backend == Backend::mpi) {
-    throw UsageError("solve: --standardize needs the whole data in one process, not an mpi.* "
-                     "solver (each rank holds only its rows)");
+    throw UsageError(
+        "solve: --standardize needs the whole data in one process, not an mpi.* "
+        "solver (each rank holds only its rows)");
   }
 
   check_threads_can_start(opt.threads);

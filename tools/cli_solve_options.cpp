@@ -32,7 +32,8 @@ std::vector<OptionSpec> solve_options() {
       {"b", "FILE", "right-hand side b as a Matrix Market m x 1 file (with an .mtx input)"},
       {"precision", "P", "f32 or f64 (default f64)"},
       {"lambda", "X", "ridge lambda >= 0 (normal equations and gradient descent)"},
-      {"rcond", "X", "relative singular-value cutoff of SVD/COD/pivoted QR, >= 0 (default max(m,n)*eps)"},
+      {"rcond", "X",
+       "relative singular-value cutoff of SVD/COD/pivoted QR, >= 0 (default max(m,n)*eps)"},
       {"max-iters", "N", "iterative solvers: iteration limit (default 1000)"},
       {"tol", "X",
        "iterative solvers: stop when the estimated relative error of the coefficients, "
@@ -96,7 +97,9 @@ SolverOptions solver_options(const Args& a) {
                    : GpuMode::resident;
   o.threads = static_cast<int>(a.integer("threads", 0, 0, max_threads()));
   const std::string eq = a.choice("equilibrate", "auto", {"auto", "on", "off"});
-  o.equilibrate = eq == "on" ? Equilibrate::on : eq == "off" ? Equilibrate::off : Equilibrate::automatic;
+  o.equilibrate = eq == "on"    ? Equilibrate::on
+                  : eq == "off" ? Equilibrate::off
+                                : Equilibrate::automatic;
   return o;
 }
 
