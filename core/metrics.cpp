@@ -3,7 +3,6 @@
 
 #include <Eigen/Core>
 
-#include "core/singular_values.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/metrics.hpp"
 
@@ -28,6 +27,21 @@ void check_x(const Problem<T>& p, const std::vector<U>& x, const char* who) {
   }
 }
 
+// num / (na * (na * xn + bn)) for nonnegative factors whose products may over- or underflow
+// (||A|| = 1e299 and ||x|| = 1e300 are both representable, their product is not): in logarithms.
+double scaled_ratio(double num, double na, double xn, double bn) {
+  if (!(num > 0.0)) return num;  // 0, or NaN
+  const double big = std::max(na * xn, bn);
+  if (std::isfinite(big) && big > 0.0 && std::isnormal(na * big))
+    return num / (na * (na * xn + bn));
+  const double lt = na > 0.0 && xn > 0.0 ? std::log(na) + std::log(xn) : -HUGE_VAL;
+  const double lb = bn > 0.0 ? std::log(bn) : -HUGE_VAL;
+  const double hi = std::max(lt, lb), lo = std::min(lt, lb);
+  if (!(na > 0.0) || hi == -HUGE_VAL) return num;
+  const double log_sum = hi + std::log1p(std::exp(lo - hi));
+  return std::exp(std::log(num) - std::log(na) - log_sum);
+}
+
 }  // namespace
 
 template <typename T, typename U>
@@ -36,14 +50,15 @@ double forward_error(const std::vector<T>& x, const std::vector<U>& x_ref) {
     throw InvalidInput("forward_error: sizes differ (" + std::to_string(x.size()) + " vs " +
                        std::to_string(x_ref.size()) + ")");
   }
-  double diff = 0.0, ref = 0.0;
+  Eigen::VectorXd d(static_cast<index_t>(x.size())), r(static_cast<index_t>(x.size()));
   for (size_t i = 0; i < x.size(); ++i) {
-    const double d = static_cast<double>(x[i]) - static_cast<double>(x_ref[i]);
-    diff += d * d;
-    ref += static_cast<double>(x_ref[i]) * static_cast<double>(x_ref[i]);
+    const auto k = static_cast<index_t>(i);
+    r(k) = static_cast<double>(x_ref[i]);
+    d(k) = static_cast<double>(x[i]) - r(k);
   }
-  if (std::isnan(diff)) return std::numeric_limits<double>::quiet_NaN();
-  return ref > 0.0 ? std::sqrt(diff / ref) : std::sqrt(diff);
+  if (d.hasNaN()) return std::numeric_limits<double>::quiet_NaN();
+  const double diff = d.stableNorm(), ref = r.stableNorm();
+  return ref > 0.0 ? diff / ref : diff;
 }
 
 template <typename T, typename U>
@@ -52,16 +67,15 @@ double normal_eq_residual(const Problem<T>& p, const std::vector<U>& x) {
   const Eigen::MatrixXd A = to_matrix(p);
   const Eigen::VectorXd xv = to_vector(x), bv = to_vector(p.b);
   const Eigen::VectorXd r = bv - A * xv;
-  const double na = A.norm();
-  const double denom = na * (na * xv.norm() + bv.norm());
-  const double num = (A.transpose() * r).norm();
-  return denom > 0.0 ? num / denom : num;
+  const double na = A.stableNorm();
+  const double num = (A.transpose() * r).stableNorm();
+  return scaled_ratio(num, na, xv.stableNorm(), bv.stableNorm());
 }
 
 template <typename T, typename U>
 double residual_norm(const Problem<T>& p, const std::vector<U>& x) {
   check_x(p, x, "residual_norm");
-  return (to_vector(p.b) - to_matrix(p) * to_vector(x)).norm();
+  return (to_vector(p.b) - to_matrix(p) * to_vector(x)).stableNorm();
 }
 
 double lre(const std::vector<double>& x, const std::vector<double>& certified) {
@@ -91,17 +105,6 @@ double gd_objective(const Problem<T>& p, const std::vector<U>& x, double lambda)
   return 0.5 * r / static_cast<double>(p.m) + 0.5 * lambda * xv.squaredNorm();
 }
 
-template <typename T>
-double condition_number(const Problem<T>& p) {
-  const Eigen::MatrixXd A = to_matrix(p);
-  // Each SVD in its own translation unit (core/singular_values_*.cpp): together they made this
-  // file the slowest of the core to compile.
-  const Eigen::VectorXd s = std::min(p.m, p.n) <= 64 ? detail::singular_values_jacobi(A)
-                                                     : detail::singular_values_dc(A);
-  const double smin = s(s.size() - 1);
-  return smin > 0.0 ? s(0) / smin : std::numeric_limits<double>::infinity();
-}
-
 double flops_cholesky_ls(double m, double n) { return n * n * m + 2 * m * n + n * n * n / 3 + 2 * n * n; }
 double flops_qr_ls(double m, double n) {
   return 2 * m * n * n - 2 * n * n * n / 3 + 4 * m * n - 2 * n * n + n * n;
@@ -120,7 +123,5 @@ LSGD_INSTANTIATE_METRICS(float, double)
 LSGD_INSTANTIATE_METRICS(double, float)
 LSGD_INSTANTIATE_METRICS(double, double)
 #undef LSGD_INSTANTIATE_METRICS
-template double condition_number<float>(const Problem<float>&);
-template double condition_number<double>(const Problem<double>&);
 
 }  // namespace lsgd

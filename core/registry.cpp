@@ -22,6 +22,14 @@ const char* to_string(Kind k) {
   return "?";
 }
 const char* to_string(Precision p) { return p == Precision::f32 ? "f32" : "f64"; }
+const char* to_string(Equilibrate e) {
+  switch (e) {
+    case Equilibrate::automatic: return "auto";
+    case Equilibrate::on: return "on";
+    case Equilibrate::off: return "off";
+  }
+  return "?";
+}
 const char* to_string(ErrorGrowth g) {
   return g == ErrorGrowth::kappa ? "kappa" : "kappa^2";
 }

@@ -1,8 +1,8 @@
 #pragma once
 // Shared pieces of the CPU gradient-descent solvers (cpu.gd*, cpu.sgd, cpu.bgd): the fused
 // residual/gradient pass over A, the power iteration for L, option checks, and the GD driver loop
-// with the stopping, history and divergence rules that docs/gradient-descent-cpu.md states (shared with the CUDA
-// twins).
+// with the history and divergence rules that docs/gradient-descent-cpu.md states (shared with the
+// CUDA twins). The stopping rule and the error estimate live in cpu/gd_stop.hpp.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/cpu_common.hpp"
+#include "cpu/gd_stop.hpp"
 
 namespace lsgd::cpu::gd {
 
@@ -381,13 +382,6 @@ inline std::string divergence_message(const std::string& who, int k, double alph
   return os.str();
 }
 
-inline std::string not_converged_note(const std::string& who, int iters, double rel, double tol) {
-  std::ostringstream os;
-  os << who << ": not converged within max_iters = " << iters << " (||grad|| / ||grad0|| = " << rel
-     << " > tol = " << tol << ")";
-  return os.str();
-}
-
 // Records f(x_k) every `every` iterations (k = 0, every, 2 every, ...) plus the final iterate.
 class History {
  public:
@@ -418,6 +412,7 @@ struct Params {
   double lambda = 0.0;
   double L = 0.0;  // for the divergence message
   int history_every = 0;
+  double mu = 0.0;  // estimate of H's smallest eigenvalue (gd_stop.hpp); 0: relative-gradient rule
 };
 
 struct Outcome {
@@ -425,6 +420,8 @@ struct Outcome {
   bool converged = false;
   bool diverged = false;
   double rel_grad = 0.0;  // ||grad f(x_final)|| / ||grad f(x_0)|| (NaN when never evaluated)
+  // ||x - x*|| / ||x|| <= ||grad f(x_final)|| / (mu ||x_final||) (gd_stop.hpp); NaN without mu.
+  double error_estimate = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> history;
 };
 
@@ -455,7 +452,7 @@ Outcome run(Eval&& eval, index_t m_rows, index_t n, const T* b, const Params& p,
     const bool last = k == p.max_iters;
     const bool need_grad = !(last && p.tol == 0.0);
     const double rr = eval(x.data(), b, lambda, g.data(), need_grad);
-    const double xn = p.lambda != 0.0 ? norm_of(x.data(), n) : 0.0;
+    const double xn = p.lambda != 0.0 || p.mu > 0.0 ? norm_of(x.data(), n) : 0.0;
     const double f = 0.5 * rr / m + 0.5 * p.lambda * xn * xn;
     const double gn = need_grad ? norm_of(g.data(), n) : 0.0;
     if (k == 0) {
@@ -468,8 +465,11 @@ Outcome run(Eval&& eval, index_t m_rows, index_t n, const T* b, const Params& p,
       return out;
     }
     history.at(k, f);
-    if (need_grad) out.rel_grad = g0 > 0.0 ? gn / g0 : 0.0;
-    if (p.tol > 0.0 && gn <= p.tol * g0) {
+    if (need_grad) {
+      out.rel_grad = g0 > 0.0 ? gn / g0 : 0.0;
+      if (p.mu > 0.0) out.error_estimate = forward_error_estimate(gn, xn, p.mu);
+    }
+    if (need_grad && stop_test(p.tol, gn, g0, xn, p.mu)) {
       out.converged = true;
       history.at_end(k, f);
       break;
@@ -506,10 +506,12 @@ Outcome run(Eval&& eval, index_t m_rows, index_t n, const T* b, const Params& p,
 
 // A whole single-problem solve as each thread of a region (cpu.gd*) or each rank (mpi.gd*) runs it,
 // in lock step with the others: L (options.lipschitz, else the power iteration + lambda), the step,
-// then run() from x = 0. When the power iteration gives no usable L (the same value everywhere),
-// it returns that L without running; finish() then throws.
+// with tol > 0 the Lanczos estimate of mu for the stopping rule (gd_stop.hpp), then run() from
+// x = 0. When the power iteration gives no usable L (the same value everywhere), it returns that L
+// without running; finish() then throws.
 struct Solve {
   double L = 0.0;
+  Spectrum spectrum;
   Params params;
   Outcome out;
 };
@@ -537,6 +539,10 @@ Solve solve_from_zero(Eval&& eval, Variant v, const SolverOptions& o, index_t m,
   p.lambda = o.ridge_lambda;
   p.L = L;
   p.history_every = o.history_every;
+  if (o.tol > 0.0) {
+    s.spectrum = lanczos<T>(eval, n, b, o.ridge_lambda, kLanczosSteps);
+    p.mu = s.spectrum.mu;
+  }
   s.out = run<T>(eval, m, n, b, p, x);
   return s;
 }
@@ -553,9 +559,15 @@ inline void finish(const std::string& who, const SolverOptions& o, Solve& s, int
   info.converged = s.out.converged;
   info.loss_history = std::move(s.out.history);
   info.history_every = o.history_every;
+  info.error_estimate = s.out.error_estimate;
   info.note.clear();
   if (!s.out.converged) {
-    info.note = not_converged_note(who, s.out.iterations, s.out.rel_grad, s.params.tol);
+    info.note = not_converged_note(who, s.out.iterations, s.params.tol, s.out.error_estimate,
+                                   s.out.rel_grad, s.L, s.params.mu);
+  } else if (s.params.mu > 0.0 && !s.spectrum.exhausted) {
+    info.note = "error estimate from " + std::to_string(s.spectrum.steps) +
+                " Lanczos steps, fewer than n: mu is a Ritz value, possibly above the smallest "
+                "eigenvalue of H, so the estimate may be low";
   }
 }
 

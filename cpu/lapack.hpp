@@ -4,8 +4,9 @@
 // gfortran's calling convention are passed explicitly (every character argument here has length 1).
 //
 // Integers are LAPACK's default 32-bit int: sizes are checked by lapack::dim() before a call.
-#include <climits>
 #include <algorithm>
+#include <climits>
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -76,15 +77,18 @@ void sgelsy_(const int* m, const int* n, const int* nrhs, float* a, const int* l
 void dgelsy_(const int* m, const int* n, const int* nrhs, double* a, const int* lda, double* b,
              const int* ldb, int* jpvt, const double* rcond, int* rank, double* work,
              const int* lwork, int* info);
-void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
-             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
-             int* iwork, int* info, std::size_t);
 void sgelsd_(const int* m, const int* n, const int* nrhs, float* a, const int* lda, float* b,
              const int* ldb, float* s, const float* rcond, int* rank, float* work,
              const int* lwork, int* iwork, int* info);
 void dgelsd_(const int* m, const int* n, const int* nrhs, double* a, const int* lda, double* b,
              const int* ldb, double* s, const double* rcond, int* rank, double* work,
              const int* lwork, int* iwork, int* info);
+void sgesvj_(const char* joba, const char* jobu, const char* jobv, const int* m, const int* n,
+             float* a, const int* lda, float* sva, const int* mv, float* v, const int* ldv,
+             float* work, const int* lwork, int* info, std::size_t, std::size_t, std::size_t);
+void dgesvj_(const char* joba, const char* jobu, const char* jobv, const int* m, const int* n,
+             double* a, const int* lda, double* sva, const int* mv, double* v, const int* ldv,
+             double* work, const int* lwork, int* info, std::size_t, std::size_t, std::size_t);
 }
 
 namespace lsgd::cpu::lapack {
@@ -310,23 +314,52 @@ inline int gelsd(int m, int n, double* a, int lda, double* b, int ldb, double* s
   return info;
 }
 
-// Singular values only (divide and conquer), descending, into s (min(m, n)); a is overwritten.
-// Returns info (> 0: did not converge).
-inline int gesdd_values(int m, int n, double* a, int lda, double* s) {
-  const char jobz = 'N';
-  const int one = 1;
-  int info = 0, lwork = -1;
-  double query = 0.0, dummy = 0.0;
-  std::vector<int> iwork(static_cast<size_t>(8 * std::max(1, std::min(m, n))));
-  dgesdd_(&jobz, &m, &n, a, &lda, s, &dummy, &one, &dummy, &one, &query, &lwork, iwork.data(),
-          &info, 1);
-  check_info(info, "dgesdd");
-  lwork = static_cast<int>(query) + 1;
-  std::vector<double> work(static_cast<size_t>(lwork));
-  dgesdd_(&jobz, &m, &n, a, &lda, s, &dummy, &one, &dummy, &one, work.data(), &lwork,
-          iwork.data(), &info, 1);
-  check_info(info, "dgesdd");
-  return info;
+// One-sided Jacobi SVD (Demmel-Veselic; LAPACK GESVJ) of the m x n (m >= n) matrix a: singular
+// values to high RELATIVE accuracy, governed by min over diagonal D of kappa(a D) rather than
+// kappa(a) (columns of any scale cost no digits). joba: 'U' upper triangular, 'G' general.
+// with_vectors: the left singular vectors of the first `above_underflow` singular values overwrite
+// a and the right ones go to v (n x n, ldv >= n); otherwise a is overwritten and v not referenced.
+// The singular values are scale * sva[0..n), descending, with scale usually 1: a factored form that
+// keeps values near the overflow or underflow thresholds representable.
+template <typename T>
+struct JacobiSvd {
+  T scale = 1;
+  int above_underflow = 0;  // singular values above the underflow threshold
+  int info = 0;             // > 0: no convergence in 30 sweeps (the output is still usable)
+};
+template <typename T>
+JacobiSvd<T> gesvj(char joba, bool with_vectors, int m, int n, T* a, int lda, T* sva, T* v,
+                   int ldv) {
+  JacobiSvd<T> out;
+  if (n ==
+      1) {  // GESVJ's own n = 1 path leaves its counts unset: sigma = ||a||, u = a / sigma, v = 1
+    double big = 0.0, s = 0.0;
+    for (int i = 0; i < m; ++i) big = std::max(big, std::abs(static_cast<double>(a[i])));
+    for (int i = 0; big > 0.0 && i < m; ++i) s += (a[i] / big) * (a[i] / big);
+    const double sigma = big * std::sqrt(s);
+    sva[0] = static_cast<T>(sigma);
+    out.above_underflow = sigma > 0.0 ? 1 : 0;
+    if (with_vectors) {
+      for (int i = 0; sigma > 0.0 && i < m; ++i) a[i] = static_cast<T>(a[i] / sigma);
+      v[0] = T(1);
+    }
+    return out;
+  }
+  const char jobu = with_vectors ? 'U' : 'N', jobv = with_vectors ? 'V' : 'N';
+  const int lwork = std::max(6, m + n), mv = 0, ldv1 = std::max(1, ldv);
+  std::vector<T> work(static_cast<size_t>(lwork), T(0));
+  T dummy = 0;
+  if constexpr (sizeof(T) == 4) {
+    sgesvj_(&joba, &jobu, &jobv, &m, &n, a, &lda, sva, &mv, with_vectors ? v : &dummy, &ldv1,
+            work.data(), &lwork, &out.info, 1, 1, 1);
+  } else {
+    dgesvj_(&joba, &jobu, &jobv, &m, &n, a, &lda, sva, &mv, with_vectors ? v : &dummy, &ldv1,
+            work.data(), &lwork, &out.info, 1, 1, 1);
+  }
+  check_info(out.info, sizeof(T) == 4 ? "sgesvj" : "dgesvj");
+  out.scale = work[0];
+  out.above_underflow = static_cast<int>(work[2] + 0.5);
+  return out;
 }
 
 // The workspace size a query (lwork = -1) wrote into work[0], rounded up.

@@ -28,10 +28,12 @@ void gram_rows(const T* A, index_t lda, index_t r0, index_t r1, index_t n_, cons
 }
 
 template <typename T>
-void solve_gram(const std::string& who, index_t m, index_t n_, T lambda, T* G, T* x, T* diag) {
+void solve_gram(const std::string& who, index_t m, index_t n_, T lambda, T* G, T* x, T* diag,
+                const T* scales) {
   const int n = static_cast<int>(n_);
   for (int j = 0; j < n; ++j) {
-    G[j * n + j] += lambda;
+    const T dj = scales != nullptr ? scales[j] : T(1);
+    G[j * n + j] += lambda * dj * dj;
     diag[j] = G[j * n + j];
     if (!std::isfinite(diag[j])) throw_overflow(who, j);
   }
@@ -57,10 +59,10 @@ void solve_gram(const std::string& who, index_t m, index_t n_, T lambda, T* G, T
   lapack::potrs_upper(n, 1, G, n, x, n);
 }
 
-#define LSGD_NORMAL_INSTANTIATE(T)                                                              \
+#define LSGD_NORMAL_INSTANTIATE(T)                                                                \
   template void gram_rows<T>(const T*, index_t, index_t, index_t, index_t, const T*, index_t, T*, \
-                             T*);                                                               \
-  template void solve_gram<T>(const std::string&, index_t, index_t, T, T*, T*, T*);
+                             T*);                                                                 \
+  template void solve_gram<T>(const std::string&, index_t, index_t, T, T*, T*, T*, const T*);
 LSGD_NORMAL_INSTANTIATE(float)
 LSGD_NORMAL_INSTANTIATE(double)
 #undef LSGD_NORMAL_INSTANTIATE
@@ -104,7 +106,8 @@ class CholeskySolver final : public DirectSolverBase<T> {
     normal::gram_rows(this->A_.data(), this->m_, r0, r1, this->n_, this->b_.data(), chunk_, G, c);
   }
 
-  void solve() override {
+  // On A D (A_ holds it): G = D (A^T A) D, and lambda I becomes lambda D^2.
+  index_t solve_equilibrated() override {
     const int n = static_cast<int>(this->n_);
     const index_t m = this->m_;
     T* G = G_.data();
@@ -130,7 +133,8 @@ class CholeskySolver final : public DirectSolverBase<T> {
       }
     }
     normal::solve_gram(this->name_, this->m_, this->n_, static_cast<T>(this->opt_.ridge_lambda), G,
-                       x, diag_.data());
+                       x, diag_.data(), this->scales().empty() ? nullptr : this->scales().data());
+    return this->n_;
   }
 
   bool chunked_ = false;

@@ -1,8 +1,20 @@
 #pragma once
-// Shared base of the CPU direct least-squares solvers (cpu/lstsq_*.cpp, cpu/tsqr.cpp): setup keeps a
-// copy of A and b and allocates the workspace (not timed), timed_solve() checks setup, applies the
-// thread count to OpenMP and the BLAS, and times solve(). LAPACK overwrites its input, so every
-// solve starts by copying A into the workspace: part of the solve, as in NumPy and SciPy.
+// Shared base of the CPU direct least-squares solvers (cpu/lstsq_*.cpp, cpu/tsqr.cpp): setup keeps
+// a copy of A and b, computes the column scales of the equilibration (cpu/equilibration.hpp) and
+// allocates the workspace (not timed); timed_solve() checks setup, applies the thread count to
+// OpenMP and the BLAS, and times solve(): the solver's solve_equilibrated() on A D, then x = D z.
+// LAPACK overwrites its input, so every solve starts by copying A into the workspace: part of the
+// solve, as in NumPy and SciPy.
+//
+// Equilibration (SolverOptions::equilibrate; docs/cpu-backend.md):
+//   full-rank solvers (QR, refined QR, TSQR, Cholesky): A D is stored at setup, where the copy of A
+//     is made anyway. Bit for bit the unscaled computation unless something over- or underflows
+//     (A^T A of a column of 1e200, ||A|| of one of 1e300), so on by default: it cannot hurt.
+//   rank-revealing solvers (column-pivoted QR, COD, SVD): the timed copy into the workspace scales.
+//     Their rank decision and GELSD's accuracy depend on the columns' scales, which are units, not
+//     information; in automatic mode they solve A D when m >= n and, when A D is numerically rank
+//     deficient (the basic / minimum-norm solution is then defined in the user's coordinates),
+//     solve again unscaled. m < n (always minimum-norm) is solved unscaled unless asked.
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -11,6 +23,7 @@
 #include <vector>
 
 #include "cpu/cpu_common.hpp"
+#include "cpu/equilibration.hpp"
 #include "cpu/lapack.hpp"
 #include "lsgd/metrics.hpp"
 #include "lsgd/registry.hpp"
@@ -23,21 +36,6 @@ namespace lsgd::cpu {
 template <typename T>
 T rank_tolerance(index_t m) {
   return static_cast<T>(10.0 * std::sqrt(static_cast<double>(m)) * eps<T>());
-}
-
-// ||v||, scaled like LAPACK's nrm2 so that entries near 1e300 do not overflow the sum of squares
-// (the largest |v_i| when that is 0 or not finite).
-template <typename T>
-double scaled_norm(const T* v, index_t n) {
-  double big = 0.0;
-  for (index_t i = 0; i < n; ++i) big = std::max(big, std::abs(static_cast<double>(v[i])));
-  if (!(big > 0.0) || !std::isfinite(big)) return big;
-  double s = 0.0;
-  for (index_t i = 0; i < n; ++i) {
-    const double t = static_cast<double>(v[i]) / big;
-    s += t * t;
-  }
-  return big * std::sqrt(s);
 }
 
 [[noreturn]] inline void throw_overflow(const std::string& who, index_t col) {
@@ -95,11 +93,18 @@ void for_each_partition(int P, F&& body) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// How a solver family takes column equilibration (see the file comment).
+enum class Scaling { full_rank, rank_revealing };
+
 template <typename T>
 class DirectSolverBase : public CpuSolver<Solver<T>> {
  public:
-  DirectSolverBase(std::string name, const SolverOptions& opt, bool allows_underdetermined)
-      : name_(std::move(name)), opt_(opt), allows_underdetermined_(allows_underdetermined) {
+  DirectSolverBase(std::string name, const SolverOptions& opt, bool allows_underdetermined,
+                   Scaling scaling = Scaling::full_rank)
+      : name_(std::move(name)),
+        opt_(opt),
+        allows_underdetermined_(allows_underdetermined),
+        scaling_(scaling) {
     if (opt.ridge_lambda < 0.0 || !std::isfinite(opt.ridge_lambda)) {
       throw InvalidInput(name_ + ": ridge lambda must be >= 0");
     }
@@ -123,6 +128,12 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
     n_ = p.n;
     A_ = p.A;
     b_ = p.b;
+    scales_.clear();
+    if (equilibrates()) {
+      scales_ = column_scales(p.A.data(), m_, n_);
+      if (scaling_ == Scaling::full_rank)
+        copy_scaled_columns(p.A.data(), m_, n_, scales_, A_.data());
+    }
     x_.assign(static_cast<size_t>(n_), T(0));
     this->info_ = SolveInfo{};
     this->info_.threads = resolve_threads(opt_);
@@ -142,8 +153,30 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
  protected:
   // Workspace for the problem given to setup() (m_, n_, A_, b_ are set). Not timed.
   virtual void allocate() = 0;
-  // Writes x_. Throws NumericalError for singular or overflowing input.
-  virtual void solve() = 0;
+  // Solves for A diag(scales()) (full-rank solvers: A_ holds it already; rank-revealing ones apply
+  // scales() in their copy of A_) and writes z into x_; returns the numerical rank it found (the
+  // full-rank solvers throw NumericalError instead and return n). Throws NumericalError for
+  // singular or overflowing input.
+  virtual index_t solve_equilibrated() = 0;
+
+  // The column scales of the current solve; empty: unscaled.
+  const std::vector<T>& scales() const { return active_; }
+
+  // The timed solve: z from solve_equilibrated(), again unscaled when an equilibrated
+  // rank-revealing solve in automatic mode found A D rank deficient, then x = D z.
+  void solve() final {
+    active_ = scales_;
+    index_t rank = solve_equilibrated();
+    if (scaling_ == Scaling::rank_revealing && !active_.empty() &&
+        opt_.equilibrate == Equilibrate::automatic && rank < std::min(m_, n_)) {
+      active_.clear();
+      rank = solve_equilibrated();
+      this->info_.note += std::string(this->info_.note.empty() ? "" : "; ") +
+                          "rank deficient after column equilibration too: solved without it, so "
+                          "the basic / minimum-norm solution is that of the original columns";
+    }
+    for (size_t j = 0; j < active_.size(); ++j) x_[j] *= active_[j];
+  }
 
   // The SVD/COD relative cutoff: options.rcond if >= 0, else max(m, n) eps (NumPy's convention).
   T cutoff() const {
@@ -164,7 +197,8 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
     if (rank >= full) return std::string();
     std::ostringstream os;
     os << "numerical rank " << rank << " of " << full << " at rcond " << cutoff()
-       << " (singular values or pivots below rcond times the largest treated as zero)";
+       << " (singular values or pivots below rcond times the largest treated as zero"
+       << (active_.empty() ? "" : ", columns equilibrated") << ")";
     return os.str();
   }
 
@@ -177,6 +211,24 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
   bool allows_underdetermined_;
   index_t m_ = 0, n_ = 0;
   std::vector<T> A_, b_, x_;
+
+ private:
+  // Whether setup() computes column scales: SolverOptions::equilibrate, and in automatic mode every
+  // full-rank solver and the rank-revealing ones when m >= n.
+  bool equilibrates() const {
+    switch (opt_.equilibrate) {
+      case Equilibrate::off:
+        return false;
+      case Equilibrate::on:
+        return true;
+      case Equilibrate::automatic:
+        return scaling_ == Scaling::full_rank || m_ >= n_;
+    }
+    return false;
+  }
+
+  Scaling scaling_;
+  std::vector<T> scales_, active_;
 };
 
 // Registry entry of a CPU direct solver family with float and double factories.

@@ -30,7 +30,7 @@ class QrSolver final : public DirectSolverBase<T> {
     work_.assign(static_cast<size_t>(nb_) * static_cast<size_t>(n1), T(0));
   }
 
-  void solve() override {
+  index_t solve_equilibrated() override {
     const index_t m = this->m_, n = this->n_;
     std::copy(this->A_.begin(), this->A_.end(), W_.begin());
     std::copy(this->b_.begin(), this->b_.end(), W_.begin() + m * n);
@@ -41,6 +41,7 @@ class QrSolver final : public DirectSolverBase<T> {
     std::copy(W_.begin() + m * n, W_.begin() + m * n + n, x);
     lapack::trtrs_upper(static_cast<int>(n), 1, W_.data(), static_cast<int>(m), x,
                         static_cast<int>(n));
+    return n;
   }
 
   int nb_ = 16;

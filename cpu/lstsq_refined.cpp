@@ -144,7 +144,8 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
     for (int i = 0; i < m; ++i) r_[static_cast<size_t>(i)] += d_[static_cast<size_t>(i)];
   }
 
-  void solve() override {
+  // On A D (A_ holds it): the refinement's corrections and estimate are relative to z = D^-1 x.
+  index_t solve_equilibrated() override {
     const int m = static_cast<int>(this->m_), n = static_cast<int>(this->n_);
     std::copy(this->A_.begin(), this->A_.end(), W_.begin());
     lapack::geqrt(m, n, nb_, W_.data(), m, tf_.data(), nb_, work_.data());
@@ -170,6 +171,7 @@ class RefinedQrSolver final : public DirectSolverBase<T> {
     info.iterations = ref.steps;
     info.converged = ref.converged;
     info.note = ref.note();
+    return this->n_;
   }
 
   int nb_ = 16;

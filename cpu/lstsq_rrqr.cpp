@@ -1,7 +1,7 @@
 // Rank-revealing QR solvers on LAPACK: cpu.colpiv_qr (GEQP3 column-pivoted QR, the basic solution
 // x = P [R11^{-1} (Q^T b)(0:r); 0]) and cpu.cod (GELSY: complete orthogonal factorization, the
 // minimum-norm solution, m < n allowed). The rank r is the number of pivots above rcond times the
-// largest one. Float and double.
+// largest one, of the column-equilibrated A when m >= n (lstsq_common.hpp). Float and double.
 #include <algorithm>
 #include <memory>
 
@@ -15,7 +15,7 @@ template <typename T>
 class ColPivQrSolver final : public DirectSolverBase<T> {
  public:
   explicit ColPivQrSolver(const SolverOptions& opt)
-      : DirectSolverBase<T>("cpu.colpiv_qr", opt, false) {
+      : DirectSolverBase<T>("cpu.colpiv_qr", opt, false, Scaling::rank_revealing) {
     this->reject_ridge();
   }
 
@@ -33,10 +33,10 @@ class ColPivQrSolver final : public DirectSolverBase<T> {
                  T(0));
   }
 
-  void solve() override {
+  index_t solve_equilibrated() override {
     const int m = static_cast<int>(this->m_), n = static_cast<int>(this->n_);
     const int lwork = static_cast<int>(work_.size());
-    std::copy(this->A_.begin(), this->A_.end(), W_.begin());
+    copy_scaled_columns(this->A_.data(), this->m_, this->n_, this->scales(), W_.data());
     std::copy(this->b_.begin(), this->b_.end(), c_.begin());
     std::fill(jpvt_.begin(), jpvt_.end(), 0);  // every column free to move
     lapack::geqp3(m, n, W_.data(), m, jpvt_.data(), tau_.data(), work_.data(), lwork);
@@ -50,6 +50,7 @@ class ColPivQrSolver final : public DirectSolverBase<T> {
     std::fill(this->x_.begin(), this->x_.end(), T(0));
     for (int i = 0; i < r; ++i) this->x_[static_cast<size_t>(jpvt_[i] - 1)] = c_[static_cast<size_t>(i)];
     this->info_.note = this->rank_note(r, n);
+    return r;
   }
 
   std::vector<T> W_, c_, tau_, work_;
@@ -59,7 +60,8 @@ class ColPivQrSolver final : public DirectSolverBase<T> {
 template <typename T>
 class CodSolver final : public DirectSolverBase<T> {
  public:
-  explicit CodSolver(const SolverOptions& opt) : DirectSolverBase<T>("cpu.cod", opt, true) {
+  explicit CodSolver(const SolverOptions& opt)
+      : DirectSolverBase<T>("cpu.cod", opt, true, Scaling::rank_revealing) {
     this->reject_ridge();
   }
 
@@ -77,7 +79,7 @@ class CodSolver final : public DirectSolverBase<T> {
     work_.assign(static_cast<size_t>(lapack::query_size(query)), T(0));
   }
 
-  void solve() override {
+  index_t solve_equilibrated() override {
     const int m = static_cast<int>(this->m_), n = static_cast<int>(this->n_);
     for (index_t j = 0; j < this->n_; ++j) {
       double s = 0.0;
@@ -87,7 +89,7 @@ class CodSolver final : public DirectSolverBase<T> {
       }
       if (!std::isfinite(s)) this->throw_overflow(j);
     }
-    std::copy(this->A_.begin(), this->A_.end(), W_.begin());
+    copy_scaled_columns(this->A_.data(), this->m_, this->n_, this->scales(), W_.data());
     std::fill(B_.begin(), B_.end(), T(0));
     std::copy(this->b_.begin(), this->b_.end(), B_.begin());
     std::fill(jpvt_.begin(), jpvt_.end(), 0);
@@ -96,6 +98,7 @@ class CodSolver final : public DirectSolverBase<T> {
                                    work_.data(), static_cast<int>(work_.size()));
     std::copy(B_.begin(), B_.begin() + this->n_, this->x_.begin());
     this->info_.note = this->rank_note(rank, std::min(m, n));
+    return rank;
   }
 
   std::vector<T> W_, B_, work_;

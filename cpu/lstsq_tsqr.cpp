@@ -25,7 +25,7 @@ class TsqrSolver final : public DirectSolverBase<T> {
     this->info_.threads = factor_.threads();
   }
 
-  void solve() override {
+  index_t solve_equilibrated() override {
     const index_t n = this->n_;
     factor_.factor(this->A_.data(), this->m_, this->b_.data());
     T* R = factor_.triangle();
@@ -34,6 +34,7 @@ class TsqrSolver final : public DirectSolverBase<T> {
     T* x = this->x_.data();
     std::copy(R + n * ld, R + n * ld + n, x);
     lapack::trtrs_upper(static_cast<int>(n), 1, R, static_cast<int>(ld), x, static_cast<int>(n));
+    return n;
   }
 
   tsqr::TsqrFactor<T> factor_;

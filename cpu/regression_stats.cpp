@@ -223,28 +223,22 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   const int pi = cpu::lapack::dim(p, "p");
   const size_t msz = static_cast<size_t>(m), psz = static_cast<size_t>(p);
 
-  // Column scales: powers of two bringing every column norm into [1, 2).
-  std::vector<double> scale(static_cast<size_t>(p));
-  Problem<double> scaled;
-  scaled.m = m;
-  scaled.n = p;
-  scaled.A = problem.A;
+  // Column scales: powers of two bringing every column norm into [1, 4) (cpu/equilibration.hpp).
   for (index_t j = 0; j < p; ++j) {
-    const double norm = cpu::scaled_norm(problem.A.data() + j * m, m);
-    if (!(norm > 0.0)) {
+    if (!(cpu::scaled_norm(problem.A.data() + j * m, m) > 0.0)) {
       throw NumericalError("regression statistics: column " + std::to_string(j + 1) +
                            " of A is zero, so A is rank deficient and the standard errors are "
                            "undefined");
     }
-    const double s = std::ldexp(1.0, -std::ilogb(norm));
-    scale[static_cast<size_t>(j)] = s;
-    for (index_t i = 0; i < m; ++i) scaled.a(i, j) *= s;
   }
-  const double* As = scaled.A.data();
+  const std::vector<double> scale = cpu::column_scales(problem.A.data(), m, p);
+  std::vector<double> scaled(problem.A.size());
+  cpu::copy_scaled_columns(problem.A.data(), m, p, scale, scaled.data());
+  const double* As = scaled.data();
 
   // QR of A D.
   const int nb = std::min(pi, 32);
-  std::vector<double> W(scaled.A), T(static_cast<size_t>(nb) * static_cast<size_t>(p));
+  std::vector<double> W(scaled), T(static_cast<size_t>(nb) * static_cast<size_t>(p));
   std::vector<double> work(static_cast<size_t>(nb) * psz);
   cpu::lapack::geqrt(mi, pi, nb, W.data(), mi, T.data(), nb, work.data());
   const double tol = 10.0 * std::sqrt(static_cast<double>(m)) * eps<double>();
@@ -262,24 +256,12 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   }
 
   RegressionStats st;
-  // kappa(A D) and kappa(A) from the singular values of R (p x p: cheap next to the QR).
+  // The condition numbers of lsgd::conditioning() (include/lsgd/metrics.hpp), the one definition
+  // and computation every other report uses too.
   {
-    std::vector<double> Rc(psz * psz, 0.0), sv(psz);
-    for (index_t j = 0; j < p; ++j) {
-      for (index_t i = 0; i <= j; ++i) {
-        Rc[static_cast<size_t>(i + j * p)] = W[static_cast<size_t>(i + j * m)];
-      }
-    }
-    std::vector<double> Ru(Rc);
-    for (index_t j = 0; j < p; ++j) {
-      for (index_t i = 0; i <= j; ++i) {
-        Ru[static_cast<size_t>(i + j * p)] /= scale[static_cast<size_t>(j)];
-      }
-    }
-    cpu::lapack::gesdd_values(pi, pi, Rc.data(), pi, sv.data());
-    st.scaled_condition_number = sv[psz - 1] > 0.0 ? sv[0] / sv[psz - 1] : HUGE_VAL;
-    cpu::lapack::gesdd_values(pi, pi, Ru.data(), pi, sv.data());
-    st.condition_number = sv[psz - 1] > 0.0 ? sv[0] / sv[psz - 1] : HUGE_VAL;
+    const Conditioning c = conditioning(problem);
+    st.condition_number = c.kappa;
+    st.scaled_condition_number = c.kappa_scaled;
   }
 
   const BlockRefiner refiner(As, W.data(), T.data(), m, p, nb);

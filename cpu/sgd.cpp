@@ -164,6 +164,14 @@ class SgdSolver final : public CpuSolver<Solver<T>> {
     const double f0 = full(g0);
     history.at(0, f0);
     double rel = g0 > 0.0 ? 1.0 : 0.0;
+    // The stopping rule of cpu.gd (gd_stop.hpp), on the full gradient at each epoch's end.
+    gd::Spectrum spectrum;
+    if (opt_.tol > 0.0) {
+      spectrum = gd::lanczos<T>(
+          [&](const T* x, const T* b, T lam, T* g, bool need) { return pass(x, b, lam, g, need); },
+          n_, b_.data(), opt_.ridge_lambda, gd::kLanczosSteps);
+    }
+    double estimate = gd::forward_error_estimate(g0, 0.0, spectrum.mu);
     bool converged = opt_.tol > 0.0 && g0 == 0.0;
     int epoch = 0;
     double last_f = f0;
@@ -185,7 +193,9 @@ class SgdSolver final : public CpuSolver<Solver<T>> {
       }
       history.at(epoch, last_f);
       rel = g0 > 0.0 ? gn / g0 : 0.0;
-      converged = opt_.tol > 0.0 && gn <= opt_.tol * g0;
+      const double xn = gd::norm_of(x_.data(), n_);
+      estimate = gd::forward_error_estimate(gn, xn, spectrum.mu);
+      converged = gd::stop_test(opt_.tol, gn, g0, xn, spectrum.mu);
     }
     history.at_end(epoch, last_f);
     SolveInfo& info = this->info_;
@@ -193,8 +203,12 @@ class SgdSolver final : public CpuSolver<Solver<T>> {
     info.converged = converged || opt_.tol == 0.0;
     info.loss_history = history.take();
     info.history_every = opt_.history_every;
+    info.error_estimate = spectrum.mu > 0.0 ? estimate : std::numeric_limits<double>::quiet_NaN();
     info.note.clear();
-    if (!info.converged) info.note = gd::not_converged_note(kName, epoch, rel, opt_.tol);
+    if (!info.converged) {
+      info.note = gd::not_converged_note(kName, epoch, opt_.tol, estimate, rel, L, spectrum.mu) +
+                  " (epochs count as iterations)";
+    }
   }
 
   SolverOptions opt_;

@@ -52,7 +52,7 @@ std::vector<T> slice(const std::vector<T>& x, index_t p, index_t n) {
 class BgdAll : public ::testing::TestWithParam<std::string> {};
 
 // Every problem: status solved, forward error within kappa(H_p) * tol (see test_gd.cpp for the
-// bound), and the same iterate and iteration count (within one: summation order) as cpu.gd alone.
+// bound), and the same iterate as cpu.gd alone after the same number of iterations.
 template <typename T>
 void check_batch(const SolverEntry& e) {
   SCOPED_TRACE(e.name + (sizeof(T) == 4 ? " f32" : " f64"));
@@ -81,11 +81,16 @@ void check_batch(const SolverEntry& e) {
     const std::vector<T> xp = slice(x, p, n);
     EXPECT_LE(forward_error(xp, qr_solution(pd)), 1.01 * kh * o.tol + 100.0 * kh * eps<T>())
         << "kappa(H) = " << kh;
-    auto single = entry("cpu.gd").make<T>(o);
+    // cpu.gd stops on its forward-error estimate (cpu/gd_stop.hpp), cpu.bgd on the relative
+    // gradient its GPU twins share, so the counts differ; after the same number of iterations the
+    // iterates agree up to the rounding of the sums (the rounding term of the bound above).
+    SolverOptions fixed = o;
+    fixed.tol = 0.0;
+    fixed.max_iters = info.problem_iterations[p];
+    auto single = entry("cpu.gd").make<T>(fixed);
     single->setup(pp);
     single->timed_solve();
-    EXPECT_NEAR(info.problem_iterations[p], single->info().iterations, 1);
-    EXPECT_LE(forward_error(xp, single->solution()), 1.01 * kh * o.tol);
+    EXPECT_LE(forward_error(xp, single->solution()), 100.0 * kh * eps<T>());
     max_it = std::max(max_it, info.problem_iterations[p]);
   }
   EXPECT_EQ(info.iterations, max_it);

@@ -87,7 +87,7 @@ TEST_F(CliTest, SolveAllPrintsARowForEveryAvailableSolver) {
     ++rows;
   }
   EXPECT_GE(rows, 5u);  // the CPU direct solvers at least
-  EXPECT_CONTAINS(r.out, "digits: digits of agreement with cpu.svd");
+  EXPECT_CONTAINS(r.out, "digits: LRE vs the exact least-squares solution");
   EXPECT_CONTAINS(r.out, "kappa(A) = 10");
 
   const CliResult j = run("solve --input p.csv --solver all --json");

@@ -199,7 +199,7 @@ TEST_F(CliHostileTest, UnconvergedSolveExitsOneAndWritesNothing) {
   ASSERT_EQ(run("gen --m 200 --n 8 --kappa 1e4 --seed 1 --output k.csv").code, 0);
   const CliResult r = run("solve --input k.csv --solver cpu.gd --max-iters 5 --output sol.csv");
   EXPECT_DATA_ERROR(r);
-  EXPECT_CONTAINS(r.err, "not converged within --max-iters 5");
+  EXPECT_CONTAINS(r.err, "not converged within max_iters = 5");
   EXPECT_CONTAINS(r.err, "--allow-unconverged");
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_FALSE(fs::exists(path("sol.csv")));

@@ -241,5 +241,67 @@ TEST(Device, DescribesItselfWithoutCrashing) {
   }
 }
 
+// lsgd::conditioning (issue 25, item 7): A = H C with H 16 x 3 of orthogonal +-1 columns (norm 4)
+// and C upper triangular with entries 2^-30 .. 2^-62, so that every entry of A is exact in double
+// and sigma(A) = 4 sigma(C): kappa = 1.1529215046068470e18 and, with unit-norm columns,
+// 4.650206334531360 (mpmath, 80 digits). Far beyond 1/eps, an SVD accurate to eps ||A|| (GESDD)
+// returns a sigma_min that is mostly rounding; one-sided Jacobi gets it to about kappa_scaled eps
+// relative. Tolerance: 30 kappa_scaled eps, the c of the accuracy suites.
+Problem<double> graded_columns() {
+  Problem<double> p;
+  p.m = 16;
+  p.n = 3;
+  p.A.resize(48);
+  p.b.resize(16);
+  const double C[3][3] = {{1.0, std::ldexp(1.0, -30), std::ldexp(1.0, -61)},
+                          {0.0, std::ldexp(1.0, -31), std::ldexp(1.0, -62)},
+                          {0.0, 0.0, std::ldexp(1.0, -60)}};
+  for (index_t i = 0; i < 16; ++i) {
+    double h[3];
+    for (int k = 0; k < 3; ++k)
+      h[k] = (__builtin_popcount(static_cast<unsigned>(i & (k + 1))) % 2) ? -1.0 : 1.0;
+    for (int j = 0; j < 3; ++j) {
+      double v = 0.0;
+      for (int k = 0; k < 3; ++k) v += h[k] * C[k][j];
+      p.a(i, j) = v;
+    }
+    p.b[static_cast<size_t>(i)] = static_cast<double>(i % 5) - 2.0;
+  }
+  return p;
+}
+
+TEST(Conditioning, GradedColumnsToRelativeAccuracy) {
+  const Conditioning c = conditioning(graded_columns());
+  const double tol = 30.0 * 4.65 * eps<double>();
+  EXPECT_NEAR(c.kappa / 1.1529215046068470e18, 1.0, tol) << c.kappa;
+  EXPECT_NEAR(c.kappa_scaled / 4.650206334531360, 1.0, tol) << c.kappa_scaled;
+  EXPECT_NEAR(c.sigma_max / 4.0, 1.0, tol);
+  EXPECT_NEAR(c.sigma_min / 3.4694469519536141884e-18, 1.0, tol);
+  EXPECT_EQ(condition_number(graded_columns()), c.kappa);
+  // m < n: kappa(A) = kappa(A^T).
+  Problem<double> t;
+  const Problem<double> g = graded_columns();
+  t.m = 3;
+  t.n = 16;
+  t.A.resize(48);
+  t.b.assign(3, 1.0);
+  for (index_t i = 0; i < 16; ++i) {
+    for (index_t j = 0; j < 3; ++j) t.a(j, i) = g.a(i, j);
+  }
+  EXPECT_NEAR(conditioning(t).kappa / 1.1529215046068470e18, 1.0, tol);
+}
+
+TEST(Conditioning, RankDeficientIsHugeOrInfinite) {
+  Problem<double> p;
+  p.m = 4;
+  p.n = 2;
+  p.A = {1, 2, 3, 4, 2, 4, 6, 8};
+  p.b = {1, 1, 1, 1};
+  // Exactly dependent columns: sigma_min is 0 or rounding, far below 30 eps sigma_max.
+  EXPECT_GE(conditioning(p).kappa, 1.0 / (30.0 * eps<double>()));
+  p.A = {1, 2, 3, 4, 0, 0, 0, 0};
+  EXPECT_TRUE(std::isinf(conditioning(p).kappa));
+}
+
 }  // namespace
 }  // namespace lsgd

@@ -677,58 +677,105 @@ TEST(LstsqMessages, RankErrorsNameTheColumnAndTheAlternatives) {
   }
 }
 
-// Columns of scale 1e300 and 1e-300 (their norms and products near the ends of double's range): the
-// QR solvers solve it to rounding; the rank-revealing ones at the default rcond truncate the tiny
-// column and say so in the note (they used to return x = 0 as "ok"); without truncation they solve it
-// or raise a NumericalError telling the user to rescale; the normal equations overflow (A^T A ~ 1e600)
-// and say so. Never a silent zero or a non-finite x.
-TEST(LstsqExtremeScales, SolvedTruncatedWithNoteOrRescaleError) {
+// Columns of scale 1e299, 1e-300 and 1 (issue 25, item 8: cpu.cod used to call this "numerical
+// rank 1 of 3" and return x ~ 0 with exit 0, and the normal-equation residual printed as inf since
+// ||A||^2 overflowed). With the default column equilibration every CPU direct solver, the normal
+// equations included (A^T A ~ 1e598 unscaled), solves it to rounding, and the metrics stay finite.
+Problem<double> extreme_scales(std::vector<double>* x_true) {
   Problem<double> p;
   p.m = 20;
-  p.n = 2;
-  p.A.resize(40);
+  p.n = 3;
+  p.A.resize(60);
   p.b.resize(20);
+  *x_true = {2e-299, 3e300, 5.0};
   for (index_t i = 0; i < p.m; ++i) {
     const double u = std::sin(1.0 + 3.7 * static_cast<double>(i));
     const double v = std::cos(0.3 + 1.9 * static_cast<double>(i));
-    p.a(i, 0) = 1e300 * u;
+    const double w = std::sin(0.7 * static_cast<double>(i * i) + 0.1);
+    p.a(i, 0) = 1e299 * u;
     p.a(i, 1) = 1e-300 * v;
-    p.b[static_cast<size_t>(i)] = 2.0 * u + 3.0 * v;  // x = (2e-300, 3e300)
+    p.a(i, 2) = w;
+    p.b[static_cast<size_t>(i)] = 2.0 * u + 3.0 * v + 5.0 * w;
   }
-  // Component-wise: ||x - x_true||^2 itself overflows at this scale.
-  const auto exact = [](const std::vector<double>& x, const char* who) {
-    EXPECT_NEAR(x[0] / 2e-300, 1.0, 1e-12) << who;
-    EXPECT_NEAR(x[1] / 3e300, 1.0, 1e-12) << who;
-  };
-  for (const char* name : {"cpu.qr", "cpu.tsqr"}) {
-    exact(solve(default_registry().get(name), p), name);
-  }
-  for (const char* name : {"cpu.colpiv_qr", "cpu.cod", "cpu.svd"}) {
-    auto s = default_registry().get(name).make<double>();
+  return p;
+}
+
+TEST(LstsqExtremeScales, EquilibratedSolversSolveIt) {
+  std::vector<double> xt;
+  const Problem<double> p = extreme_scales(&xt);
+  for (const auto& e : default_registry().entries()) {
+    if (e.backend != Backend::cpu || e.kind != Kind::direct) continue;
+    auto s = e.make<double>();
     s->setup(p);
     s->timed_solve();
     const std::vector<double> x = s->solution();
-    EXPECT_TRUE(all_finite(x)) << name;
-    EXPECT_NE(x[0], 0.0) << name << ": the well-scaled part of the solution is lost";
-    EXPECT_NE(s->info().note.find("numerical rank 1 of 2"), std::string::npos)
+    // Component-wise: ||x - x_true||^2 would overflow at this scale. kappa_scaled of these columns
+    // is below 10, so 30 kappa_scaled^2 eps (the normal equations' bound) is under 1e-12.
+    for (size_t j = 0; j < 3; ++j) EXPECT_NEAR(x[j] / xt[j], 1.0, 1e-12) << e.name << " x" << j + 1;
+    EXPECT_EQ(s->info().note.find("rank"), std::string::npos) << e.name << ": " << s->info().note;
+    const double ne = normal_eq_residual(p, x);
+    EXPECT_TRUE(std::isfinite(ne)) << e.name;
+    EXPECT_LE(ne, 30.0 * eps<double>()) << e.name;
+    EXPECT_TRUE(std::isfinite(residual_norm(p, x))) << e.name;
+  }
+  const Conditioning c = conditioning(p);
+  EXPECT_LT(c.kappa_scaled, 10.0);
+  EXPECT_GT(c.sigma_min, 0.0);  // kappa itself, about 1e599, is beyond double's range: inf
+  EXPECT_TRUE(std::isinf(c.kappa));
+}
+
+// Without equilibration (equilibrate = off) the old behaviours remain, each said aloud: the
+// rank-revealing solvers at the default rcond truncate the tiny column and report it (never a
+// silent zero), the normal equations overflow and tell the user to rescale.
+TEST(LstsqExtremeScales, WithoutEquilibrationTruncatedWithNoteOrRescaleError) {
+  std::vector<double> xt;
+  const Problem<double> p = extreme_scales(&xt);
+  SolverOptions off;
+  off.equilibrate = Equilibrate::off;
+  for (const char* name : {"cpu.colpiv_qr", "cpu.cod", "cpu.svd"}) {
+    auto s = default_registry().get(name).make<double>(off);
+    s->setup(p);
+    s->timed_solve();
+    EXPECT_TRUE(all_finite(s->solution())) << name;
+    EXPECT_NE(s->info().note.find("numerical rank"), std::string::npos)
         << name << ": truncation not reported: '" << s->info().note << "'";
   }
-  SolverOptions no_cut;
-  no_cut.rcond = 0.0;
-  exact(solve(default_registry().get("cpu.colpiv_qr"), p, no_cut), "cpu.colpiv_qr, rcond 0");
-  try {
-    const std::vector<double> y = solve(default_registry().get("cpu.cod"), p, no_cut);
-    EXPECT_TRUE(all_finite(y));
-  } catch (const NumericalError& e) {
-    EXPECT_NE(std::string(e.what()).find("rescale"), std::string::npos) << e.what();
-  }
-  auto chol = default_registry().get("cpu.cholesky").make<double>();
+  auto chol = default_registry().get("cpu.cholesky").make<double>(off);
   chol->setup(p);
   try {
     chol->timed_solve();
     ADD_FAILURE() << "cpu.cholesky: A^T A overflows, yet it returned";
   } catch (const NumericalError& e) {
     EXPECT_NE(std::string(e.what()).find("rescale"), std::string::npos) << e.what();
+  }
+}
+
+// Automatic equilibration never changes what a rank-deficient problem's minimum-norm solution is:
+// A D rank deficient means the solve is redone on A itself, so cpu.cod / cpu.svd still return
+// pinv(A) b, not D pinv(A D) b (which differs when the dependent columns have different scales).
+TEST(LstsqExtremeScales, RankDeficientMinimumNormIsTheUsers) {
+  Problem<double> p;
+  p.m = 12;
+  p.n = 3;
+  p.A.resize(36);
+  p.b.resize(12);
+  for (index_t i = 0; i < p.m; ++i) {
+    const double u = std::sin(0.4 + 1.3 * static_cast<double>(i));
+    p.a(i, 0) = u;
+    p.a(i, 1) = 1000.0 * u;  // dependent on column 1, at another scale
+    p.a(i, 2) = std::cos(2.0 * static_cast<double>(i));
+    p.b[static_cast<size_t>(i)] = 1.0 + static_cast<double>(i % 3);
+  }
+  for (const char* name : {"cpu.cod", "cpu.svd"}) {
+    SolverOptions off;
+    off.equilibrate = Equilibrate::off;
+    const std::vector<double> plain = solve(default_registry().get(name), p, off);
+    auto s = default_registry().get(name).make<double>();
+    s->setup(p);
+    s->timed_solve();
+    const std::vector<double> x = s->solution();
+    EXPECT_LE(forward_error(x, plain), 1e3 * eps<double>()) << name;
+    EXPECT_NE(s->info().note.find("solved without it"), std::string::npos) << s->info().note;
   }
 }
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "lsgd/error.hpp"
+#include "lsgd/metrics.hpp"
 #include "lsgd/problem.hpp"
 #include "lsgd/stats.hpp"
 
@@ -313,8 +314,18 @@ TEST(RegressionStats, ExactFit) {
   Problem<double> p = line_problem(10, true, 2);
   for (int i = 0; i < 10; ++i) p.b[static_cast<size_t>(i)] = 2.0 + 0.5 * p.a(i, 1);
   const RegressionStats st = regression_stats(p);
-  EXPECT_LE(st.residual_sd, 1e-15);
-  EXPECT_NEAR(st.r_squared, 1.0, 1e-15);
+  // The computed residual is rounding: |r_i| <= c eps |b_i| with c = 30 (the constant of the
+  // accuracy suites), so s <= c eps ||b|| / sqrt(m - p) and 1 - R^2 = SSR / SST <= (c eps)^2 ||b||^2
+  // / SST; p-values of t = coef / SE with SE that small vanish below any printed digit.
+  double b2 = 0.0, mean = 0.0, sst = 0.0;
+  for (double v : p.b) mean += v / 10.0;
+  for (double v : p.b) {
+    b2 += v * v;
+    sst += (v - mean) * (v - mean);
+  }
+  const double c_eps = 30.0 * eps<double>();
+  EXPECT_LE(st.residual_sd, c_eps * std::sqrt(b2) / std::sqrt(8.0));
+  EXPECT_NEAR(st.r_squared, 1.0, c_eps * c_eps * b2 / sst + eps<double>());
   for (double pv : st.p_value) EXPECT_LE(pv, 1e-12);
 }
 

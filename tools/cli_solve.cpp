@@ -16,29 +16,35 @@
 #include "lsgd/error.hpp"
 #include "lsgd/io.hpp"
 #include "lsgd/metrics.hpp"
+#include "lsgd/mpi.hpp"
 #include "lsgd/registry.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
 #include "tools/cli_format.hpp"
+#include "tools/cli_numerics.hpp"
 #include "tools/cli_paths.hpp"
 #include "tools/cli_solve_options.hpp"
 #include "tools/cli_solve_report.hpp"
 #include "tools/cli_stats.hpp"
-#include "lsgd/mpi.hpp"
 
 namespace lsgd::cli {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr const char* kReferenceSolver = "cpu.svd";
 
 const char* kSummary =
     "usage: lsgd solve --input FILE --solver NAME|all [options]\n\n"
-    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the others\n"
+    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the "
+    "others\n"
     "A; .mtx: the last column is b unless --b is given) and prints the coefficients at full\n"
-    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, the\n"
+    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, "
+    "the\n"
     "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
-    "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.\n"
+    "iterative solver on the same data and prints one comparison table, digits against "
+    "--reference\n"
+    "or else the exact least-squares solution (quad precision; cpu.qr.refined for large data).\n"
+    "No intercept is added unless --intercept. Iterative solvers report an error bound and exit 1\n"
+    "when it exceeds --tol (see --allow-unconverged, --standardize). 'lsgd list' shows the names.\n"
     "--stats adds the OLS summary (standard errors, t statistics, p-values, residual SD, R^2,\n"
     "F, condition number), computed in double from a QR of A refined in double-double,\n"
     "independently of the solver, whose coefficients it is compared with.";
@@ -124,27 +130,63 @@ void solve_as(const SolverEntry& e, const SolverOptions& opt, const Problem<doub
   }
 }
 
+// What the solvers are given: the data as read, or standardized (--standardize), with the
+// conditioning of what they are given when affordable (for the error bounds of iterative solvers).
+struct Solved {
+  const Problem<double>* problem = nullptr;   // what the solvers see
+  const Standardization* standard = nullptr;  // non-null with --standardize
+  bool have_conditioning = false;
+  Conditioning conditioning;
+};
+
 // Solves and measures; the residuals are taken against the data as read (double), so an f32 solve
-// is judged on the user's problem, not on its rounded copy.
+// is judged on the user's problem, not on its rounded copy (nor on its standardized one).
 void solve_one(const SolverEntry& e, Precision prec, const SolverOptions& opt,
-               const Problem<double>& p, Run& r) {
+               const Problem<double>& p, const Solved& in, Run& r) {
   r.entry = &e;
-  if (prec == Precision::f32) {
-    solve_as<float>(e, opt, p, r);
-  } else {
-    solve_as<double>(e, opt, p, r);
+  const auto solve = [&](const SolverOptions& o) {
+    if (prec == Precision::f32) {
+      solve_as<float>(e, o, *in.problem, r);
+    } else {
+      solve_as<double>(e, o, *in.problem, r);
+    }
+  };
+  solve(opt);
+  std::vector<double> z = r.x;
+  if (in.standard != nullptr) {
+    r.x = in.standard->to_original(z);
+    // The solver's tol is relative to ||z||; x = T z can amplify it by up to ||T|| ||z|| / ||x||.
+    // When that exceeds 1, solve again to tol divided by it (both solves timed).
+    const double amp = in.standard->amplification(z, r.x);
+    if (e.is_iterative() && opt.tol > 0.0 && amp > 1.0 && std::isfinite(amp)) {
+      SolverOptions o = opt;
+      o.tol = opt.tol / amp;
+      const double first = r.time_s;
+      solve(o);
+      r.time_s += first;
+      r.info.note += std::string(r.info.note.empty() ? "" : "; ") +
+                     "standardized: solved again to tol " + fmt("%.3g", o.tol) + " (--tol / " +
+                     fmt("%.3g", amp) +
+                     ", ||T|| ||z|| / ||x||) for the coefficients in the original units";
+      z = r.x;
+      r.x = in.standard->to_original(z);
+    }
   }
   r.residual = residual_norm(p, r.x);
   r.ne_residual = normal_eq_residual(p, r.x);
+  if (e.is_iterative() && in.have_conditioning) {
+    r.error_bound = relative_error_bound(*in.problem, z, r.x, opt.ridge_lambda,
+                                         in.conditioning.sigma_min, in.standard);
+  }
   r.ok = true;
 }
 
 // As solve_one, but a failure becomes the row's status instead of ending the program.
 void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
-               const Problem<double>& p, Run& r) {
+               const Problem<double>& p, const Solved& in, Run& r) {
   r.entry = &e;
   try {
-    solve_one(e, prec, opt, p, r);
+    solve_one(e, prec, opt, p, in, r);
   } catch (const std::bad_alloc&) {
     r.ok = false;
     r.error = "out of memory";
@@ -163,11 +205,22 @@ std::string iterations_text(const Run& r) {
 }
 
 int solve_single(const Args& args, const SolverEntry& e, Precision prec, const SolverOptions& opt,
-                 const Problem<double>& p, const std::vector<double>& reference) {
+                 const Problem<double>& p, const Solved& in, const std::vector<double>& reference) {
   Run r;
-  solve_one(e, prec, opt, p, r);
+  solve_one(e, prec, opt, p, in, r);
   return report_single(args, e, prec, opt, p, r, reference);
 }
+
+// The error of an iterative solution that decides whether it is trusted: the a-posteriori bound
+// when computed, else the solver's estimate (NaN: neither).
+double iterative_error(const Run& r) {
+  return std::isfinite(r.error_bound) || std::isinf(r.error_bound) ? r.error_bound
+                                                                   : r.info.error_estimate;
+}
+
+// The most --tol lets that error be: 1.01 tol (the slack of tol / (1 - tol), ||x|| against
+// ||x*||); with --tol 0 (a fixed iteration count, no accuracy asked) 1: not one correct digit.
+double trust_limit(const SolverOptions& opt) { return opt.tol > 0.0 ? 1.01 * opt.tol : 1.0; }
 
 }  // namespace
 
@@ -177,12 +230,28 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
     r.forward_error = forward_error(r.x, reference);
     r.digits = lre(r.x, reference);
   }
-  if (e.is_iterative() && !r.info.converged && !args.flag("allow-unconverged")) {
-    std::string why = e.name + ": not converged within --max-iters " + std::to_string(opt.max_iters);
-    if (!r.info.note.empty()) why += " (" + r.info.note + ")";
-    throw NumericalError(why + "; raise --max-iters, loosen --tol, or pass --allow-unconverged to "
-                               "keep the last iterate" +
-                         (args.has("output") ? "; nothing was written" : ""));
+  const bool allow = args.flag("allow-unconverged");
+  const std::string unwritten = args.has("output") ? "; nothing was written" : "";
+  if (e.is_iterative() && !r.info.converged && !allow) {
+    // The solver's note already names it and the limit: said once.
+    std::string why = !r.info.note.empty() ? r.info.note
+                                           : e.name + ": not converged within --max-iters " +
+                                                 std::to_string(opt.max_iters);
+    throw NumericalError(why + "; or pass --allow-unconverged to keep the last iterate" +
+                         unwritten);
+  }
+  const double err = e.is_iterative() ? iterative_error(r) : kNaN;
+  const bool untrusted =
+      e.is_iterative() && r.info.converged && !(err <= trust_limit(opt)) && !std::isnan(err);
+  if (untrusted && !allow) {
+    throw NumericalError(
+        e.name + ": the coefficients are not trustworthy: the error bound ||x - x*|| / ||x|| <= " +
+        fmt("%.3g", err) +
+        (opt.tol > 0.0 ? " exceeds --tol " + fmt("%.3g", opt.tol) : " leaves no correct digit") +
+        (std::isinf(err) ? " (sigma_min(A) = 0: A is rank deficient)" : "") +
+        "; raise --max-iters, lower --tol, use --standardize or a direct solver, or pass "
+        "--allow-unconverged to keep them" +
+        unwritten);
   }
   // Statistics before any output, so that undefined statistics (m <= p, rank deficiency) leave no
   // file behind either.
@@ -195,21 +264,22 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
 
   const char* xf = x_format(prec);
   if (args.flag("json")) {
-    std::string out = "{\"solver\":" + json_string(e.name) +
-                      ",\"backend\":" + json_string(to_string(e.backend)) +
-                      ",\"kind\":" + json_string(to_string(e.kind)) +
-                      ",\"precision\":" + json_string(to_string(prec)) +
-                      ",\"input\":" + json_string(args.str("input")) +
-                      ",\"m\":" + std::to_string(p.m) + ",\"n\":" + std::to_string(p.n) +
-                      ",\"columns\":" + json_strings(p.column_names) +
-                      ",\"x\":" + json_numbers(r.x, xf) +
-                      ",\"residual_norm\":" + json_number(r.residual) +
-                      ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
-                      ",\"time_s\":" + json_number(r.time_s) +
-                      ",\"iterations\":" + std::to_string(r.info.iterations) +
-                      ",\"converged\":" + json_bool(r.info.converged) +
-                      ",\"threads\":" + std::to_string(r.info.threads) +
-                      ",\"note\":" + json_string(r.info.note);
+    std::string out =
+        "{\"solver\":" + json_string(e.name) + ",\"backend\":" + json_string(to_string(e.backend)) +
+        ",\"kind\":" + json_string(to_string(e.kind)) +
+        ",\"precision\":" + json_string(to_string(prec)) +
+        ",\"input\":" + json_string(args.str("input")) + ",\"m\":" + std::to_string(p.m) +
+        ",\"n\":" + std::to_string(p.n) + ",\"columns\":" + json_strings(p.column_names) +
+        ",\"x\":" + json_numbers(r.x, xf) + ",\"residual_norm\":" + json_number(r.residual) +
+        ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
+        ",\"time_s\":" + json_number(r.time_s) +
+        ",\"iterations\":" + std::to_string(r.info.iterations) +
+        ",\"converged\":" + json_bool(r.info.converged) +
+        ",\"error_estimate\":" + json_number(r.info.error_estimate) +
+        ",\"error_bound\":" + json_number(r.error_bound) +
+        ",\"trustworthy\":" + json_bool(!untrusted) +
+        ",\"standardized\":" + json_bool(args.flag("standardize")) +
+        ",\"threads\":" + std::to_string(r.info.threads) + ",\"note\":" + json_string(r.info.note);
     if (!reference.empty()) {
       out += ",\"forward_error\":" + json_number(r.forward_error) +
              ",\"lre\":" + json_number(r.digits, "%.3f");
@@ -253,6 +323,23 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
                 r.info.converged ? "converged"
                                  : ("NOT converged within --max-iters " + std::to_string(opt.max_iters))
                                        .c_str());
+    if (std::isfinite(r.info.error_estimate)) {
+      std::printf(
+          "error estimate:              %.3e  (the solver's: ||grad f|| / (mu ||x||), mu "
+          "by Lanczos)\n",
+          r.info.error_estimate);
+    }
+    if (!std::isnan(r.error_bound)) {
+      std::printf(
+          "error bound:                 %.3e  (||x - x*|| / ||x|| <= ||grad f|| / (mu ||x||), "
+          "mu = sigma_min(A)^2/m + lambda by SVD)%s\n",
+          r.error_bound, untrusted ? "  NOT TRUSTWORTHY" : "");
+    }
+    if (args.flag("standardize")) {
+      std::printf(
+          "standardized:                columns centred and scaled for the solver, "
+          "coefficients mapped back (x = T z)\n");
+    }
   }
   if (!r.info.note.empty()) std::printf("note:                        %s\n", r.info.note.c_str());
   if (!reference.empty()) {
@@ -267,7 +354,7 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
 namespace {
 
 int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const Problem<double>& p,
-              const std::vector<double>& reference) {
+              const Solved& in, const std::vector<double>& reference) {
   if (args.has("output")) {
     throw UsageError("solve: --output needs one solver (it writes one solution), not --solver all");
   }
@@ -287,37 +374,24 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     run_list.push_back(&e);
   }
 
-  // Digits: against the given reference, else against cpu.svd in double (computed once; its f64
-  // row reuses it).
+  // Digits: against the given reference, else against the exact least-squares solution (issue 25:
+  // grading against cpu.svd showed cpu.qr.refined with 0.0 digits where it had 16).
   std::vector<double> ref = reference;
   std::string ref_label = "LRE vs --reference " + args.str("reference");
+  std::string ref_source = "reference";
   std::string ref_failure;
-  Run svd_run;
-  bool have_svd_run = false;
   if (ref.empty()) {
-    ref_label = std::string("digits of agreement with ") + kReferenceSolver +
-                " in double (not a certified reference)";
-    if (const SolverEntry* svd = reg.find(kReferenceSolver); svd != nullptr && svd->available()) {
-      solve_row(*svd, Precision::f64, opt, p, svd_run);
-      have_svd_run = true;
-      if (svd_run.ok) {
-        ref = svd_run.x;
-      } else {
-        ref_failure = svd_run.error;
-      }
-    } else {
-      ref_failure = std::string(kReferenceSolver) + " is not available";
-    }
+    DefaultReference d = default_reference(p, opt);
+    ref = std::move(d.x);
+    ref_label = d.label;
+    ref_source = d.source;
+    ref_failure = d.failure;
+    if (ref.empty()) ref_label = "no reference";
   }
 
   std::vector<Run> runs(run_list.size());
   for (size_t k = 0; k < run_list.size(); ++k) {
-    const SolverEntry& e = *run_list[k];
-    if (have_svd_run && prec == Precision::f64 && e.name == kReferenceSolver) {
-      runs[k] = svd_run;
-    } else {
-      solve_row(e, prec, opt, p, runs[k]);
-    }
+    solve_row(*run_list[k], prec, opt, p, in, runs[k]);
     Run& r = runs[k];
     if (r.ok && !ref.empty()) {
       r.digits = lre(r.x, ref);
@@ -335,18 +409,19 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
              ",\"backend\":" + json_string(to_string(r.entry->backend)) +
              ",\"kind\":" + json_string(to_string(r.entry->kind)) +
              ",\"precision\":" + json_string(to_string(prec)) + ",\"m\":" + std::to_string(p.m) +
-             ",\"n\":" + std::to_string(p.n) +
-             ",\"status\":" + json_string(r.ok ? "ok" : "error") +
+             ",\"n\":" + std::to_string(p.n) + ",\"status\":" + json_string(r.ok ? "ok" : "error") +
              ",\"error\":" + json_string(r.error) + ",\"x\":" + json_numbers(r.x, xf) +
              ",\"residual_norm\":" + json_number(r.residual) +
              ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
              ",\"time_s\":" + json_number(r.time_s) +
              ",\"iterations\":" + std::to_string(r.info.iterations) +
              ",\"converged\":" + json_bool(r.ok && r.info.converged) +
+             ",\"error_estimate\":" + json_number(r.info.error_estimate) +
+             ",\"error_bound\":" + json_number(r.error_bound) +
              ",\"threads\":" + std::to_string(r.info.threads) +
              ",\"note\":" + json_string(r.info.note) +
              ",\"digits\":" + json_number(r.digits, "%.3f") +
-             ",\"digits_vs\":" + json_string(reference.empty() ? kReferenceSolver : "reference") +
+             ",\"digits_vs\":" + json_string(ref_source) +
              ",\"forward_error\":" + json_number(r.forward_error) + "}";
     }
     out += "]\n";
@@ -354,18 +429,26 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
   } else {
     std::printf("data: %s (m = %lld, n = %lld), precision %s\n", args.str("input").c_str(),
                 static_cast<long long>(p.m), static_cast<long long>(p.n), to_string(prec));
-    // Conditioning explains the digits column; an SVD of A is cheap next to the solves unless huge.
-    if (static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(std::min(p.m, p.n)) <=
-        4e9) {
-      const double kappa = condition_number(p);
-      if (std::isfinite(kappa)) {
-        const double lk = std::log10(kappa);
-        std::printf("kappa(A) = %.3g: backward-stable solvers (QR, COD, SVD) may lose about %.1f "
-                    "digits, normal equations (kappa^2) about %.1f, of %.1f (%s).\n",
-                    kappa, lk, 2 * lk, -std::log10(prec == Precision::f32 ? eps<float>() : eps<double>()),
-                    to_string(prec));
+    // Conditioning explains the digits column (lsgd::conditioning: the one definition and
+    // computation, also behind --stats); cheap next to the solves unless A is huge.
+    if (conditioning_affordable(p)) {
+      const Conditioning c =
+          in.problem == &p && in.have_conditioning ? in.conditioning : conditioning(p);
+      if (c.sigma_min > 0.0) {
+        const double lk = std::log10(c.kappa_scaled);
+        std::printf(
+            "kappa(A) = %.4g, %.4g with unit-norm columns: backward-stable and "
+            "column-equilibrated solvers may lose about %.1f digits (more with a large "
+            "residual), the normal equations and gradient descent (kappa^2) about %.1f, of "
+            "%.1f (%s).\n",
+            c.kappa, c.kappa_scaled, lk, 2 * lk,
+            -std::log10(prec == Precision::f32 ? eps<float>() : eps<double>()), to_string(prec));
       } else {
         std::printf("kappa(A) = inf: A is rank deficient (minimum-norm / basic solutions differ).\n");
+      }
+      if (in.standard != nullptr && in.have_conditioning) {
+        std::printf("standardized (--standardize): kappa = %.4g, %.4g with unit-norm columns.\n",
+                    in.conditioning.kappa, in.conditioning.kappa_scaled);
       }
     }
     std::printf("\n");
@@ -376,11 +459,14 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     for (const auto& r : runs) {
       std::string digits = "-";
       if (r.ok && std::isfinite(r.digits)) digits = fmt("%.1f", r.digits);
-      if (r.ok && have_svd_run && reference.empty() && prec == Precision::f64 &&
-          r.entry->name == kReferenceSolver) {
-        digits = "ref";
-      }
       std::string status = !r.ok ? r.error : r.info.converged ? "ok" : "not converged";
+      if (r.ok && r.entry->is_iterative() && r.info.converged) {
+        const double err = iterative_error(r);
+        if (!std::isnan(err)) {
+          status = err <= trust_limit(opt) ? "ok; error bound " + fmt("%.1e", err)
+                                           : "NOT TRUSTWORTHY: error bound " + fmt("%.1e", err);
+        }
+      }
       if (r.ok && !r.info.note.empty()) status += "; " + one_line(r.info.note);
       std::printf("%s  %-10s  %-12s  %-12s  %-6s  %-7s  %s\n", pad(r.entry->name, w).c_str(),
                   r.ok ? fmt("%.3e", r.time_s).c_str() : "-",
@@ -446,6 +532,18 @@ int run_solve(const std::vector<std::string>& argv) {
     if (!entry->available()) throw DeviceError(unavailable_message(*entry));
   }
 
+  const bool standardize = args.flag("standardize");
+  if (standardize && opt.ridge_lambda > 0.0) {
+    throw UsageError(
+        "solve: --standardize with --lambda: the penalty would fall on the "
+        "standardized coefficients, another problem than the one asked; drop one");
+  }
+  if (standardize && entry != nullptr && entry->backend == Backend::mpi) {
+    throw UsageError(
+        "solve: --standardize needs the whole data in one process, not an mpi.* "
+        "solver (each rank holds only its rows)");
+  }
+
   check_threads_can_start(opt.threads);
   if (entry != nullptr && entry->backend == Backend::mpi) {
     return solve_distributed(args, *entry, prec, opt, csv);
@@ -462,8 +560,26 @@ int run_solve(const std::vector<std::string>& argv) {
                          " coefficients" + (csv.intercept ? " (including the intercept)" : ""));
     }
   }
-  if (entry == nullptr) return solve_all(args, prec, opt, p, reference);
-  return solve_single(args, *entry, prec, opt, p, reference);
+  check_constant_columns(p, csv.intercept);
+  Solved in;
+  Standardization standard;
+  in.problem = &p;
+  if (standardize) {
+    standard = standardize_problem(p);
+    in.problem = &standard.problem;
+    in.standard = &standard;
+  }
+  // sigma_min for the error bounds of iterative solvers and the kappa line of --solver all.
+  if ((entry == nullptr || entry->is_iterative()) && conditioning_affordable(p)) {
+    try {
+      in.conditioning = conditioning(*in.problem);
+      in.have_conditioning = true;
+    } catch (const NumericalError&) {
+      in.have_conditioning = false;  // the solvers' own estimates decide
+    }
+  }
+  if (entry == nullptr) return solve_all(args, prec, opt, p, in, reference);
+  return solve_single(args, *entry, prec, opt, p, in, reference);
 }
 
 }  // namespace lsgd::cli

@@ -32,9 +32,12 @@ std::vector<OptionSpec> solve_options() {
       {"b", "FILE", "right-hand side b as a Matrix Market m x 1 file (with an .mtx input)"},
       {"precision", "P", "f32 or f64 (default f64)"},
       {"lambda", "X", "ridge lambda >= 0 (normal equations and gradient descent)"},
-      {"rcond", "X", "relative singular-value cutoff of SVD/COD/pivoted QR, >= 0 (default max(m,n)*eps)"},
+      {"rcond", "X",
+       "relative singular-value cutoff of SVD/COD/pivoted QR, >= 0 (default max(m,n)*eps)"},
       {"max-iters", "N", "iterative solvers: iteration limit (default 1000)"},
-      {"tol", "X", "iterative solvers: stop at ||grad|| <= tol*||grad(0)||, 0 <= X < 1 (default 1e-6; 0: run all)"},
+      {"tol", "X",
+       "iterative solvers: stop when the estimated relative error of the coefficients, "
+       "||grad|| / (mu ||x||), is <= X; 0 <= X < 1 (default 1e-6; 0: run --max-iters exactly)"},
       {"step", "X", "iterative solvers: step size (default 0: 1/L by power iteration)"},
       {"lipschitz", "X", "iterative solvers: known Lipschitz constant L (skips power iteration)"},
       {"power-iters", "N", "iterative solvers: power iterations for L (default 20)"},
@@ -53,7 +56,15 @@ std::vector<OptionSpec> solve_options() {
        "also print the OLS statistics (standard errors, t, p-values, R^2, F, condition number) "
        "from a refined QR of A, independent of the solver (one solver only)"},
       {"allow-unconverged", "",
-       "iterative solvers: keep the last iterate if --max-iters ends the run before --tol (default: exit 1)"},
+       "iterative solvers: keep the last iterate when --max-iters ends the run before --tol, or "
+       "when the error bound says the coefficients are not accurate to --tol (default: exit 1)"},
+      {"standardize", "",
+       "solve with every column centred (when there is an intercept) and scaled to unit standard "
+       "deviation, then map the coefficients back (a scikit-learn StandardScaler in front of the "
+       "solver); for gradient descent on raw data"},
+      {"equilibrate", "M",
+       "CPU direct solvers: column equilibration, auto, on or off (default auto: see "
+       "docs/cpu-backend.md)"},
   };
 }
 
@@ -65,8 +76,8 @@ SolverOptions solver_options(const Args& a) {
   o.max_iters = static_cast<int>(a.integer("max-iters", o.max_iters, 1, 1000000000));
   o.tol = a.number("tol", o.tol, 0.0);
   if (o.tol >= 1.0) {
-    throw UsageError("solve: --tol: must be < 1 (it is relative to the first gradient: " +
-                     a.str("tol") + " would stop at once, at x = 0)");
+    throw UsageError("solve: --tol: must be < 1 (a relative error of the coefficients; " +
+                     a.str("tol") + " would accept anything)");
   }
   o.step = a.number("step", 0.0, 0.0);
   o.lipschitz = a.number("lipschitz", 0.0, 0.0);
@@ -85,6 +96,10 @@ SolverOptions solver_options(const Args& a) {
                    ? GpuMode::end_to_end
                    : GpuMode::resident;
   o.threads = static_cast<int>(a.integer("threads", 0, 0, max_threads()));
+  const std::string eq = a.choice("equilibrate", "auto", {"auto", "on", "off"});
+  o.equilibrate = eq == "on"    ? Equilibrate::on
+                  : eq == "off" ? Equilibrate::off
+                                : Equilibrate::automatic;
   return o;
 }
 

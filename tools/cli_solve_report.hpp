@@ -21,12 +21,17 @@ struct Run {
   double ne_residual = std::numeric_limits<double>::quiet_NaN();
   double digits = std::numeric_limits<double>::quiet_NaN();
   double forward_error = std::numeric_limits<double>::quiet_NaN();
+  // Iterative solvers, single-process path: the a-posteriori bound on ||x - x*|| / ||x|| from
+  // sigma_min (cli_numerics.hpp, gradient_error_bound); NaN where not computed (then the solver's
+  // own info.error_estimate decides).
+  double error_bound = std::numeric_limits<double>::quiet_NaN();
   SolveInfo info;
 };
 
 // Prints the report of one solve of p (only p.m, p.n and p.column_names are read) and writes
 // --output; fills r's forward error and digits from `reference` when given. Throws NumericalError
-// for an unconverged iterative solve unless --allow-unconverged.
+// for an iterative solve that did not converge, or whose error bound (else estimate) exceeds --tol,
+// unless --allow-unconverged.
 int report_single(const Args& args, const SolverEntry& e, Precision prec, const SolverOptions& opt,
                   const Problem<double>& p, Run& r, const std::vector<double>& reference);
 

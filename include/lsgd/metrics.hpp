@@ -12,6 +12,9 @@ constexpr double eps() {
   return static_cast<double>(std::numeric_limits<T>::epsilon());
 }
 
+// Every norm below is computed without overflow or underflow of intermediate sums of squares (a
+// column of 1e299 beside one of 1e-300 gives finite, meaningful values).
+
 // ||x - x_ref|| / ||x_ref|| (2-norms); ||x - x_ref|| if x_ref = 0.
 template <typename T, typename U>
 double forward_error(const std::vector<T>& x, const std::vector<U>& x_ref);
@@ -32,9 +35,27 @@ double lre(const std::vector<double>& x, const std::vector<double>& certified);
 template <typename T, typename U>
 double gd_objective(const Problem<T>& p, const std::vector<U>& x, double lambda = 0.0);
 
-// 2-norm condition number by SVD (Eigen JacobiSVD for small n, BDCSVD otherwise), in double.
+// The condition number, one definition and one computation for everything lsgd prints or tests
+// with (lsgd solve --stats, --solver all, the GD error bound, the accuracy suites):
+//   kappa        = kappa_2(A) = sigma_max(A) / sigma_min(A), sigma_min the min(m, n)-th singular
+//                  value (inf when A is rank deficient): statsmodels' "Cond. No.", NumPy's cond(A);
+//   kappa_scaled = kappa_2 of A with every nonzero column scaled to unit 2-norm: what limits QR,
+//                  equilibrated solvers and refinement (van der Sluis: within sqrt(n) of the best
+//                  column scaling).
+// Computed in double: Householder QR of A D (D: exact power-of-two column scales), then the
+// one-sided Jacobi SVD (LAPACK GESVJ) of R, which gets every singular value to about
+// kappa_scaled * eps relative accuracy however large kappa is (core/conditioning.cpp). Cost: the QR
+// (2 m n^2) plus O(n^3) Jacobi sweeps on min(m, n)^2.
+struct Conditioning {
+  double sigma_max = 0.0;
+  double sigma_min = 0.0;
+  double kappa = 0.0;
+  double kappa_scaled = 0.0;
+};
 template <typename T>
-double condition_number(const Problem<T>& p);
+Conditioning conditioning(const Problem<T>& p);
+template <typename T>
+double condition_number(const Problem<T>& p);  // conditioning(p).kappa
 
 // Flop models for an m x n problem (m >= n unless stated).
 double flops_cholesky_ls(double m, double n);  // SYRK n^2 m + GEMV 2mn + POTRF n^3/3 + 2 TRSV 2n^2

@@ -9,6 +9,7 @@
 //
 // timed_solve() may be called repeatedly (benchmarks); each call solves the problem given to setup()
 // from scratch, with the same inputs.
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,16 +38,27 @@ enum class GpuMode { resident, end_to_end };
 
 enum class StepSchedule { constant, inv_sqrt, inv_time };  // SGD: a0, a0/sqrt(1+t), a0/(1+t/T)
 
+// Column equilibration of the CPU direct solvers: solve (A D) z = b, x = D z, D = diag of powers of
+// two bringing every column norm into [1, 4) (exact). automatic: the full-rank solvers always (bit
+// for bit the unscaled result unless something over- or underflows), the rank-revealing ones when
+// m >= n, solving again unscaled if A D is rank deficient (docs/cpu-backend.md).
+enum class Equilibrate { automatic, on, off };
+const char* to_string(Equilibrate e);
+
 struct SolverOptions {
   // Direct solvers.
   double ridge_lambda = 0.0;  // normal equations: (A^T A + lambda I) x = A^T b; GD objective's lambda
   double rcond = -1.0;        // SVD/COD relative cutoff; < 0 means max(m,n) * eps(T)
   std::string inner_precision = "tf32";  // cuda.gels_irs: fp32 (double only), tf32, fp16, bf16
   GpuMode gpu_mode = GpuMode::resident;
+  Equilibrate equilibrate = Equilibrate::automatic;  // CPU direct solvers
 
   // Iterative solvers: f(x) = 1/(2m)||Ax-b||^2 + lambda/2 ||x||^2.
   int max_iters = 1000;
-  double tol = 1e-6;        // stop when ||grad f(x)|| <= tol * ||grad f(0)||; 0 runs max_iters exactly
+  // cpu.gd*, mpi.gd*, cpu.sgd: stop when the estimated relative forward error ||x - x*|| / ||x||
+  // <= tol (cpu/gd_stop.hpp); cpu.bgd and the cuda.* GD solvers: when ||grad f(x)|| <= tol *
+  // ||grad f(0)||, which bounds the backward error only. 0 runs max_iters exactly.
+  double tol = 1e-6;
   double step = 0.0;        // 0: 1/L with L from power iteration (+lambda)
   double lipschitz = 0.0;   // L if known (skips the power iteration)
   int power_iters = 20;     // power iterations for L
@@ -61,6 +73,9 @@ struct SolverOptions {
 struct SolveInfo {
   int iterations = 0;  // iterative solvers; refinement iterations for gels_irs
   bool converged = true;
+  // Iterative solvers that estimate it (cpu.gd*, mpi.gd*, cpu.sgd with tol > 0): the estimated
+  // relative forward error ||x - x*|| / ||x|| of the returned x; NaN otherwise.
+  double error_estimate = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> loss_history;  // f(x_k) every history_every iterations, starting with k = 0
   int history_every = 0;
   int threads = 1;     // CPU threads used
