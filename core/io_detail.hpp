@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "lsgd/io.hpp"
 
@@ -15,7 +16,8 @@ class LineReader;
 // `max_values`: the largest rows x cols densified (the fuzzers lower it to stay in memory).
 // Rows [row_begin, row_end) only (row_end -1: to the end; one MPI rank's share): general array
 // files only; the result then has row_end - row_begin rows.
-Problem<double> read_csv(LineReader& reader, const CsvOptions& opt);
+Problem<double> read_csv(LineReader& reader, const CsvOptions& opt,
+                         std::vector<std::string>* notes = nullptr);
 MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols,
                                 index_t max_values = index_t{1} << 40, index_t row_begin = 0,
                                 index_t row_end = -1);

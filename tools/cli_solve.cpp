@@ -41,7 +41,14 @@ const char* kSummary =
     "iterative solver on the same data and prints one comparison table. 'lsgd list' shows the names.\n"
     "--stats adds the OLS summary (standard errors, t statistics, p-values, residual SD, R^2,\n"
     "F, condition number), computed in double from a QR of A refined in double-double,\n"
-    "independently of the solver, whose coefficients it is compared with.";
+    "independently of the solver, whose coefficients it is compared with.\n\n"
+    "No intercept is fitted unless --intercept is given (or the data holds a column of ones).\n"
+    "CSV files: line 1 is the header when its fields differ in kind from the rows below (text over\n"
+    "numbers, a year over decimals; --header / --no-header decide instead); the delimiter (',', ';',\n"
+    "tab, '|' or blanks), a decimal comma and a leading row-index column (pandas' to_csv default)\n"
+    "are inferred too, each with a note on stderr when it could have gone the other way. Columns are\n"
+    "named by header name or 0-based position, a name matched first. True/False read as 1/0;\n"
+    ".gz files are decompressed.";
 
 // libgomp aborts the process when it cannot create its threads (a process limit, a container's
 // pids cap). Start the threads the solve will want once, here, so that this is an lsgd error.
@@ -150,8 +157,19 @@ void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
     r.error = "out of memory";
   } catch (const std::exception& ex) {
     r.ok = false;
-    r.error = one_line(error_kind(ex) + ": " + ex.what());
+    r.error = one_line(error_kind(ex) + ": " + with_column_names(ex.what(), p.column_names));
   }
+}
+
+// An unconverged solve, said once: the solvers' notes already say "<name>: not converged within
+// max_iters = N (...)".
+std::string not_converged_text(const std::string& name, int max_iters, const std::string& note) {
+  if (note.find("not converged") != std::string::npos) {
+    return note.rfind(name + ": ", 0) == 0 ? note : name + ": " + note;
+  }
+  std::string why = name + ": not converged within --max-iters " + std::to_string(max_iters);
+  if (!note.empty()) why += " (" + note + ")";
+  return why;
 }
 
 const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
@@ -178,8 +196,7 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
     r.digits = lre(r.x, reference);
   }
   if (e.is_iterative() && !r.info.converged && !args.flag("allow-unconverged")) {
-    std::string why = e.name + ": not converged within --max-iters " + std::to_string(opt.max_iters);
-    if (!r.info.note.empty()) why += " (" + r.info.note + ")";
+    const std::string why = not_converged_text(e.name, opt.max_iters, r.info.note);
     throw NumericalError(why + "; raise --max-iters, loosen --tol, or pass --allow-unconverged to "
                                "keep the last iterate" +
                          (args.has("output") ? "; nothing was written" : ""));
@@ -381,7 +398,12 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
         digits = "ref";
       }
       std::string status = !r.ok ? r.error : r.info.converged ? "ok" : "not converged";
-      if (r.ok && !r.info.note.empty()) status += "; " + one_line(r.info.note);
+      if (r.ok && !r.info.converged) {
+        const std::string said = not_converged_text(r.entry->name, opt.max_iters, r.info.note);
+        status = one_line(said.substr(r.entry->name.size() + 2));  // the row names the solver
+      } else if (r.ok && !r.info.note.empty()) {
+        status += "; " + one_line(r.info.note);
+      }
       std::printf("%s  %-10s  %-12s  %-12s  %-6s  %-7s  %s\n", pad(r.entry->name, w).c_str(),
                   r.ok ? fmt("%.3e", r.time_s).c_str() : "-",
                   r.ok ? fmt("%.4e", r.residual).c_str() : "-",
@@ -450,7 +472,9 @@ int run_solve(const std::vector<std::string>& argv) {
   if (entry != nullptr && entry->backend == Backend::mpi) {
     return solve_distributed(args, *entry, prec, opt, csv);
   }
-  const Problem<double> p = read_problem(input, csv, args.str("b"));
+  std::vector<std::string> notes;
+  const Problem<double> p = read_problem(input, csv, args.str("b"), &notes);
+  print_notes(notes);
   if (prec == Precision::f32) check_fits_f32(input, args.str("b"), p);
   std::vector<double> reference;
   if (args.has("reference")) {
@@ -463,7 +487,11 @@ int run_solve(const std::vector<std::string>& argv) {
     }
   }
   if (entry == nullptr) return solve_all(args, prec, opt, p, reference);
-  return solve_single(args, *entry, prec, opt, p, reference);
+  try {
+    return solve_single(args, *entry, prec, opt, p, reference);
+  } catch (const NumericalError& e) {
+    throw NumericalError(with_column_names(e.what(), p.column_names));
+  }
 }
 
 }  // namespace lsgd::cli
