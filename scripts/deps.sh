@@ -15,6 +15,9 @@ lsgd_missing_packages() {
   # OpenBLAS (BLAS + LAPACK) under the CPU solvers; also switches Debian's NumPy off the reference BLAS.
   ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' || missing+=(libopenblas-dev)
   command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || missing+=(python3)
+  # zlib: gzip-compressed data files (.csv.gz). CMake builds without it, and lsgd then refuses such
+  # files by name; installed here so that every build reads them.
+  [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
   local pkg
   for pkg in "$@"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
