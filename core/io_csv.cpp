@@ -32,7 +32,6 @@ using detail::LineReader;
 using detail::Num;
 using detail::show;
 
-constexpr std::uint64_t kMinBytesPerThread = std::uint64_t{8} << 20;  // below: one thread
 
 bool blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -278,6 +277,8 @@ void run_parallel(size_t n, F&& fn) {
 
 namespace detail {
 
+std::uint64_t csv_min_bytes_per_thread = std::uint64_t{8} << 20;
+
 Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<std::string>* notes) {
   const std::string path = reader.path();
   const CsvSample sample = read_sample(reader);
@@ -301,7 +302,7 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
   const std::uint64_t rest_begin = reader.offset();
   const std::uint64_t rest = reader.size() > rest_begin ? reader.size() - rest_begin : 0;
   const auto nthreads = static_cast<size_t>(std::clamp<std::uint64_t>(
-      rest / kMinBytesPerThread, 1, static_cast<std::uint64_t>(std::clamp(want_threads, 1, 64))));
+      rest / std::max<std::uint64_t>(1, csv_min_bytes_per_thread), 1, static_cast<std::uint64_t>(std::clamp(want_threads, 1, 64))));
   const bool parallel = !ranged && reader.splittable() && nthreads > 1;
   index_t cap = 0;
   if (parallel) {

@@ -1,5 +1,6 @@
 #pragma once
 // Internals shared by the io_*.cpp files (not part of the public interface).
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -16,6 +17,10 @@ class LineReader;
 // `max_values`: the largest rows x cols densified (the fuzzers lower it to stay in memory).
 // Rows [row_begin, row_end) only (row_end -1: to the end; one MPI rank's share): general array
 // files only; the result then has row_end - row_begin rows.
+// A file is parsed by several threads (CsvOptions::threads) when each gets at least this many bytes
+// (8 MiB; the tests lower it to exercise the ranges on small files).
+extern std::uint64_t csv_min_bytes_per_thread;
+
 Problem<double> read_csv(LineReader& reader, const CsvOptions& opt,
                          std::vector<std::string>* notes = nullptr);
 MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols,

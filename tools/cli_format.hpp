@@ -110,7 +110,7 @@ inline std::string with_column_names(const std::string& msg, const std::vector<s
     while (e < msg.size() && std::isdigit(static_cast<unsigned char>(msg[e]))) ++e;
     out.append(msg, at, e - at);
     at = e;
-    if (e == k + key.size() || e - k - key.size() > 9 || msg.compare(e, 2, " (") == 0) continue;
+    if (e == k + key.size() || e - k - key.size() > 9 || msg.compare(e, 3, " ('") == 0) continue;
     const size_t col = std::stoul(msg.substr(k + key.size(), e - k - key.size()));
     if (col >= 1 && col <= names.size()) out += " ('" + names[col - 1] + "')";
   }
