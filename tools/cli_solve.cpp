@@ -161,15 +161,17 @@ void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
   }
 }
 
-// An unconverged solve, said once: the solvers' notes already say "<name>: not converged within
-// max_iters = N (...)".
-std::string not_converged_text(const std::string& name, int max_iters, const std::string& note) {
-  if (note.find("not converged") != std::string::npos) {
-    return note.rfind(name + ": ", 0) == 0 ? note : name + ": " + note;
+// An unconverged solve, said once ("not converged within --max-iters N (why)"): the solvers' notes
+// already say "<name>: not converged within max_iters = N (why)"; only their "why" is kept.
+std::string not_converged_text(int max_iters, const std::string& note) {
+  std::string why = note;
+  if (const size_t k = note.find("not converged"); k != std::string::npos) {
+    const size_t open = note.find(" (", k);
+    why = open == std::string::npos ? std::string() : note.substr(open + 2);
+    if (!why.empty() && why.back() == ')') why.pop_back();
   }
-  std::string why = name + ": not converged within --max-iters " + std::to_string(max_iters);
-  if (!note.empty()) why += " (" + note + ")";
-  return why;
+  return "not converged within --max-iters " + std::to_string(max_iters) +
+         (why.empty() ? "" : " (" + why + ")");
 }
 
 const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
@@ -196,7 +198,7 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
     r.digits = lre(r.x, reference);
   }
   if (e.is_iterative() && !r.info.converged && !args.flag("allow-unconverged")) {
-    const std::string why = not_converged_text(e.name, opt.max_iters, r.info.note);
+    const std::string why = e.name + ": " + not_converged_text(opt.max_iters, r.info.note);
     throw NumericalError(why + "; raise --max-iters, loosen --tol, or pass --allow-unconverged to "
                                "keep the last iterate" +
                          (args.has("output") ? "; nothing was written" : ""));
@@ -399,8 +401,7 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
       }
       std::string status = !r.ok ? r.error : r.info.converged ? "ok" : "not converged";
       if (r.ok && !r.info.converged) {
-        const std::string said = not_converged_text(r.entry->name, opt.max_iters, r.info.note);
-        status = one_line(said.substr(r.entry->name.size() + 2));  // the row names the solver
+        status = one_line(not_converged_text(opt.max_iters, r.info.note));
       } else if (r.ok && !r.info.note.empty()) {
         status += "; " + one_line(r.info.note);
       }
