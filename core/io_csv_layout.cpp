@@ -170,7 +170,11 @@ bool infer_header(const std::vector<std::vector<std::string>>& rows, char decima
     const bool match = std::any_of(ks.begin(), ks.end(), [&](Kind k) {
       return k == h || (h == Kind::decimal && k == Kind::integer);
     });
-    const std::string example = quoted(first[j]) + " over " + quoted(rows[1][j]);
+    std::string below;  // the first field under it, for the note
+    for (size_t i = 1; i < rows.size() && below.empty(); ++i) {
+      if (j < rows[i].size() && !trim(rows[i][j]).empty()) below = quoted(rows[i][j]);
+    }
+    const std::string example = quoted(first[j]) + " over " + below;
     if (match) {
       --votes;
       if (for_data.empty()) for_data = example;

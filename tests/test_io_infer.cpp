@@ -2,8 +2,6 @@
 // delimiter, a decimal comma, pandas' leading index column, booleans, gzip data; the columns the
 // user chooses by name or position; and the parallel read by ranges of lines, which must give
 // exactly what one thread gives, errors included.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -17,53 +15,27 @@
 #include "core/io_detail.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/io.hpp"
+#include "tests/io_fixture.hpp"
 
 namespace lsgd {
 namespace {
 
 namespace fs = std::filesystem;
+using io_test::error_of;
 
-class IoInferTest : public ::testing::Test {
+class IoInferTest : public io_test::IoTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lsgd_test_io_infer_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
   void TearDown() override {
     detail::csv_min_bytes_per_thread = std::uint64_t{8} << 20;
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    io_test::IoTest::TearDown();
   }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  fs::path dir_;
 };
-
-template <typename F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<wrong exception type: ") + e.what() + ">";
-  }
-  return "<no exception>";
-}
 
 std::string joined(const std::vector<std::string>& notes) {
   std::string s;
   for (const auto& n : notes) s += n + "\n";
   return s;
 }
-
-#define EXPECT_CONTAINS(haystack, needle)                                               \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos)                      \
-      << "expected '" << (needle) << "' in: " << (haystack)
 
 using Names = std::vector<std::string>;
 using Values = std::vector<double>;
