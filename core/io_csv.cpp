@@ -408,11 +408,14 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
   std::vector<index_t> keep;  // columns of A kept, in order
   for (index_t f = 0; f < width; ++f) keep.push_back(f);
   std::vector<std::string> names = L.column_names;
-  if (L.index_column >= 0 && rows >= 2) {
-    bool counts = true;
+  if (L.index_column >= 0 && (rows >= 2 || ranged)) {
+    // One MPI rank's share cannot see every row: there the sampled first rows decide, as on every
+    // other rank, so that all ranks keep the same columns.
+    bool counts = ranged ? L.index_drop : true;
     index_t i = 0;
     const double* col = p.A.data() + L.index_column * cap;
     for (const Segment& sg : segments) {
+      if (ranged) break;
       for (index_t k = 0; k < sg.rows && counts; ++k, ++i) counts = col[sg.from + k] == static_cast<double>(i);
     }
     if (counts && notes != nullptr && !L.index_drop) {
@@ -425,8 +428,9 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
       keep.erase(keep.begin() + L.index_column);
       names.erase(names.begin() + L.index_column);
       if (notes != nullptr) {
-        notes->push_back(path + ": column 1 holds 0, 1, ..., " + std::to_string(rows - 1) +
-                         " and is taken as the row index (pandas' to_csv with header=False) and left "
+        notes->push_back(path + ": column 1 holds 0, 1, ..., " +
+                       (ranged ? std::string("(in the first rows)") : std::to_string(rows - 1)) +
+                       " and is taken as the row index (pandas' to_csv with header=False) and left "
                          "out (--index-column none keeps it)");
       }
     }
@@ -443,13 +447,13 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
       const double* const src = p.A.data() + keep[static_cast<size_t>(nf)] * cap;
       index_t off = 0;
       for (const Segment& sg : segments) {
-        std::memmove(dst + off, src + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
+        if (sg.rows > 0) std::memmove(dst + off, src + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
         off += sg.rows;
       }
     }
     index_t off = 0;
     for (const Segment& sg : segments) {
-      std::memmove(p.b.data() + off, p.b.data() + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
+      if (sg.rows > 0) std::memmove(p.b.data() + off, p.b.data() + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
       off += sg.rows;
     }
     p.A.resize(static_cast<size_t>(rows * out_width));

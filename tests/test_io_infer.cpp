@@ -198,6 +198,24 @@ TEST_F(IoInferTest, HeaderlessZeroToMMinusOneIsAnIndexOnlyWhenItIsOneThrough) {
   EXPECT_CONTAINS(joined(notes), "column 1 ('t') holds 0, 1, ..., 2 like a row index; it is used");
 }
 
+// One MPI rank's share sees only its rows: the sampled first rows decide the index column, the same
+// on every rank, so that all shares have the same columns.
+TEST_F(IoInferTest, HeaderlessIndexIsDecidedAlikeForEveryShare) {
+  std::string text;
+  for (int i = 0; i < 10; ++i) text += std::to_string(i) + "," + std::to_string(i) + ".5,1\n";
+  const auto f = write("s.csv", text);
+  EXPECT_EQ(count_csv_rows(f), 10);
+  for (const auto& [r0, r1] : {std::pair<index_t, index_t>{0, 5}, {5, 10}, {10, 10}}) {
+    CsvOptions o;
+    o.row_begin = r0;
+    o.row_end = r1;
+    const Problem<double> p = read_csv(f, o);
+    EXPECT_EQ(p.n, 1) << r0;
+    EXPECT_EQ(p.m, r1 - r0) << r0;
+    EXPECT_EQ(p.column_names, (Names{"x2"})) << r0;
+  }
+}
+
 // ---- choosing columns --------------------------------------------------------------------------
 
 TEST_F(IoInferTest, DropAndColumnsByNameOrPosition) {
