@@ -153,7 +153,8 @@ void BM_peer(benchmark::State& state, const std::string& script, const std::stri
     if (st != 0 || !(seconds > 0.0)) {
       while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
       const size_t nl = out.rfind('\n');
-      state.SkipWithError((peer + ": " + (nl == std::string::npos ? out : out.substr(nl + 1))).c_str());
+      state.SkipWithError(
+          (peer + ": " + (nl == std::string::npos ? out : out.substr(nl + 1))).c_str());
       return;
     }
     state.SetIterationTime(seconds);
@@ -205,8 +206,9 @@ int main(int argc, char** argv) {
   const std::string base = fs::path(file).filename().string();
   const int cores = usable_cores();
   for (const int threads : {1, cores}) {
-    benchmark::RegisterBenchmark(("io/lsgd.read/threads:" + std::to_string(threads) + "/" + base).c_str(),
-                                 BM_read, file, threads)
+    benchmark::RegisterBenchmark(
+        ("io/lsgd.read/threads:" + std::to_string(threads) + "/" + base).c_str(), BM_read, file,
+        threads)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->MinTime(2.0);
@@ -216,8 +218,8 @@ int main(int argc, char** argv) {
   const std::string ext = fs::path(file).extension().string();
   if (peers && (ext == ".csv" || ext == ".txt" || ext == ".tsv")) {
     for (const char* peer : {"numpy.loadtxt", "pandas.read_csv"}) {
-      benchmark::RegisterBenchmark((std::string("io/") + peer + "/" + base).c_str(), BM_peer, script,
-                                   file, std::string(peer))
+      benchmark::RegisterBenchmark((std::string("io/") + peer + "/" + base).c_str(), BM_peer,
+                                   script, file, std::string(peer))
           ->Unit(benchmark::kMillisecond)
           ->UseManualTime()
           ->Iterations(1);

@@ -1,6 +1,6 @@
 // Problems and vectors: the reader picked by extension (CSV in io_csv.cpp, Matrix Market in
-// io_mm.cpp, made a Problem here), vectors, and the CSV writer, at full precision (%.17g round-trips
-// every double) through io_write's atomic writes.
+// io_mm.cpp, made a Problem here), vectors, and the CSV writer, at full precision (%.17g
+// round-trips every double) through io_write's atomic writes.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -91,10 +91,10 @@ Problem<double> read_mm_problem(const std::string& a_path, const std::string& b_
   }
   std::vector<std::string> names;
   for (index_t j = 0; j < mm.cols; ++j) names.push_back("x" + std::to_string(j + 1));
-  const index_t target = separate_b         ? -1
-                         : opt.target.empty() ? mm.cols - 1
-                                              : detail::resolve_column(a_path, 1, names, false, opt.target,
-                                                                       "target column", nullptr);
+  index_t target = separate_b ? -1 : mm.cols - 1;
+  if (!separate_b && !opt.target.empty()) {
+    target = detail::resolve_column(a_path, 1, names, false, opt.target, "target column", nullptr);
+  }
   const index_t rows = mm.rows;
   const index_t features = mm.cols - (separate_b ? 0 : 1);
   if (features + icpt <= 0) detail::no_features(a_path, 1);
@@ -143,9 +143,9 @@ Problem<double> read_problem(const std::string& path, const CsvOptions& opt,
   if (ext == ".gz") ext = extension_of(path.substr(0, path.size() - 3));
   if (ext == ".mtx") {
     if (extension_of(path) == ".gz") {
-      throw InvalidInput(path + ": compressed Matrix Market files are not read (their declared size "
-                                "is checked against the file's); decompress it first: gunzip -k " +
-                         path);
+      throw InvalidInput(path +
+                         ": compressed Matrix Market files are not read (their declared size is "
+                         "checked against the file's); decompress it first: gunzip -k " + path);
     }
     return read_mm_problem(path, b_path, opt);
   }

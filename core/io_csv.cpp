@@ -1,8 +1,8 @@
 // The CSV reader. The first lines decide the layout (io_csv_layout.cpp); then the rows are parsed
 // with std::from_chars where they stand, straight into the column-major problem, which is allocated
 // once from a count of the file's lines. A large regular file is parsed by several threads, each
-// over a range of whole lines written at its own rows; the careful, string-based field splitter runs
-// only for quoted fields and to word an error (file:line: column N ('name'): ...).
+// over a range of whole lines written at its own rows; the careful, string-based field splitter
+// runs only for quoted fields and to word an error (file:line: column N ('name'): ...).
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
@@ -31,7 +31,6 @@ using detail::fail_at;
 using detail::LineReader;
 using detail::Num;
 using detail::show;
-
 
 bool blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -79,7 +78,8 @@ struct Sink {
 
 // A numeric row: each field parsed where it stands, blanks around it skipped, then the delimiter
 // (or the end) expected; fields that are not stored are skipped unparsed. No copies. False for
-// anything else (a quote, a '+', hex, out of range, NaN/Inf, a bad field): the careful path decides.
+// anything else (a quote, a '+', hex, out of range, NaN/Inf, a bad field): the careful path
+// decides.
 bool parse_row_fast(std::string_view line, const CsvLayout& L, const Sink& s, index_t row) {
   const char* p = line.data();
   const char* const end = p + line.size();
@@ -155,9 +155,10 @@ void parse_row_slow(const std::string& path, index_t ln, std::string_view line, 
       fail_at(path, ln, col + ": NaN/Inf value " + show(fields[j]) + " (only finite numbers)");
     }
     const std::string which = L.header ? L.names[j] : std::to_string(j);
-    fail_at(path, ln, col + ": non-numeric field " + show(fields[j]) +
-                          (L.decimal == ',' ? " (numbers are read with a decimal comma)" : "") +
-                          " (to leave the column out: --drop " + show(which) + ")");
+    fail_at(path, ln,
+            col + ": non-numeric field " + show(fields[j]) +
+                (L.decimal == ',' ? " (numbers are read with a decimal comma)" : "") +
+                " (to leave the column out: --drop " + show(which) + ")");
   }
 }
 
@@ -191,7 +192,8 @@ index_t parse_lines(LineReader& reader, const CsvLayout& L, const Sink& s, index
     if (!plain && detail::is_comment_or_blank(line)) continue;
     if (filter != nullptr && !filter->wanted()) continue;
     const index_t ln = reader.line();
-    if (rows == cap) fail_at(path, ln, "more rows than the file had lines (did it change while read?)");
+    if (rows == cap)
+      fail_at(path, ln, "more rows than the file had lines (did it change while read?)");
     if (!(fast_ok && plain && parse_row_fast(line, L, s, row0 + rows))) {
       parse_row_slow(path, ln, line, L, s, row0 + rows);
     }
@@ -217,11 +219,13 @@ struct Chunk {
 };
 
 // The offset just past the first '\n' at or after `from` (or `limit`).
-std::uint64_t next_line_start(int fd, const std::string& path, std::uint64_t from, std::uint64_t limit) {
+std::uint64_t next_line_start(int fd, const std::string& path, std::uint64_t from,
+                              std::uint64_t limit) {
   char buf[1 << 16];
   while (from < limit) {
-    const ssize_t n = ::pread(fd, buf, static_cast<size_t>(std::min<std::uint64_t>(sizeof buf, limit - from)),
-                              static_cast<off_t>(from));
+    const ssize_t n =
+        ::pread(fd, buf, static_cast<size_t>(std::min<std::uint64_t>(sizeof buf, limit - from)),
+                static_cast<off_t>(from));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) detail::fail_file(path, std::string("read error: ") + std::strerror(errno));
     if (n == 0) return limit;
@@ -238,14 +242,16 @@ void count_chunk(int fd, const std::string& path, Chunk& c) {
   std::uint64_t at = c.begin;
   char last = '\n';
   while (at < c.end) {
-    const ssize_t n = ::pread(fd, buf.data(), static_cast<size_t>(std::min<std::uint64_t>(buf.size(), c.end - at)),
+    const ssize_t n = ::pread(fd, buf.data(),
+                              static_cast<size_t>(std::min<std::uint64_t>(buf.size(), c.end - at)),
                               static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) detail::fail_file(path, std::string("read error: ") + std::strerror(errno));
     if (n == 0) break;
     const char* p = buf.data();
     const char* const e = p + n;
-    while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(e - p)))) != nullptr) {
+    while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(e - p)))) !=
+           nullptr) {
       ++c.newlines;
       ++p;
     }
@@ -279,10 +285,12 @@ namespace detail {
 
 std::uint64_t csv_min_bytes_per_thread = std::uint64_t{8} << 20;
 
-Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<std::string>* notes) {
+Problem<double> read_csv(LineReader& reader, const CsvOptions& opt,
+                         std::vector<std::string>* notes) {
   const std::string path = reader.path();
   const CsvSample sample = read_sample(reader);
-  if (sample.lines.empty()) fail_at(path, std::max<index_t>(reader.line(), 1), "no data rows (end of file)");
+  if (sample.lines.empty())
+    fail_at(path, std::max<index_t>(reader.line(), 1), "no data rows (end of file)");
   const CsvLayout L = infer_layout(path, sample, opt, notes);
   const auto ncols = static_cast<size_t>(L.cols);
   const index_t width = L.width;
@@ -301,8 +309,9 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
   const int want_threads = opt.threads > 0 ? opt.threads : usable_cores();
   const std::uint64_t rest_begin = reader.offset();
   const std::uint64_t rest = reader.size() > rest_begin ? reader.size() - rest_begin : 0;
-  const auto nthreads = static_cast<size_t>(std::clamp<std::uint64_t>(
-      rest / std::max<std::uint64_t>(1, csv_min_bytes_per_thread), 1, static_cast<std::uint64_t>(std::clamp(want_threads, 1, 64))));
+  const auto nthreads = static_cast<size_t>(
+      std::clamp<std::uint64_t>(rest / std::max<std::uint64_t>(1, csv_min_bytes_per_thread), 1,
+                                static_cast<std::uint64_t>(std::clamp(want_threads, 1, 64))));
   const bool parallel = !ranged && reader.splittable() && nthreads > 1;
   index_t cap = 0;
   if (parallel) {
@@ -312,8 +321,8 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
     std::vector<std::uint64_t> cut{rest_begin};
     try {
       for (size_t k = 1; k < nthreads; ++k) {
-        const std::uint64_t at = next_line_start(fd, path, std::max(cut.back(), rest_begin + rest * k / nthreads),
-                                                 reader.size());
+        const std::uint64_t at = next_line_start(
+            fd, path, std::max(cut.back(), rest_begin + rest * k / nthreads), reader.size());
         if (at > cut.back() && at < reader.size()) cut.push_back(at);
       }
     } catch (...) {
@@ -416,22 +425,26 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
     const double* col = p.A.data() + L.index_column * cap;
     for (const Segment& sg : segments) {
       if (ranged) break;
-      for (index_t k = 0; k < sg.rows && counts; ++k, ++i) counts = col[sg.from + k] == static_cast<double>(i);
+      for (index_t k = 0; k < sg.rows && counts; ++k, ++i)
+        counts = col[sg.from + k] == static_cast<double>(i);
     }
     if (counts && notes != nullptr && !L.index_drop) {
       const std::string& name = names[static_cast<size_t>(L.index_column)];
       notes->push_back(path + ": column 1 (" + show(name) + ") holds 0, 1, ..., " +
-                       std::to_string(rows - 1) + " like a row index; it is used as a column of A "
-                       "(--drop " + show(name) + " leaves it out)");
+                       std::to_string(rows - 1) +
+                       " like a row index; it is used as a column of A "
+                       "(--drop " +
+                       show(name) + " leaves it out)");
     }
     if (counts && L.index_drop) {
       keep.erase(keep.begin() + L.index_column);
       names.erase(names.begin() + L.index_column);
       if (notes != nullptr) {
-        notes->push_back(path + ": column 1 holds 0, 1, ..., " +
-                       (ranged ? std::string("(in the first rows)") : std::to_string(rows - 1)) +
-                       " and is taken as the row index (pandas' to_csv with header=False) and left "
-                         "out (--index-column none keeps it)");
+        notes->push_back(
+            path + ": column 1 holds 0, 1, ..., " +
+            (ranged ? std::string("(in the first rows)") : std::to_string(rows - 1)) +
+            " and is taken as the row index (pandas' to_csv with header=False) and left "
+            "out (--index-column none keeps it)");
       }
     }
   }
@@ -447,13 +460,16 @@ Problem<double> read_csv(LineReader& reader, const CsvOptions& opt, std::vector<
       const double* const src = p.A.data() + keep[static_cast<size_t>(nf)] * cap;
       index_t off = 0;
       for (const Segment& sg : segments) {
-        if (sg.rows > 0) std::memmove(dst + off, src + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
+        if (sg.rows > 0)
+          std::memmove(dst + off, src + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
         off += sg.rows;
       }
     }
     index_t off = 0;
     for (const Segment& sg : segments) {
-      if (sg.rows > 0) std::memmove(p.b.data() + off, p.b.data() + sg.from, static_cast<size_t>(sg.rows) * sizeof(double));
+      if (sg.rows > 0)
+        std::memmove(p.b.data() + off, p.b.data() + sg.from,
+                     static_cast<size_t>(sg.rows) * sizeof(double));
       off += sg.rows;
     }
     p.A.resize(static_cast<size_t>(rows * out_width));
@@ -482,7 +498,8 @@ index_t count_csv_rows(const std::string& path, const CsvOptions& opt) {
   return rows;
 }
 
-Problem<double> read_csv(const std::string& path, const CsvOptions& opt, std::vector<std::string>* notes) {
+Problem<double> read_csv(const std::string& path, const CsvOptions& opt,
+                         std::vector<std::string>* notes) {
   LineReader reader(path);
   return detail::read_csv(reader, opt, notes);
 }

@@ -10,7 +10,7 @@
 namespace lsgd::detail {
 namespace {
 
-constexpr size_t kSampleLines = 50;             // data lines the inference looks at
+constexpr size_t kSampleLines = 50;               // data lines the inference looks at
 constexpr size_t kSampleBytes = size_t{1} << 20;  // ... or fewer, when lines are long
 
 // What a field looks like, for telling a header from data.
@@ -19,8 +19,9 @@ enum class Kind { empty, missing, boolean, integer, decimal, text };
 // pandas' default missing-value markers: a missing value is no evidence either way.
 bool is_missing_marker(std::string_view t) {
   static constexpr std::array<std::string_view, 19> kMarkers = {
-      "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-      "N/A",  "NA",       "NULL", "NaN",    "None",     "n/a",  "nan",  "null",   "?"};
+      "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+      "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL", "NaN",
+      "None",   "n/a",      "nan",  "null",    "?"};
   return std::find(kMarkers.begin(), kMarkers.end(), t) != kMarkers.end();
 }
 
@@ -126,7 +127,8 @@ std::string quoted(const std::string& s) { return show(s); }
 // numbers, an integer over decimals such as a year over measurements, a number over booleans), -1
 // when it matches one, 0 when line 1's field is empty or a missing-value marker or the column holds
 // text below. With no row below, line 1 is a header when a field is text. `why` gets an example.
-bool infer_header(const std::vector<std::vector<std::string>>& rows, char decimal, std::string& why) {
+bool infer_header(const std::vector<std::vector<std::string>>& rows, char decimal,
+                  std::string& why) {
   const auto& first = rows[0];
   const size_t cols = first.size();
   if (rows.size() == 1) {
@@ -234,9 +236,9 @@ index_t resolve_column(const std::string& path, index_t line, const std::vector<
     for (index_t j = 0; j < cols; ++j) {
       if (names[static_cast<size_t>(j)] != spec) continue;
       if (found >= 0) {
-        fail_at(path, line, what + " " + show(spec) + " is ambiguous (columns " +
-                                std::to_string(found + 1) + " and " + std::to_string(j + 1) +
-                                " have that name)");
+        fail_at(path, line,
+                what + " " + show(spec) + " is ambiguous (columns " + std::to_string(found + 1) +
+                    " and " + std::to_string(j + 1) + " have that name)");
       }
       found = j;
     }
@@ -251,9 +253,9 @@ index_t resolve_column(const std::string& path, index_t line, const std::vector<
   }
   if (is_pos) {
     if (pos < 0 || pos >= cols) {
-      fail_at(path, line, what + " index " + spec + " out of range (the file has " +
-                              std::to_string(cols) + " columns, indices 0.." +
-                              std::to_string(cols - 1) + ")");
+      fail_at(path, line,
+              what + " index " + spec + " out of range (the file has " + std::to_string(cols) +
+                  " columns, indices 0.." + std::to_string(cols - 1) + ")");
     }
     return pos;
   }
@@ -273,7 +275,8 @@ CsvLayout infer_layout(const std::string& path, const CsvSample& sample, const C
   CsvLayout L;
   L.width_line = sample.line_numbers.at(0);
   if (opt.decimal != '\0' && opt.decimal != '.' && opt.decimal != ',') {
-    fail_file(path, "the decimal mark must be '.' or ',', not " + show(std::string(1, opt.decimal)));
+    fail_file(path,
+              "the decimal mark must be '.' or ',', not " + show(std::string(1, opt.decimal)));
   }
   if (opt.decimal == ',' && opt.delimiter == ',') {
     fail_file(path, "a decimal comma needs a delimiter other than ',' (such as ';')");
@@ -292,8 +295,9 @@ CsvLayout infer_layout(const std::string& path, const CsvSample& sample, const C
   } else if (L.delim != ',') {
     L.decimal = infer_decimal(rows);
     if (L.decimal == ',') {
-      note("numbers are written with a decimal comma (inferred from fields like '2,5'; --decimal . "
-           "to override)");
+      note(
+          "numbers are written with a decimal comma (inferred from fields like '2,5'; --decimal . "
+          "to override)");
     }
   }
   const std::vector<std::string>& first = rows[0];
@@ -327,33 +331,38 @@ CsvLayout infer_layout(const std::string& path, const CsvSample& sample, const C
 
   // The target, and the fields the user named.
   L.role.assign(ncols, 0);
-  L.target = opt.target.empty()
-                 ? L.cols - 1
-                 : resolve_column(path, where, L.names, L.header, opt.target, "target column", notes);
+  L.target = opt.target.empty() ? L.cols - 1
+                                : resolve_column(path, where, L.names, L.header, opt.target,
+                                                 "target column", notes);
   if (!opt.columns.empty() && !opt.drop.empty()) {
     fail_file(path, "--columns and --drop exclude each other (--columns lists the columns kept)");
   }
   std::vector<index_t> chosen;  // --columns, in the order given
   std::vector<bool> dropped(ncols, false);
   for (const auto& spec : opt.columns) {
-    const index_t f = resolve_column(path, where, L.names, L.header, spec, "--columns column", notes);
+    const index_t f =
+        resolve_column(path, where, L.names, L.header, spec, "--columns column", notes);
     if (f == L.target) {
-      fail_at(path, where, "--columns: " + show(spec) + " is the target column; --columns lists "
-                           "the columns of A only");
+      fail_at(path, where,
+              "--columns: " + show(spec) +
+                  " is the target column; --columns lists "
+                  "the columns of A only");
     }
     if (std::find(chosen.begin(), chosen.end(), f) != chosen.end()) {
-      fail_at(path, where, "--columns: " + ordinal_column(f) + " (" + show(L.names[static_cast<size_t>(f)]) +
-                               ") is listed twice");
+      fail_at(path, where,
+              "--columns: " + ordinal_column(f) + " (" + show(L.names[static_cast<size_t>(f)]) +
+                  ") is listed twice");
     }
     chosen.push_back(f);
   }
   for (const auto& spec : opt.drop) {
     const index_t f = resolve_column(path, where, L.names, L.header, spec, "--drop column", notes);
     if (f == L.target) {
-      fail_at(path, where, "--drop: " + show(spec) + " is the target column" +
-                               (opt.target.empty() ? " (the last column, by default; choose another "
-                                                     "with --target)"
-                                                   : ""));
+      fail_at(path, where,
+              "--drop: " + show(spec) + " is the target column" +
+                  (opt.target.empty() ? " (the last column, by default; choose another "
+                                        "with --target)"
+                                      : ""));
     }
     dropped[static_cast<size_t>(f)] = true;
   }
@@ -364,8 +373,10 @@ CsvLayout infer_layout(const std::string& path, const CsvSample& sample, const C
   bool index0 = false, check_index0 = false, note_index_like = false;
   if (opt.index == CsvOptions::Index::first) {
     if (field0_named_by_user) {
-      fail_at(path, where, "column 1 is declared the row index (--index-column first) but is also "
-                           "chosen as " + std::string(L.target == 0 ? "the target" : "a column of A"));
+      fail_at(path, where,
+              "column 1 is declared the row index (--index-column first) but is also "
+              "chosen as " +
+                  std::string(L.target == 0 ? "the target" : "a column of A"));
     }
     if (L.cols < 2) fail_at(path, where, "--index-column first: the file has one column only");
     index0 = true;
@@ -373,9 +384,8 @@ CsvLayout infer_layout(const std::string& path, const CsvSample& sample, const C
              !dropped[0] && opt.columns.empty()) {
     std::vector<Kind> below;
     for (size_t i = data0; i < rows.size(); ++i) below.push_back(kind_of(rows[i][0], L.decimal));
-    const bool text_column = !below.empty() && std::all_of(below.begin(), below.end(), [](Kind k) {
-      return k == Kind::text;
-    });
+    const bool text_column = !below.empty() && std::all_of(below.begin(), below.end(),
+                                                           [](Kind k) { return k == Kind::text; });
     const std::string name0 = L.header ? std::string(trim(raw_names[0])) : std::string();
     if (L.header && (name0.empty() || name0 == "Unnamed: 0")) {
       index0 = true;
@@ -383,8 +393,9 @@ CsvLayout infer_layout(const std::string& path, const CsvSample& sample, const C
            ") is taken as pandas' row index and left out (--index-column none keeps it)");
     } else if (text_column) {
       index0 = true;
-      note("column 1" + (L.header ? " (" + show(name0) + ")" : std::string()) + " holds text such as " +
-           show(rows[data0][0]) + " and is taken as the row index, left out (--drop or --columns "
+      note("column 1" + (L.header ? " (" + show(name0) + ")" : std::string()) +
+           " holds text such as " + show(rows[data0][0]) +
+           " and is taken as the row index, left out (--drop or --columns "
            "to choose columns yourself)");
     } else if (!L.header && rows.size() >= 2) {
       bool counts = true;

@@ -1,9 +1,9 @@
 #pragma once
-// What the CSV reader infers from a file's first lines before it parses the rest: the delimiter, the
-// decimal mark, whether line 1 is a header, a leading row-index column (pandas' to_csv default), and
-// which field goes where (the target, the columns of A, the fields left out). Each inference that
-// could have gone the other way is reported as a one-line note (docs/cli-and-files.md, "What lsgd
-// infers from a CSV file").
+// What the CSV reader infers from a file's first lines before it parses the rest: the delimiter,
+// the decimal mark, whether line 1 is a header, a leading row-index column (pandas' to_csv
+// default), and which field goes where (the target, the columns of A, the fields left out). Each
+// inference that could have gone the other way is reported as a one-line note
+// (docs/cli-and-files.md, "What lsgd infers from a CSV file").
 #include <string>
 #include <vector>
 
@@ -26,18 +26,20 @@ constexpr index_t kTargetField = -2;
 struct CsvLayout {
   char delim = ',';
   char decimal = '.';
-  index_t cols = 0;           // fields per line
+  index_t cols = 0;  // fields per line
   bool header = false;
-  index_t header_line = 0;    // 0: none
-  index_t width_line = 0;     // the line that set the field count
-  std::vector<std::string> names;  // per field: header name (or column<k>), or x<k> without a header
-  std::vector<index_t> role;       // per field: column of A (the intercept is column 0), or kTarget/kSkip
-  index_t target = -1;             // the target's field
-  index_t width = 0;               // columns of A, the intercept included
+  index_t header_line = 0;  // 0: none
+  index_t width_line = 0;   // the line that set the field count
+  std::vector<std::string>
+      names;  // per field: header name (or column<k>), or x<k> without a header
+  std::vector<index_t>
+      role;             // per field: column of A (the intercept is column 0), or kTarget/kSkip
+  index_t target = -1;  // the target's field
+  index_t width = 0;    // columns of A, the intercept included
   bool intercept = false;
   // Column of A holding field 0 when it is checked, after the read, for 0, 1, ..., m-1 (-1: no
-  // check): a headerless pandas index, left out if it is one (index_drop), or a named regressor that
-  // a note then points out (kept).
+  // check): a headerless pandas index, left out if it is one (index_drop), or a named regressor
+  // that a note then points out (kept).
   index_t index_column = -1;
   bool index_drop = false;
   std::vector<std::string> column_names;  // of A

@@ -57,7 +57,8 @@ size_t GzipStream::read(char* out, size_t cap) {
       }
     }
     if (s.z.avail_in == 0 && s.source_done) {
-      if (!s.member_done) fail_file(s.path, "truncated gzip data (the file ends inside the stream)");
+      if (!s.member_done)
+        fail_file(s.path, "truncated gzip data (the file ends inside the stream)");
       s.done = true;
       break;
     }
@@ -89,7 +90,8 @@ struct GzipStream::State {};
 GzipStream::GzipStream(std::function<size_t(char*, size_t)>, std::string path) {
   fail_file(path,
             "the file is gzip-compressed, but this lsgd was built without zlib (install zlib1g-dev "
-            "and rebuild), or decompress it first: gunzip -k " + path);
+            "and rebuild), or decompress it first: gunzip -k " +
+                path);
 }
 
 GzipStream::~GzipStream() = default;

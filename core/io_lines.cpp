@@ -190,7 +190,8 @@ bool LineReader::fill() {
   if (buf_.size() - end_ < kBlock / 2) buf_.resize(std::max(buf_.size() * 2, end_ + kBlock));
   data_ = buf_.data();
   const size_t cap = buf_.size() - end_;
-  const size_t n = gz_ != nullptr ? gz_->read(buf_.data() + end_, cap) : read_raw(buf_.data() + end_, cap);
+  char* const out = buf_.data() + end_;
+  const size_t n = gz_ != nullptr ? gz_->read(out, cap) : read_raw(out, cap);
   if (n == 0) {
     eof_ = true;
     return false;

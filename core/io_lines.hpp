@@ -95,7 +95,7 @@ bool parse_index(std::string_view field, index_t& out);
 // True/False as pandas writes booleans (also true/false, TRUE/FALSE): 1 or 0.
 bool parse_bool(std::string_view field, double& out);
 
-// A field's value: a number (with ',' as the decimal mark when decimal == ','), or a boolean as 1/0.
+// A field's value: a number (',' as the decimal mark when decimal == ','), or a boolean as 1/0.
 Num parse_value(std::string_view field, char decimal, double& out);
 
 // Splits a line into trimmed fields. A field may be enclosed in double quotes (then it may hold

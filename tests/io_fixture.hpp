@@ -47,8 +47,8 @@ std::string error_of(F&& fn) {
   return "<no exception>";
 }
 
-#define EXPECT_CONTAINS(haystack, needle)                                               \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos)                      \
+#define EXPECT_CONTAINS(haystack, needle)                          \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
       << "expected '" << (needle) << "' in: " << (haystack)
 
 }  // namespace lsgd::io_test

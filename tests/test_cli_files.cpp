@@ -1,6 +1,7 @@
 // `lsgd solve` on files written the way pandas and NumPy users write them (issue 25, items 1, 2 and
-// 9): each test failed on the reader before issue 25 (a silent wrong answer, a refusal, or a message
-// that did not help) and checks what the user sees now: the answer, the exit status and the notes.
+// 9): each test failed on the reader before issue 25 (a silent wrong answer, a refusal, or a
+// message that did not help) and checks what the user sees now: the answer, the exit status and the
+// notes.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -28,7 +29,8 @@ const int kStackLoss[21][4] = {
 
 // The table as DataFrame.to_csv writes it: with its index (an unnamed first column 0..20) or not.
 std::string stackloss_csv(bool index, bool header = true) {
-  std::string s = header ? std::string(index ? "," : "") + "Air.Flow,Water.Temp,Acid.Conc.,stack.loss\n" : "";
+  std::string s =
+      header ? std::string(index ? "," : "") + "Air.Flow,Water.Temp,Acid.Conc.,stack.loss\n" : "";
   for (int i = 0; i < 21; ++i) {
     if (index) s += std::to_string(i) + ",";
     for (int j = 0; j < 4; ++j) s += std::to_string(kStackLoss[i][j]) + (j < 3 ? "," : "\n");
@@ -49,27 +51,34 @@ TEST_F(CliTest, PandasIndexColumnIsLeftOutWithANote) {
   EXPECT_NEAR(x[0], -39.9197, 5e-4);
   EXPECT_NEAR(x[1], 0.7156, 5e-5);
   for (const char* f : {"indexed.csv", "indexed_noheader.csv"}) {
-    const CliResult r = run(std::string("solve --input ") + f + " --solver cpu.qr --intercept --json");
+    const CliResult r =
+        run(std::string("solve --input ") + f + " --solver cpu.qr --intercept --json");
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(json_array(r.out, "x"), x) << f;  // the same numbers read: the same answer, bit for bit
+    EXPECT_EQ(json_array(r.out, "x"), x)
+        << f;  // the same numbers read: the same answer, bit for bit
     EXPECT_CONTAINS(r.err, "lsgd: note: ");
     EXPECT_CONTAINS(r.err, "row index");
     EXPECT_CONTAINS(r.out, "\"m\":21,\"n\":4");
   }
   // --index-column none keeps it (and names it), as before.
-  const CliResult keep = run("solve --input indexed.csv --solver cpu.qr --intercept --index-column none --json");
+  const CliResult keep =
+      run("solve --input indexed.csv --solver cpu.qr --intercept --index-column none --json");
   ASSERT_EQ(keep.code, 0) << keep.err;
   EXPECT_CONTAINS(keep.out, "\"columns\":[\"(intercept)\",\"column1\",\"Air.Flow\"");
 }
 
-// Item 1: a string or date index failed with "non-numeric field"; there was no way to drop a column.
+// Item 1: a string or date index failed with "non-numeric field"; there was no way to drop a
+// column.
 TEST_F(CliTest, StringIndexIsLeftOutAndColumnsCanBeChosen) {
-  write("dated.csv",
-        "date,a,city,b,y\n2020-01-01,1,Paris,2,3.5\n2020-01-02,2,Rome,1,4\n2020-01-03,3,Oslo,5,8.5\n"
-        "2020-01-04,5,Rome,3,9\n");
+  write(
+      "dated.csv",
+      "date,a,city,b,y\n2020-01-01,1,Paris,2,3.5\n2020-01-02,2,Rome,1,4\n2020-01-03,3,Oslo,5,8.5\n"
+      "2020-01-04,5,Rome,3,9\n");
   const CliResult text = run("solve --input dated.csv --solver cpu.qr");
   EXPECT_EQ(text.code, 1);
-  EXPECT_CONTAINS(text.err, "column 3 ('city'): non-numeric field 'Paris' (to leave the column out: --drop 'city')");
+  EXPECT_CONTAINS(
+      text.err,
+      "column 3 ('city'): non-numeric field 'Paris' (to leave the column out: --drop 'city')");
   const CliResult r = run("solve --input dated.csv --solver cpu.qr --drop city --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_CONTAINS(r.out, "\"columns\":[\"a\",\"b\"]");
@@ -116,7 +125,8 @@ TEST_F(CliTest, NumericHeaderNamesAreAHeaderAndTargetResolvesByName) {
   EXPECT_CONTAINS(h.out, "\"m\":4");
   EXPECT_TRUE(h.err.empty()) << h.err;
   // A name that is also a position: the name wins, and a note says so.
-  write("names.csv", "3,2,1,0\n1.5,2.5,3.5,4.5\n5.5,6.5,7.25,8.5\n2.5,1.5,0.5,3.5\n4.5,2.5,1.5,0.5\n");
+  write("names.csv",
+        "3,2,1,0\n1.5,2.5,3.5,4.5\n5.5,6.5,7.25,8.5\n2.5,1.5,0.5,3.5\n4.5,2.5,1.5,0.5\n");
   const CliResult a = run("solve --input names.csv --solver cpu.qr --target 1 --json");
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_CONTAINS(a.out, "\"columns\":[\"3\",\"2\",\"0\"]");
@@ -161,7 +171,8 @@ TEST_F(CliTest, DecimalCommaWithSemicolons) {
   EXPECT_NEAR(x[0], 1.0, 1e-14);  // y = a + 2 b exactly
   EXPECT_NEAR(x[1], 2.0, 1e-14);
   EXPECT_CONTAINS(r.err, "decimal comma");
-  const CliResult told = run("solve --input dec.csv --solver cpu.qr --delimiter ';' --decimal , --json");
+  const CliResult told =
+      run("solve --input dec.csv --solver cpu.qr --delimiter ';' --decimal , --json");
   ASSERT_EQ(told.code, 0) << told.err;
   EXPECT_TRUE(told.err.empty()) << told.err;
   EXPECT_USAGE_ERROR(run("solve --input dec.csv --solver cpu.qr --delimiter , --decimal ,"));
@@ -209,13 +220,15 @@ TEST_F(CliTest, RepeatedOptionIsAUsageError) {
 TEST_F(CliTest, NonConvergenceIsSaidOnce) {
   write("p.csv", stackloss_csv(false));
   for (const char* solver : {"cpu.gd", "cpu.gd.nesterov"}) {
-    const CliResult r = run(std::string("solve --input p.csv --solver ") + solver + " --max-iters 3");
+    const CliResult r =
+        run(std::string("solve --input p.csv --solver ") + solver + " --max-iters 3");
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(count_lines(r.err), 1u) << r.err;
     const size_t first = r.err.find("not converged");
     ASSERT_NE(first, std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("not converged", first + 1), std::string::npos) << r.err;
-    EXPECT_EQ(r.err.find(std::string(solver) + ":", r.err.find(solver) + 1), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(std::string(solver) + ":", r.err.find(solver) + 1), std::string::npos)
+        << r.err;
   }
   const CliResult all = run("solve --input p.csv --solver all --max-iters 3");
   for (size_t at = all.out.find("cpu.gd "); at != std::string::npos; at = std::string::npos) {

@@ -79,7 +79,8 @@ TEST_F(IoInferTest, PlainHeaderHasNoNoteAndATypoInRowOneIsNoHeader) {
   EXPECT_TRUE(notes.empty()) << joined(notes);
   // One stray text field among numbers that match the rows below: data, and the error names it
   // (an old reader took any text in line 1 for a header and dropped the row silently).
-  const std::string msg = error_of([&] { read_csv(write("t.csv", "1.5x,2.5,3.5\n1.5,2.5,3.5\n2.5,3.5,4.5\n")); });
+  const std::string msg =
+      error_of([&] { read_csv(write("t.csv", "1.5x,2.5,3.5\n1.5,2.5,3.5\n2.5,3.5,4.5\n")); });
   EXPECT_CONTAINS(msg, "t.csv:1: column 1: non-numeric field '1.5x'");
   // A missing-value marker in line 1 is no evidence for a header either.
   const std::string na = error_of([&] { read_csv(write("na.csv", "1.5,NA,3.5\n1.5,2.5,3.5\n")); });
@@ -89,9 +90,10 @@ TEST_F(IoInferTest, PlainHeaderHasNoNoteAndATypoInRowOneIsNoHeader) {
 // ---- delimiter and decimal mark -------------------------------------------------------------
 
 TEST_F(IoInferTest, NumpySavetxtDefaultIsBlankSeparatedWithoutHeader) {
-  const auto f = write("s.txt",
-                       "1.000000000000000000e+00 2.500000000000000000e+00 -3.000000000000000000e+00\n"
-                       "4.000000000000000000e+00 5.000000000000000000e+00 6.250000000000000000e-01\n");
+  const auto f =
+      write("s.txt",
+            "1.000000000000000000e+00 2.500000000000000000e+00 -3.000000000000000000e+00\n"
+            "4.000000000000000000e+00 5.000000000000000000e+00 6.250000000000000000e-01\n");
   std::vector<std::string> notes;
   const Problem<double> p = read_csv(f, {}, &notes);
   EXPECT_EQ(p.m, 2);
@@ -118,7 +120,8 @@ TEST_F(IoInferTest, SemicolonsWithDecimalCommas) {
   EXPECT_EQ(read_csv(f, o, &notes).b, p.b);
   EXPECT_TRUE(notes.empty()) << joined(notes);
   o.delimiter = ',';
-  EXPECT_CONTAINS(error_of([&] { read_csv(f, o); }), "decimal comma needs a delimiter other than ','");
+  EXPECT_CONTAINS(error_of([&] { read_csv(f, o); }),
+                  "decimal comma needs a delimiter other than ','");
   // Semicolons with decimal points stay points.
   EXPECT_EQ(read_csv(write("p.csv", "a;y\n1.5;2\n2.5;3\n")).A, (Values{1.5, 2.5}));
 }
@@ -133,7 +136,8 @@ TEST_F(IoInferTest, TabsAndPipesAreInferred) {
 // ---- booleans ----------------------------------------------------------------------------------
 
 TEST_F(IoInferTest, PandasBooleansReadAsOneAndZero) {
-  const auto f = write("b.csv", "x,color_g,color_r,y\n0.5,True,False,1\n1.5,False,True,2\n2.5,false,TRUE,3\n");
+  const auto f =
+      write("b.csv", "x,color_g,color_r,y\n0.5,True,False,1\n1.5,False,True,2\n2.5,false,TRUE,3\n");
   std::vector<std::string> notes;
   const Problem<double> p = read_csv(f, {}, &notes);
   EXPECT_EQ(p.A, (Values{0.5, 1.5, 2.5, 1, 0, 0, 0, 1, 1}));
@@ -146,24 +150,27 @@ TEST_F(IoInferTest, PandasBooleansReadAsOneAndZero) {
 
 TEST_F(IoInferTest, PandasUnnamedIndexIsLeftOut) {
   std::vector<std::string> notes;
-  const Problem<double> p = read_csv(write("i.csv", ",a,b,y\n0,1,2,3\n1,4,5,6\n2,7,8,9\n"), {}, &notes);
+  const Problem<double> p =
+      read_csv(write("i.csv", ",a,b,y\n0,1,2,3\n1,4,5,6\n2,7,8,9\n"), {}, &notes);
   EXPECT_EQ(p.column_names, (Names{"a", "b"}));
   EXPECT_EQ(p.A, (Values{1, 4, 7, 2, 5, 8}));
   EXPECT_CONTAINS(joined(notes), "column 1 (no name) is taken as pandas' row index and left out");
   // Read back and written again by pandas: "Unnamed: 0".
   notes.clear();
-  EXPECT_EQ(read_csv(write("u.csv", "Unnamed: 0,a,y\n0,1,3\n1,4,6\n"), {}, &notes).column_names, (Names{"a"}));
+  EXPECT_EQ(read_csv(write("u.csv", "Unnamed: 0,a,y\n0,1,3\n1,4,6\n"), {}, &notes).column_names,
+            (Names{"a"}));
   EXPECT_CONTAINS(joined(notes), "'Unnamed: 0'");
   // Told there is none: it is a column (named column1).
   CsvOptions o;
   o.index = CsvOptions::Index::none;
-  EXPECT_EQ(read_csv(write("i2.csv", ",a,y\n0,1,3\n1,4,6\n"), o).column_names, (Names{"column1", "a"}));
+  EXPECT_EQ(read_csv(write("i2.csv", ",a,y\n0,1,3\n1,4,6\n"), o).column_names,
+            (Names{"column1", "a"}));
 }
 
 TEST_F(IoInferTest, StringAndDateIndexesAreLeftOut) {
   std::vector<std::string> notes;
-  const Problem<double> p =
-      read_csv(write("d.csv", "date,a,y\n2020-01-01,1,3\n2020-01-02,4,6\n2020-01-03,7,9\n"), {}, &notes);
+  const Problem<double> p = read_csv(
+      write("d.csv", "date,a,y\n2020-01-01,1,3\n2020-01-02,4,6\n2020-01-03,7,9\n"), {}, &notes);
   EXPECT_EQ(p.column_names, (Names{"a"}));
   EXPECT_EQ(p.m, 3);
   EXPECT_CONTAINS(joined(notes), "column 1 ('date') holds text such as '2020-01-01'");
@@ -173,20 +180,23 @@ TEST_F(IoInferTest, StringAndDateIndexesAreLeftOut) {
   EXPECT_EQ(q.A, (Values{1, 4}));
   EXPECT_EQ(q.b, (Values{3, 6}));
   // A text column elsewhere is an error that says how to leave it out.
-  EXPECT_CONTAINS(error_of([&] { read_csv(write("c.csv", "a,city,y\n1,Paris,3\n2,Rome,4\n")); }),
-                  "column 2 ('city'): non-numeric field 'Paris' (to leave the column out: --drop 'city')");
+  EXPECT_CONTAINS(
+      error_of([&] { read_csv(write("c.csv", "a,city,y\n1,Paris,3\n2,Rome,4\n")); }),
+      "column 2 ('city'): non-numeric field 'Paris' (to leave the column out: --drop 'city')");
 }
 
 TEST_F(IoInferTest, HeaderlessZeroToMMinusOneIsAnIndexOnlyWhenItIsOneThrough) {
   std::vector<std::string> notes;
-  const Problem<double> p = read_csv(write("h.csv", "0,1.5,3\n1,4.5,6\n2,7.5,9\n3,1.5,2\n"), {}, &notes);
+  const Problem<double> p =
+      read_csv(write("h.csv", "0,1.5,3\n1,4.5,6\n2,7.5,9\n3,1.5,2\n"), {}, &notes);
   EXPECT_EQ(p.column_names, (Names{"x2"}));
   EXPECT_EQ(p.A, (Values{1.5, 4.5, 7.5, 1.5}));
   EXPECT_CONTAINS(joined(notes), "column 1 holds 0, 1, ..., 3 and is taken as the row index");
   // 0, 1, 2 in the first rows, then not: a column of A after all (checked over every row).
   notes.clear();
   std::string text;
-  for (int i = 0; i < 60; ++i) text += std::to_string(i == 55 ? 99 : i) + ",0.5," + std::to_string(i) + ".5\n";
+  for (int i = 0; i < 60; ++i)
+    text += std::to_string(i == 55 ? 99 : i) + ",0.5," + std::to_string(i) + ".5\n";
   const Problem<double> q = read_csv(write("h2.csv", text), {}, &notes);
   EXPECT_EQ(q.n, 2);
   EXPECT_EQ(q.A[55], 99.0);
@@ -240,7 +250,8 @@ TEST_F(IoInferTest, DropAndColumnsByNameOrPosition) {
   bad.drop = {"y"};
   EXPECT_CONTAINS(error_of([&] { read_csv(f, bad); }), "--drop: 'y' is the target column");
   bad.drop = {"nope"};
-  EXPECT_CONTAINS(error_of([&] { read_csv(f, bad); }), "unknown --drop column 'nope'; columns: id, a, b, c, y");
+  EXPECT_CONTAINS(error_of([&] { read_csv(f, bad); }),
+                  "unknown --drop column 'nope'; columns: id, a, b, c, y");
   bad.drop = {"a"};
   bad.columns = {"b"};
   EXPECT_CONTAINS(error_of([&] { read_csv(f, bad); }), "exclude each other");
@@ -258,8 +269,9 @@ TEST_F(IoInferTest, NameIsMatchedBeforePositionWithANote) {
   o.target = "1";
   const Problem<double> p = read_csv(f, o, &notes);
   EXPECT_EQ(p.b, (Values{3.5, 7.5}));  // the column named '1', not position 1
-  EXPECT_CONTAINS(joined(notes), "target column '1' is the column named '1' (column 3), not the one at "
-                                 "0-based position 1");
+  EXPECT_CONTAINS(joined(notes),
+                  "target column '1' is the column named '1' (column 3), not the one at "
+                  "0-based position 1");
 }
 
 // ---- gzip --------------------------------------------------------------------------------------
@@ -291,11 +303,13 @@ TEST_F(IoInferTest, GzipDataIsDecompressed) {
   const Problem<double> two = read_problem((dir_ / "two.csv.gz").string());
   EXPECT_EQ(two.A, (Values{1.5, 2.5, 3.5, 4.5, 5.5}));
   write("cut.csv.gz", bytes.substr(0, bytes.size() - 10));
-  EXPECT_CONTAINS(error_of([&] { read_problem((dir_ / "cut.csv.gz").string()); }), "truncated gzip data");
+  EXPECT_CONTAINS(error_of([&] { read_problem((dir_ / "cut.csv.gz").string()); }),
+                  "truncated gzip data");
 #else
   EXPECT_CONTAINS(error_of([&] { read_problem(gz); }), "built without zlib");
 #endif
-  EXPECT_CONTAINS(error_of([&] { read_problem(write("m.mtx.gz", "x")); }), "compressed Matrix Market");
+  EXPECT_CONTAINS(error_of([&] { read_problem(write("m.mtx.gz", "x")); }),
+                  "compressed Matrix Market");
 }
 
 // ---- parallel read by ranges of lines --------------------------------------------------------
@@ -305,10 +319,11 @@ TEST_F(IoInferTest, RangesOfLinesGiveWhatOneThreadGives) {
   std::uniform_real_distribution<double> u(-1e3, 1e3);
   std::string text = "# a comment\r\ni,a,b,y\r\n";
   for (int i = 0; i < 3000; ++i) {
-    if (i % 97 == 5) text += "\r\n";                 // blank lines
+    if (i % 97 == 5) text += "\r\n";  // blank lines
     if (i % 331 == 7) text += "  # comment " + std::to_string(i) + "\n";
     char buf[128];
-    std::snprintf(buf, sizeof buf, "%d,%.17g,%s,%.6g\r\n", i, u(rng), (i % 3 ? "True" : "\"2.5\""), u(rng));
+    std::snprintf(buf, sizeof buf, "%d,%.17g,%s,%.6g\r\n", i, u(rng), (i % 3 ? "True" : "\"2.5\""),
+                  u(rng));
     text += buf;
   }
   text += "2999.5,1,2,3";  // no final newline
@@ -346,7 +361,8 @@ TEST_F(IoInferTest, RangesOfLinesGiveWhatOneThreadGives) {
 
 TEST_F(IoInferTest, HeaderlessIndexAcrossRangesIsCheckedOverEveryRow) {
   std::string text;
-  for (int i = 0; i < 2000; ++i) text += std::to_string(i) + "," + std::to_string(i % 7) + ".25,1\n";
+  for (int i = 0; i < 2000; ++i)
+    text += std::to_string(i) + "," + std::to_string(i % 7) + ".25,1\n";
   detail::csv_min_bytes_per_thread = 1000;
   CsvOptions o;
   o.threads = 4;

@@ -99,7 +99,8 @@ inline std::string one_line(const std::string& s) { return message_line(s); }
 
 // The solvers name columns of A by number ("column 3 lies in the span ..."); where the data has
 // column names, each "column N" becomes "column N ('name')" (unless a name already follows).
-inline std::string with_column_names(const std::string& msg, const std::vector<std::string>& names) {
+inline std::string with_column_names(const std::string& msg,
+                                     const std::vector<std::string>& names) {
   std::string out;
   const std::string key = "column ";
   size_t at = 0;

@@ -43,12 +43,12 @@ const char* kSummary =
     "F, condition number), computed in double from a QR of A refined in double-double,\n"
     "independently of the solver, whose coefficients it is compared with.\n\n"
     "No intercept is fitted unless --intercept is given (or the data holds a column of ones).\n"
-    "CSV files: line 1 is the header when its fields differ in kind from the rows below (text over\n"
-    "numbers, a year over decimals; --header / --no-header decide instead); the delimiter (',', ';',\n"
-    "tab, '|' or blanks), a decimal comma and a leading row-index column (pandas' to_csv default)\n"
-    "are inferred too, each with a note on stderr when it could have gone the other way. Columns are\n"
-    "named by header name or 0-based position, a name matched first. True/False read as 1/0;\n"
-    ".gz files are decompressed.";
+    "CSV files: line 1 is the header when its fields differ in kind from the rows below\n"
+    "(text over numbers, a year over decimals; --header / --no-header decide instead); the\n"
+    "delimiter (',', ';', tab, '|' or blanks), a decimal comma and a leading row-index column\n"
+    "(pandas' to_csv default) are inferred too, each with a note on stderr when it could have\n"
+    "gone the other way. Columns are named by header name or 0-based position, a name matched\n"
+    "first. True/False read as 1/0; .gz files are decompressed.";
 
 // libgomp aborts the process when it cannot create its threads (a process limit, a container's
 // pids cap). Start the threads the solve will want once, here, so that this is an lsgd error.

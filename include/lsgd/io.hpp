@@ -20,8 +20,9 @@ struct CsvOptions {
   // Header: inferred (line 1 is a header when its fields differ in kind from the rows below) unless
   // forced.
   enum class Header { detect, present, absent } header = Header::detect;
-  // Field delimiter; '\0' = inferred: tab, ';', ',' or '|' when every one of the first lines holds it
-  // equally often, else runs of blanks when those split every line alike (numpy.savetxt), else ','.
+  // Field delimiter; '\0' = inferred: tab, ';', ',' or '|' when every one of the first lines holds
+  // it equally often, else runs of blanks when those split every line alike (numpy.savetxt), else
+  // ','.
   // A .tsv file is tab-separated unless told otherwise.
   char delimiter = '\0';
   // Decimal mark: '.' or ','; '\0' = '.', or ',' when the delimiter is not ',' and the first lines
