@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <system_error>
 
+#include "core/io_gz.hpp"
 #include "lsgd/error.hpp"
 
 namespace lsgd::detail {
@@ -56,50 +58,29 @@ std::string_view trim(std::string_view s) {
 }
 
 LineReader::LineReader(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) fail_file(path, std::string("cannot open file: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0) {
-    const int e = errno;
-    ::close(fd_);
-    fail_file(path, std::string("cannot open file: ") + std::strerror(e));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd_);
-    fail_file(path, "cannot read: is a directory");
-  }
-  if (S_ISREG(st.st_mode)) {
-    size_ = static_cast<std::uint64_t>(st.st_size);
-    buf_.resize(kBlock);
-    data_ = buf_.data();
-  } else {
-    // A pipe or device: read it whole, so that its size is known as for a file.
-    std::string all;
-    for (;;) {
-      all.resize(all.size() + kBlock);
-      const ssize_t n = ::read(fd_, all.data() + all.size() - kBlock, kBlock);
-      if (n < 0 && errno == EINTR) {
-        all.resize(all.size() - kBlock);
-        continue;
-      }
-      if (n < 0) {
-        const int e = errno;
-        ::close(fd_);
-        fail_file(path, std::string("read error: ") + std::strerror(e));
-      }
-      all.resize(all.size() - kBlock + static_cast<size_t>(n));
-      if (n == 0) break;
-    }
-    ::close(fd_);
-    fd_ = -1;
-    buf_ = std::move(all);
-    from_memory_ = true;
-    data_ = buf_.data();
-    end_ = buf_.size();
-    size_ = end_;
-    eof_ = true;
-  }
+  open_file();
   try {
+    if (from_memory_) {
+      if (is_gzip(buf_)) {
+        compressed_ = true;
+        buf_ = gunzip_all(buf_, path_);
+        data_ = buf_.data();
+        end_ = buf_.size();
+        size_ = end_;
+      }
+    } else {
+      char head[2];
+      ssize_t n;
+      do {
+        n = ::pread(fd_, head, sizeof head, 0);
+      } while (n < 0 && errno == EINTR);
+      if (n == 2 && is_gzip(std::string_view(head, 2))) {
+        compressed_ = true;
+        gz_ = std::make_unique<GzipStream>(
+            [this](char* out, size_t cap) { return read_raw(out, cap); }, path_);
+        size_ = std::numeric_limits<std::uint64_t>::max() / 2;  // unknown until counted
+      }
+    }
     check_encoding();
   } catch (...) {
     if (fd_ >= 0) ::close(fd_);
@@ -108,8 +89,60 @@ LineReader::LineReader(const std::string& path) : path_(path) {
   }
 }
 
+void LineReader::open_file() {
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) fail_file(path_, std::string("cannot open file: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    const int e = errno;
+    ::close(fd_);
+    fail_file(path_, std::string("cannot open file: ") + std::strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd_);
+    fail_file(path_, "cannot read: is a directory");
+  }
+  if (S_ISREG(st.st_mode)) {
+    size_ = static_cast<std::uint64_t>(st.st_size);
+    limit_ = std::numeric_limits<std::uint64_t>::max();
+    buf_.resize(kBlock);
+    data_ = buf_.data();
+    return;
+  }
+  // A pipe or device: read it whole, so that its size is known as for a file.
+  std::string all;
+  for (;;) {
+    all.resize(all.size() + kBlock);
+    const ssize_t n = ::read(fd_, all.data() + all.size() - kBlock, kBlock);
+    if (n < 0 && errno == EINTR) {
+      all.resize(all.size() - kBlock);
+      continue;
+    }
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd_);
+      fail_file(path_, std::string("read error: ") + std::strerror(e));
+    }
+    all.resize(all.size() - kBlock + static_cast<size_t>(n));
+    if (n == 0) break;
+  }
+  ::close(fd_);
+  fd_ = -1;
+  buf_ = std::move(all);
+  from_memory_ = true;
+  data_ = buf_.data();
+  end_ = buf_.size();
+  size_ = end_;
+  eof_ = true;
+}
+
 LineReader::LineReader(std::string_view text, std::string name) : path_(std::move(name)) {
   from_memory_ = true;
+  if (is_gzip(text)) {
+    compressed_ = true;
+    buf_ = gunzip_all(text, path_);
+    text = buf_;
+  }
   data_ = text.data();
   end_ = text.size();
   size_ = end_;
@@ -117,8 +150,33 @@ LineReader::LineReader(std::string_view text, std::string name) : path_(std::mov
   check_encoding();
 }
 
+LineReader::LineReader(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                       index_t lines_before)
+    : path_(path), start_(begin), line_(lines_before) {
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) fail_file(path, std::string("cannot open file: ") + std::strerror(errno));
+  pos_ = begin;
+  limit_ = end - begin;
+  size_ = end - begin;
+  buf_.resize(kBlock);
+  data_ = buf_.data();
+}
+
 LineReader::~LineReader() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+size_t LineReader::read_raw(char* out, size_t cap) {
+  const auto want = static_cast<size_t>(std::min<std::uint64_t>(cap, limit_));
+  if (want == 0) return 0;
+  for (;;) {
+    const ssize_t n = ::pread(fd_, out, want, static_cast<off_t>(pos_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_at(path_, line_ + 1, std::string("read error: ") + std::strerror(errno));
+    pos_ += static_cast<std::uint64_t>(n);
+    limit_ -= static_cast<std::uint64_t>(n);
+    return static_cast<size_t>(n);
+  }
 }
 
 bool LineReader::fill() {
@@ -131,17 +189,15 @@ bool LineReader::fill() {
   }
   if (buf_.size() - end_ < kBlock / 2) buf_.resize(std::max(buf_.size() * 2, end_ + kBlock));
   data_ = buf_.data();
-  for (;;) {
-    const ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_at(path_, line_ + 1, std::string("read error: ") + std::strerror(errno));
-    if (n == 0) {
-      eof_ = true;
-      return false;
-    }
-    end_ += static_cast<size_t>(n);
-    return true;
+  const size_t cap = buf_.size() - end_;
+  char* const out = buf_.data() + end_;
+  const size_t n = gz_ != nullptr ? gz_->read(out, cap) : read_raw(out, cap);
+  if (n == 0) {
+    eof_ = true;
+    return false;
   }
+  end_ += n;
+  return true;
 }
 
 void LineReader::check_encoding() {
@@ -202,6 +258,29 @@ std::uint64_t LineReader::count_newlines() {
   if (from_memory_) return count_lf(data_, data_ + end_);
   std::string block(kBlock, '\0');
   std::uint64_t count = 0;
+  if (gz_ != nullptr) {
+    // A second decompression from the start: the text's size becomes known too.
+    std::uint64_t at = 0, total = 0;
+    GzipStream again(
+        [&](char* out, size_t cap) {
+          for (;;) {
+            const ssize_t n = ::pread(fd_, out, cap, static_cast<off_t>(at));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) fail_file(path_, std::string("read error: ") + std::strerror(errno));
+            at += static_cast<std::uint64_t>(n);
+            return static_cast<size_t>(n);
+          }
+        },
+        path_);
+    for (;;) {
+      const size_t n = again.read(block.data(), block.size());
+      if (n == 0) break;
+      count += count_lf(block.data(), block.data() + n);
+      total += n;
+    }
+    size_ = total;
+    return count;
+  }
   off_t off = 0;
   for (;;) {
     const ssize_t n = ::pread(fd_, block.data(), block.size(), off);
@@ -255,6 +334,86 @@ bool parse_index(std::string_view field, index_t& out) {
   if (ec != std::errc() || ptr != last) return false;
   out = static_cast<index_t>(v);
   return true;
+}
+
+bool parse_bool(std::string_view field, double& out) {
+  const std::string_view t = trim(field);
+  if (t == "True" || t == "true" || t == "TRUE") {
+    out = 1.0;
+    return true;
+  }
+  if (t == "False" || t == "false" || t == "FALSE") {
+    out = 0.0;
+    return true;
+  }
+  return false;
+}
+
+Num parse_value(std::string_view field, char decimal, double& out) {
+  Num r;
+  if (decimal == ',') {
+    // "2,5" is 2.5; a '.' is then no decimal mark, so "2.5" is not a number here.
+    const std::string_view t = trim(field);
+    if (t.find('.') != std::string_view::npos) {
+      r = t.empty() ? Num::empty : Num::not_number;
+    } else {
+      std::string s(t);
+      std::replace(s.begin(), s.end(), ',', '.');
+      r = parse_number(s, out);
+    }
+  } else {
+    r = parse_number(field, out);
+  }
+  if (r == Num::not_number && parse_bool(field, out)) return Num::ok;
+  return r;
+}
+
+std::vector<std::string> split_fields(std::string_view line, char delim, const std::string& path,
+                                      index_t lineno) {
+  std::vector<std::string> out;
+  const bool blanks = delim == ' ';
+  if (blanks) {
+    line = trim(line);
+    if (line.empty()) return out;
+  }
+  std::string cur;
+  bool in_quotes = false, was_quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          cur += '"';
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      } else {
+        cur += c;
+      }
+    } else if (c == '"' && trim(cur).empty()) {
+      in_quotes = true;
+      was_quoted = true;
+      cur.clear();
+    } else if (blanks ? (c == ' ' || c == '\t') : c == delim) {
+      out.push_back(was_quoted ? cur : std::string(trim(cur)));
+      cur.clear();
+      was_quoted = false;
+      if (blanks) {
+        while (i + 1 < line.size() && (line[i + 1] == ' ' || line[i + 1] == '\t')) ++i;
+      }
+    } else if (!(was_quoted && (c == ' ' || c == '\t'))) {
+      cur += c;
+    }
+  }
+  if (in_quotes) fail_at(path, lineno, "unterminated quoted field");
+  out.push_back(was_quoted ? cur : std::string(trim(cur)));
+  return out;
+}
+
+bool is_comment_or_blank(std::string_view line, char comment) {
+  const std::string_view t = trim(line);
+  return t.empty() || t.front() == comment;
 }
 
 }  // namespace lsgd::detail

@@ -18,6 +18,9 @@ lsgd_missing_packages() {
   # ctest label emu); HIP-CPU's blocks run on std::execution::par_unseq, which libstdc++ backs with TBB.
   [ -f /usr/include/tbb/tbb.h ] || [ -f /usr/include/oneapi/tbb.h ] || missing+=(libtbb-dev)
   command -v python3 >/dev/null 2>&1 || [ -x /usr/bin/python3 ] || missing+=(python3)
+  # zlib: gzip-compressed data files (.csv.gz). CMake builds without it, and lsgd then refuses such
+  # files by name; installed here so that every build reads them.
+  [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
   local pkg
   for pkg in "$@"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -11,47 +11,14 @@
 #include "lsgd/error.hpp"
 #include "lsgd/io.hpp"
 #include "lsgd/problem.hpp"
+#include "tests/io_fixture.hpp"
 
 namespace lsgd {
 namespace {
 
 namespace fs = std::filesystem;
-
-class IoTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "lsgd_test_io_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
-  fs::path dir_;
-};
-
-// The InvalidInput message of fn, or a marker that makes the caller's substring checks fail.
-template <typename F>
-std::string error_of(F&& fn) {
-  try {
-    fn();
-  } catch (const InvalidInput& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<wrong exception type: ") + e.what() + ">";
-  }
-  return "<no exception>";
-}
-
-#define EXPECT_CONTAINS(haystack, needle)                                               \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos)                      \
-      << "expected '" << (needle) << "' in: " << (haystack)
+using io_test::error_of;
+using io_test::IoTest;
 
 Problem<double> sample(index_t m, index_t n, std::uint64_t seed) {
   GenOptions o;

@@ -49,6 +49,13 @@ bool Args::parse(const std::vector<std::string>& argv) {
       value = argv[++i];
     }
     if (value.empty()) throw UsageError(command_ + ": option --" + name + " has an empty value");
+    if (const auto it = values_.find(name); it != values_.end()) {
+      // The last one silently winning hides a typo or a pasted line: say so.
+      const bool list = spec->metavar == "COLS";
+      throw UsageError(command_ + ": option --" + name + " given twice ('" + it->second +
+                       "', then '" + value + "'); give it once" +
+                       (list ? " (several columns: one comma-separated list)" : ""));
+    }
     values_[name] = value;
   }
   return true;

@@ -97,4 +97,31 @@ inline std::string message_line(const std::string& s) {
 // The same, for a table cell or a note on stdout.
 inline std::string one_line(const std::string& s) { return message_line(s); }
 
+// The solvers name columns of A by number ("column 3 lies in the span ..."); where the data has
+// column names, each "column N" becomes "column N ('name')" (unless a name already follows).
+inline std::string with_column_names(const std::string& msg,
+                                     const std::vector<std::string>& names) {
+  std::string out;
+  const std::string key = "column ";
+  size_t at = 0;
+  for (;;) {
+    const size_t k = msg.find(key, at);
+    if (k == std::string::npos) break;
+    size_t e = k + key.size();
+    while (e < msg.size() && std::isdigit(static_cast<unsigned char>(msg[e]))) ++e;
+    out.append(msg, at, e - at);
+    at = e;
+    if (e == k + key.size() || e - k - key.size() > 9 || msg.compare(e, 3, " ('") == 0) continue;
+    const size_t col = std::stoul(msg.substr(k + key.size(), e - k - key.size()));
+    if (col >= 1 && col <= names.size()) out += " ('" + names[col - 1] + "')";
+  }
+  out.append(msg, at, std::string::npos);
+  return out;
+}
+
+// What the reader inferred from the data file, one stderr line each ("lsgd: note: ...").
+inline void print_notes(const std::vector<std::string>& notes) {
+  for (const auto& n : notes) std::fprintf(stderr, "lsgd: note: %s\n", message_line(n).c_str());
+}
+
 }  // namespace lsgd::cli

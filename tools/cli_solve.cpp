@@ -34,20 +34,24 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const char* kSummary =
     "usage: lsgd solve --input FILE --solver NAME|all [options]\n\n"
-    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the "
-    "others\n"
-    "A; .mtx: the last column is b unless --b is given) and prints the coefficients at full\n"
-    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference, "
-    "the\n"
-    "forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
-    "iterative solver on the same data and prints one comparison table, digits against "
-    "--reference\n"
+    "Solves min ||Ax - b|| for the data in FILE (.csv/.txt/.tsv: the target column is b, the\n"
+    "others A; .mtx: the last column is b unless --b is given) and prints the coefficients at full\n"
+    "precision, ||b - Ax||, the relative normal-equation residual, the time and, with --reference,\n"
+    "the forward error and the digits correct (LRE). '--solver all' runs every available direct and\n"
+    "iterative solver on the same data and prints one comparison table, digits against --reference\n"
     "or else the exact least-squares solution (quad precision; cpu.qr.refined for large data).\n"
-    "No intercept is added unless --intercept. Iterative solvers report an error bound and exit 1\n"
-    "when it exceeds --tol (see --allow-unconverged, --standardize). 'lsgd list' shows the names.\n"
+    "Iterative solvers report an error bound and exit 1 when it exceeds --tol (see\n"
+    "--allow-unconverged, --standardize). 'lsgd list' shows the names.\n"
     "--stats adds the OLS summary (standard errors, t statistics, p-values, residual SD, R^2,\n"
     "F, condition number), computed in double from a QR of A refined in double-double,\n"
-    "independently of the solver, whose coefficients it is compared with.";
+    "independently of the solver, whose coefficients it is compared with.\n\n"
+    "No intercept is fitted unless --intercept is given (or the data holds a column of ones).\n"
+    "CSV files: line 1 is the header when its fields differ in kind from the rows below\n"
+    "(text over numbers, a year over decimals; --header / --no-header decide instead); the\n"
+    "delimiter (',', ';', tab, '|' or blanks), a decimal comma and a leading row-index column\n"
+    "(pandas' to_csv default) are inferred too, each with a note on stderr when it could have\n"
+    "gone the other way. Columns are named by header name or 0-based position, a name matched\n"
+    "first. True/False read as 1/0; .gz files are decompressed.";
 
 // libgomp aborts the process when it cannot create its threads (a process limit, a container's
 // pids cap). Start the threads the solve will want once, here, so that this is an lsgd error.
@@ -192,8 +196,18 @@ void solve_row(const SolverEntry& e, Precision prec, const SolverOptions& opt,
     r.error = "out of memory";
   } catch (const std::exception& ex) {
     r.ok = false;
-    r.error = one_line(error_kind(ex) + ": " + ex.what());
+    r.error = one_line(error_kind(ex) + ": " + with_column_names(ex.what(), p.column_names));
   }
+}
+
+// An unconverged solve, said once ("not converged within --max-iters N (why)"): the solvers' notes
+// already say "<name>: not converged within max_iters = N (why)"; only their "why" is kept.
+std::string not_converged_text(int max_iters, const std::string& note) {
+  // The GD family's notes already say "<solver>: not converged within max_iters = N: why": keep
+  // them from "not converged" on (the caller names the solver once).
+  if (const size_t k = note.find("not converged"); k != std::string::npos) return note.substr(k);
+  return "not converged within --max-iters " + std::to_string(max_iters) +
+         (note.empty() ? "" : " (" + note + ")");
 }
 
 const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
@@ -233,12 +247,9 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
   const bool allow = args.flag("allow-unconverged");
   const std::string unwritten = args.has("output") ? "; nothing was written" : "";
   if (e.is_iterative() && !r.info.converged && !allow) {
-    // The solver's note already names it and the limit: said once.
-    std::string why = !r.info.note.empty() ? r.info.note
-                                           : e.name + ": not converged within --max-iters " +
-                                                 std::to_string(opt.max_iters);
-    throw NumericalError(why + "; or pass --allow-unconverged to keep the last iterate" +
-                         unwritten);
+    // The solver's note already names the limit and what to do: said once.
+    throw NumericalError(e.name + ": " + not_converged_text(opt.max_iters, r.info.note) +
+                         "; or pass --allow-unconverged to keep the last iterate" + unwritten);
   }
   const double err = e.is_iterative() ? iterative_error(r) : kNaN;
   const bool untrusted =
@@ -467,7 +478,11 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
                                            : "NOT TRUSTWORTHY: error bound " + fmt("%.1e", err);
         }
       }
-      if (r.ok && !r.info.note.empty()) status += "; " + one_line(r.info.note);
+      if (r.ok && !r.info.converged) {
+        status = one_line(not_converged_text(opt.max_iters, r.info.note));
+      } else if (r.ok && !r.info.note.empty()) {
+        status += "; " + one_line(r.info.note);
+      }
       std::printf("%s  %-10s  %-12s  %-12s  %-6s  %-7s  %s\n", pad(r.entry->name, w).c_str(),
                   r.ok ? fmt("%.3e", r.time_s).c_str() : "-",
                   r.ok ? fmt("%.4e", r.residual).c_str() : "-",
@@ -548,7 +563,9 @@ int run_solve(const std::vector<std::string>& argv) {
   if (entry != nullptr && entry->backend == Backend::mpi) {
     return solve_distributed(args, *entry, prec, opt, csv);
   }
-  const Problem<double> p = read_problem(input, csv, args.str("b"));
+  std::vector<std::string> notes;
+  const Problem<double> p = read_problem(input, csv, args.str("b"), &notes);
+  print_notes(notes);
   if (prec == Precision::f32) check_fits_f32(input, args.str("b"), p);
   std::vector<double> reference;
   if (args.has("reference")) {
@@ -579,7 +596,11 @@ int run_solve(const std::vector<std::string>& argv) {
     }
   }
   if (entry == nullptr) return solve_all(args, prec, opt, p, in, reference);
-  return solve_single(args, *entry, prec, opt, p, in, reference);
+  try {
+    return solve_single(args, *entry, prec, opt, p, in, reference);
+  } catch (const NumericalError& e) {
+    throw NumericalError(with_column_names(e.what(), p.column_names));
+  }
 }
 
 }  // namespace lsgd::cli

@@ -9,6 +9,7 @@
 
 #include "lsgd/error.hpp"
 #include "lsgd/mpi.hpp"
+#include "tools/cli_format.hpp"
 #include "tools/cli_paths.hpp"
 #include "tools/cli_solve_report.hpp"
 
@@ -47,13 +48,14 @@ int solve_distributed(const Args& args, const SolverEntry& e, Precision prec,
                       const SolverOptions& opt, const CsvOptions& csv) {
   const std::string input = args.str("input");
   CsvOptions csv_in = csv;  // as read_problem() does: .tsv is tab-separated unless told otherwise
-  if (input.size() >= 4 && input.compare(input.size() - 4, 4, ".tsv") == 0 && csv.delimiter == ',') {
+  if (input.size() >= 4 && input.compare(input.size() - 4, 4, ".tsv") == 0 && csv.delimiter == '\0') {
     csv_in.delimiter = '\t';
   }
   const int me = mpi::rank(), P = mpi::size();
   Problem<double> mine;
   index_t m_total = 0;
   std::vector<double> reference;
+  std::vector<std::string> notes;
   mpi::agree("lsgd solve", [&] {
     // Matrix Market: the size line gives m; CSV: one counting pass. read_problem() then keeps the
     // share (A and a separate --b alike for .mtx).
@@ -62,7 +64,7 @@ int solve_distributed(const Args& args, const SolverEntry& e, Precision prec,
     CsvOptions share = csv;
     share.row_begin = r0;
     share.row_end = r1;
-    mine = read_problem(input, share, args.str("b"));
+    mine = read_problem(input, share, args.str("b"), me == 0 ? &notes : nullptr);
     if (args.has("reference")) {
       const std::string ref_path = args.str("reference");
       reference = read_vector(ref_path);
@@ -73,6 +75,7 @@ int solve_distributed(const Args& args, const SolverEntry& e, Precision prec,
       }
     }
   });
+  print_notes(notes);  // rank 0's (the others keep none)
   Run r;
   r.entry = &e;
   if (prec == Precision::f32) {

@@ -22,13 +22,21 @@ int max_threads() {
 
 std::vector<OptionSpec> solve_options() {
   return {
-      {"input", "FILE", "data file: .csv, .txt, .tsv or .mtx (required)"},
+      {"input", "FILE", "data file: .csv, .txt, .tsv (each also .gz) or .mtx (required)"},
       {"solver", "NAME", "solver name from 'lsgd list', or 'all' (required)"},
-      {"target", "COL", "CSV target column: header name or 0-based index (default: last)"},
-      {"intercept", "", "prepend a column of ones named (intercept)"},
-      {"header", "", "the first CSV row is a header (default: detected)"},
+      {"target", "COL",
+       "CSV target column: header name or 0-based position, a name matched first (default: last)"},
+      {"intercept", "",
+       "prepend a column of ones named (intercept); without it no intercept is fitted"},
+      {"header", "", "the first CSV row is a header (default: inferred, see above)"},
       {"no-header", "", "the first CSV row is data"},
-      {"delimiter", "C", "CSV field delimiter: one character, 'tab' or 'space' (default ',')"},
+      {"drop", "COLS", "CSV columns left out of A: names or 0-based positions, comma-separated"},
+      {"columns", "COLS", "the only CSV columns of A, in this order (names or positions)"},
+      {"index-column", "M",
+       "a leading row-index column: detect (left out with a note), first or none (default detect)"},
+      {"delimiter", "C",
+       "CSV field delimiter: one character, 'tab' or 'space' (default: inferred, usually ',')"},
+      {"decimal", "C", "decimal mark: '.' or ',' (default: inferred; ',' needs another delimiter)"},
       {"b", "FILE", "right-hand side b as a Matrix Market m x 1 file (with an .mtx input)"},
       {"precision", "P", "f32 or f64 (default f64)"},
       {"lambda", "X", "ridge lambda >= 0 (normal equations and gradient descent)"},
@@ -103,6 +111,32 @@ SolverOptions solver_options(const Args& a) {
   return o;
 }
 
+namespace {
+
+// "a,b,3" -> {"a", "b", "3"}; an empty item is a usage error.
+std::vector<std::string> column_list(const Args& a, const std::string& name) {
+  std::vector<std::string> out;
+  if (!a.has(name)) return out;
+  const std::string v = a.str(name);
+  size_t at = 0;
+  for (;;) {
+    const size_t comma = v.find(',', at);
+    std::string item = v.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (item.empty()) {
+      throw UsageError("solve: --" + name + ": empty column name in '" + v +
+                       "' (a comma-separated list of header names or 0-based positions)");
+    }
+    out.push_back(item);
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 CsvOptions csv_options(const Args& a) {
   CsvOptions c;
   c.target = a.str("target");
@@ -112,16 +146,35 @@ CsvOptions csv_options(const Args& a) {
   }
   if (a.flag("header")) c.header = CsvOptions::Header::present;
   if (a.flag("no-header")) c.header = CsvOptions::Header::absent;
-  const std::string d = a.str("delimiter", ",");
-  if (d == "tab" || d == "\\t") {
-    c.delimiter = '\t';
-  } else if (d == "space") {
-    c.delimiter = ' ';
-  } else if (d.size() == 1 && d != "\"" && d != "#") {
-    c.delimiter = d[0];
-  } else {
-    throw UsageError("solve: --delimiter: expected one character, 'tab' or 'space', got '" + d + "'");
+  if (a.has("delimiter")) {
+    const std::string d = a.str("delimiter");
+    if (d == "tab" || d == "\\t") {
+      c.delimiter = '\t';
+    } else if (d == "space") {
+      c.delimiter = ' ';
+    } else if (d.size() == 1 && d != "\"" && d != "#") {
+      c.delimiter = d[0];
+    } else {
+      throw UsageError("solve: --delimiter: expected one character, 'tab' or 'space', got '" + d + "'");
+    }
   }
+  if (a.has("decimal")) {
+    c.decimal = a.choice("decimal", ".", {".", ","})[0];
+    if (c.decimal == ',' && c.delimiter == ',') {
+      throw UsageError("solve: --decimal , needs a delimiter other than ',' (such as --delimiter ';')");
+    }
+  }
+  const std::string index = a.choice("index-column", "detect", {"detect", "first", "none"});
+  c.index = index == "first"  ? CsvOptions::Index::first
+            : index == "none" ? CsvOptions::Index::none
+                              : CsvOptions::Index::detect;
+  c.drop = column_list(a, "drop");
+  c.columns = column_list(a, "columns");
+  if (!c.drop.empty() && !c.columns.empty()) {
+    throw UsageError("solve: --drop and --columns exclude each other (--columns lists the columns "
+                     "kept)");
+  }
+  c.threads = static_cast<int>(a.integer("threads", 0, 0, max_threads()));
   return c;
 }
 
