@@ -21,6 +21,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "cpu/gd_common.hpp"
 #include "lsgd/solver.hpp"
 
@@ -29,11 +33,12 @@ namespace lsgd::cpu::bgd {
 template <typename T>
 struct Lanes {
   static constexpr int W = 64 / static_cast<int>(sizeof(T));
-  typedef T V __attribute__((vector_size(64)));                      // one value per problem
-  typedef double D __attribute__((vector_size(W * sizeof(double))));  // the same lanes in double
-  typedef std::int64_t DM __attribute__((vector_size(W * sizeof(double))));  // a mask of D
-  typedef double D8 __attribute__((vector_size(64)));  // W / 8 of these hold the lanes of D
+  typedef T V __attribute__((vector_size(64)));  // one value per problem
+  // Per-lane quantities kept in double (f, norms, L) take H = W / 8 vectors of 8: lane l is
+  // element l % 8 of half l / 8.
   static constexpr int H = W / 8;
+  typedef double D8 __attribute__((vector_size(64)));
+  typedef std::int64_t M8 __attribute__((vector_size(64)));  // a mask of D8 (0 or -1 per lane)
 };
 
 // acc[h] += lanes 8h .. 8h+7 of r, squared in double (one vector register per half).
@@ -54,27 +59,67 @@ template <typename T>
   }
 }
 
-template <typename T>
-typename Lanes<T>::D join_halves(const typename Lanes<T>::D8* acc) {
-  typename Lanes<T>::D d;
-  for (int l = 0; l < Lanes<T>::W; ++l) d[l] = acc[l / 8][l % 8];
-  return d;
+// Element-wise square root: one instruction with AVX-512, else a loop over the 8 lanes.
+[[gnu::always_inline]] inline Lanes<double>::D8 sqrt8(const Lanes<double>::D8& v) {
+#if defined(__AVX512F__)
+  return reinterpret_cast<Lanes<double>::D8>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(v)));
+#else
+  Lanes<double>::D8 r;
+  for (int l = 0; l < 8; ++l) r[l] = std::sqrt(v[l]);
+  return r;
+#endif
+}
+
+// True if any lane of m is set.
+[[gnu::always_inline]] inline bool any8(Lanes<double>::M8 m) {
+  m |= __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
+  m |= __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
+  m |= __builtin_shufflevector(m, m, 1, 0, 3, 2, 5, 4, 7, 6);
+  return m[0] != 0;
 }
 
 // Rows per register block of lanes_eval: the block's residuals stay in registers while they are
-// used for f and for the n gradient sums.
+// used for f and for the n gradient sums. Up to n = 8 the n x and n gradient vectors are held in
+// registers too (2n + R + 2 of the 32 vector registers of AVX-512).
 template <int N>
 constexpr int block_rows() {
-  return N > 0 && N <= 4 ? 8 : (N > 0 && N <= 8 ? 6 : 4);
+  return N > 0 && N <= 4 ? 8 : (N > 0 && N <= 8 ? 6 : 8);
 }
+
+// The dispatch of LaneGroup: n with a compiled kernel, 0 for the run-time-n kernel.
+inline int compiled_n(index_t n) {
+  return n == 1 || n == 2 || n == 4 || n == 8 || n == 16 || n == 32 ? static_cast<int>(n) : 0;
+}
+inline int block_rows_for(index_t n) {
+  switch (compiled_n(n)) {
+    case 1: return block_rows<1>();
+    case 2: return block_rows<2>();
+    case 4: return block_rows<4>();
+    case 8: return block_rows<8>();
+    case 16: return block_rows<16>();
+    case 32: return block_rows<32>();
+    default: return block_rows<0>();
+  }
+}
+
+// Where element (i, j) of the group's A lives: rows in blocks of R, each block R x n vectors
+// column-major (one pointer and constant offsets for the whole block); the last m mod R rows one
+// row (n vectors) each.
+struct BlockLayout {
+  index_t m, n, R, m_full;
+  BlockLayout(index_t m_, index_t n_, index_t R_) : m(m_), n(n_), R(R_), m_full(m_ / R_ * R_) {}
+  index_t pos(index_t i, index_t j) const {
+    return i < m_full ? (i / R) * R * n + j * R + i % R : m_full * n + (i - m_full) * n + j;
+  }
+};
 
 // One register block of lanes_eval: rows i .. i + R - 1 of the group. The residuals r (R vectors)
 // are formed column by column, squared into f, then used at once for the n gradient sums s_j.
 // N > 0 unrolls the column loops (x and s then live in registers when the caller's arrays do).
 template <typename T, int N, int R>
-[[gnu::always_inline]] inline void lanes_block(const typename Lanes<T>::V* __restrict A,
+[[gnu::always_inline]] inline void lanes_block(const typename Lanes<T>::V* __restrict blk,
                                                const typename Lanes<T>::V* __restrict b,
-                                               index_t m, index_t n, index_t i,
+                                               index_t n, index_t i,
                                                const typename Lanes<T>::V* __restrict x,
                                                typename Lanes<T>::V* __restrict s,
                                                typename Lanes<T>::D8* f, bool need_grad) {
@@ -85,7 +130,7 @@ template <typename T, int N, int R>
   for (int k = 0; k < R; ++k) r[k] = b != nullptr ? -b[i + k] : V{};
 #pragma GCC unroll 32
   for (index_t j = 0; j < nn; ++j) {
-    const V* a = A + j * m + i;
+    const V* a = blk + j * R;
     const V xj = x[j];
 #pragma GCC unroll 16
     for (int k = 0; k < R; ++k) r[k] += a[k] * xj;
@@ -98,7 +143,7 @@ template <typename T, int N, int R>
     asm volatile("" ::: "memory");
 #pragma GCC unroll 32
     for (index_t j = 0; j < nn; ++j) {
-      const V* a = A + j * m + i;
+      const V* a = blk + j * R;
       V sj = s[j];
 #pragma GCC unroll 16
       for (int k = 0; k < R; ++k) sj += a[k] * r[k];
@@ -107,15 +152,16 @@ template <typename T, int N, int R>
   }
 }
 
-// One evaluation for the W interleaved problems of a group: A holds m x n vectors column-major
-// (A[j*m + i] = element (i, j) of every lane), b m vectors (nullptr: b = 0), x n vectors.
-// rr gets every lane's ||A x - b||^2 (accumulated in double, rows in order); with need_grad, s gets
+// One evaluation for the W interleaved problems of a group: A holds m x n vectors in the
+// BlockLayout of R = block_rows<N>() (element (i, j) of every lane), b m vectors (nullptr: b = 0),
+// x n vectors.
+// rr (H halves) gets every lane's ||A x - b||^2 (accumulated in double, rows in order); with need_grad, s gets
 // every lane's A^T (A x - b) (rows in order). N > 0: n fixed at compile time (x and the sums held
 // in registers up to N = 8); N = 0: n at run time.
 template <typename T, int N>
 void lanes_eval(const typename Lanes<T>::V* __restrict A, const typename Lanes<T>::V* __restrict b,
                 index_t m, index_t n, const typename Lanes<T>::V* __restrict x,
-                typename Lanes<T>::V* __restrict s, typename Lanes<T>::D& rr, bool need_grad) {
+                typename Lanes<T>::V* __restrict s, typename Lanes<T>::D8* rr, bool need_grad) {
   using V = typename Lanes<T>::V;
   using D8 = typename Lanes<T>::D8;
   constexpr int R = block_rows<N>();
@@ -128,16 +174,16 @@ void lanes_eval(const typename Lanes<T>::V* __restrict A, const typename Lanes<T
       xr[j] = x[j];
       sr[j] = V{};
     }
-    for (; i + R <= m; i += R) lanes_block<T, N, R>(A, b, m, N, i, xr, sr, f, need_grad);
-    for (; i < m; ++i) lanes_block<T, N, 1>(A, b, m, N, i, xr, sr, f, need_grad);
+    for (; i + R <= m; i += R) lanes_block<T, N, R>(A + i * N, b, N, i, xr, sr, f, need_grad);
+    for (; i < m; ++i) lanes_block<T, N, 1>(A + i * N, b, N, i, xr, sr, f, need_grad);
 #pragma GCC unroll 8
     for (int j = 0; j < N; ++j) s[j] = sr[j];
   } else {
     for (index_t j = 0; j < n; ++j) s[j] = V{};
-    for (; i + R <= m; i += R) lanes_block<T, N, R>(A, b, m, n, i, x, s, f, need_grad);
-    for (; i < m; ++i) lanes_block<T, N, 1>(A, b, m, n, i, x, s, f, need_grad);
+    for (; i + R <= m; i += R) lanes_block<T, N, R>(A + i * n, b, n, i, x, s, f, need_grad);
+    for (; i < m; ++i) lanes_block<T, N, 1>(A + i * n, b, n, i, x, s, f, need_grad);
   }
-  rr = join_halves<T>(f);
+  for (int h = 0; h < Lanes<T>::H; ++h) rr[h] = f[h];
 }
 
 // Transposes W x W values in registers: on return v[k][l] holds what v[l][k] held. log2(W)
@@ -167,10 +213,10 @@ template <typename T>
   }
 }
 
-// dst[e][l] = src_l[e] for e < len: W arrays of length len interleaved into len vectors, W x W
-// blocks at a time through transpose_lanes().
-template <typename T>
-void interleave(const T* const* src, index_t len, typename Lanes<T>::V* dst) {
+// dst[pos(e)][l] = src_l[e] for e < len: W arrays of length len interleaved into len vectors,
+// W x W blocks at a time through transpose_lanes(); pos(e) is called for e = 0, 1, ... in order.
+template <typename T, typename Pos>
+void interleave(const T* const* src, index_t len, typename Lanes<T>::V* dst, Pos&& pos) {
   using V = typename Lanes<T>::V;
   constexpr int W = Lanes<T>::W;
   index_t e = 0;
@@ -178,10 +224,11 @@ void interleave(const T* const* src, index_t len, typename Lanes<T>::V* dst) {
     V v[W];
     for (int l = 0; l < W; ++l) std::memcpy(&v[l], src[l] + e, sizeof(V));
     transpose_lanes<T>(v);
-    for (int k = 0; k < W; ++k) dst[e + k] = v[k];
+    for (int k = 0; k < W; ++k) dst[pos()] = v[k];
   }
   for (; e < len; ++e) {
-    for (int l = 0; l < W; ++l) dst[e][l] = src[l][e];
+    V& d = dst[pos()];
+    for (int l = 0; l < W; ++l) d[l] = src[l][e];
   }
 }
 
@@ -201,9 +248,10 @@ class LaneGroup {
  public:
   using L = Lanes<T>;
   using V = typename L::V;
-  using D = typename L::D;
-  using DM = typename L::DM;
+  using D8 = typename L::D8;
+  using M8 = typename L::M8;
   static constexpr int W = L::W;
+  static constexpr int H = L::H;
 
   LaneGroup(index_t m, index_t n)
       : m_(m), n_(n), A_(static_cast<size_t>(m * n)), b_(static_cast<size_t>(m)),
@@ -222,8 +270,19 @@ class LaneGroup {
       srcA[l] = A + q * m_ * n_;
       srcb[l] = b + q * m_;
     }
-    interleave<T>(srcA, m_ * n_, A_.data());
-    interleave<T>(srcb, m_, b_.data());
+    // A column-major: e = j m + i walks i fastest.
+    const BlockLayout lay(m_, n_, block_rows_for(n_));
+    index_t i = 0, j = 0;
+    interleave<T>(srcA, m_ * n_, A_.data(), [&] {
+      const index_t p = lay.pos(i, j);
+      if (++i == m_) {
+        i = 0;
+        ++j;
+      }
+      return p;
+    });
+    index_t e = 0;
+    interleave<T>(srcb, m_, b_.data(), [&] { return e++; });
   }
 
   // Power iteration (unless o.lipschitz), then plain GD from x = 0 with per-lane step, stopping
@@ -231,11 +290,11 @@ class LaneGroup {
   // gets the iterates, NaN for a diverged problem. Returns false if some lane's L is unusable
   // (out[l].bad_L; nothing else is valid then).
   bool solve(const SolverOptions& o, LaneResult* out, T* x_out) {
-    D Lv;
+    double Lv[W];
     if (o.lipschitz > 0.0) {
-      Lv = D{} + o.lipschitz;
+      for (double& v : Lv) v = o.lipschitz;
     } else {
-      Lv = power_iteration(o.power_iters);
+      power_iteration(o.power_iters, Lv);
       bool bad = false;
       for (int l = 0; l < count_; ++l) {
         out[l].L = Lv[l];
@@ -245,7 +304,7 @@ class LaneGroup {
         }
       }
       if (bad) return false;
-      Lv += o.ridge_lambda;
+      for (double& v : Lv) v += o.ridge_lambda;
     }
     V alpha;
     for (int l = 0; l < W; ++l) {
@@ -263,121 +322,119 @@ class LaneGroup {
     return true;
   }
 
-  // One evaluation on the loaded group (tests): rr per lane and s = A^T (A x - b) per lane.
-  void eval(const V* x, V* s, D& rr, bool with_b, bool need_grad) const {
+  // One evaluation on the loaded group (tests): rr (H halves) and s = A^T (A x - b) per lane.
+  void eval(const V* x, V* s, D8* rr, bool with_b, bool need_grad) const {
     dispatch(x, s, rr, with_b, need_grad);
   }
 
  private:
-  void dispatch(const V* x, V* s, D& rr, bool with_b, bool need_grad) const {
+  void dispatch(const V* x, V* s, D8* rr, bool with_b, bool need_grad) const {
     const V* b = with_b ? b_.data() : nullptr;
-    switch (n_) {
-      case 1: return lanes_eval<T, 1>(A_.data(), b, m_, n_, x, s, rr, need_grad);
-      case 2: return lanes_eval<T, 2>(A_.data(), b, m_, n_, x, s, rr, need_grad);
-      case 4: return lanes_eval<T, 4>(A_.data(), b, m_, n_, x, s, rr, need_grad);
-      case 8: return lanes_eval<T, 8>(A_.data(), b, m_, n_, x, s, rr, need_grad);
-      case 16: return lanes_eval<T, 16>(A_.data(), b, m_, n_, x, s, rr, need_grad);
-      case 32: return lanes_eval<T, 32>(A_.data(), b, m_, n_, x, s, rr, need_grad);
-      default: return lanes_eval<T, 0>(A_.data(), b, m_, n_, x, s, rr, need_grad);
+    const V* A = A_.data();
+    switch (compiled_n(n_)) {
+      case 1: return lanes_eval<T, 1>(A, b, m_, n_, x, s, rr, need_grad);
+      case 2: return lanes_eval<T, 2>(A, b, m_, n_, x, s, rr, need_grad);
+      case 4: return lanes_eval<T, 4>(A, b, m_, n_, x, s, rr, need_grad);
+      case 8: return lanes_eval<T, 8>(A, b, m_, n_, x, s, rr, need_grad);
+      case 16: return lanes_eval<T, 16>(A, b, m_, n_, x, s, rr, need_grad);
+      case 32: return lanes_eval<T, 32>(A, b, m_, n_, x, s, rr, need_grad);
+      default: return lanes_eval<T, 0>(A, b, m_, n_, x, s, rr, need_grad);
     }
   }
 
-  // g = s / m + lambda x (as gd::SmallPass forms it) and every lane's ||g||^2 in double, j in order.
-  D gradient(T lambda) {
+  // g = s / m + lambda x (as gd::SmallPass forms it) and every lane's ||g||^2 in double (gg, H
+  // halves), j in order as gd::norm_of sums.
+  void gradient(T lambda, D8* gg) {
     const T inv_m = T(1) / static_cast<T>(m_);
-    D gg{};
+    for (int h = 0; h < H; ++h) gg[h] = D8{};
     for (index_t j = 0; j < n_; ++j) {
       const size_t js = static_cast<size_t>(j);
       g_[js] = s_[js] * inv_m + lambda * x_[js];
-      const D gd = __builtin_convertvector(g_[js], D);
-      gg += gd * gd;
+      add_squares<T>(g_[js], gg);
     }
-    return gg;
-  }
-
-  static D sqrt_lanes(const D& v) {
-    D r;
-    for (int l = 0; l < W; ++l) r[l] = std::sqrt(v[l]);
-    return r;
   }
 
   // gd::power_iteration() lane-wise: v = ones/sqrt(n); iters times { w = A^T A v / m; L = ||w||;
   // v = w / L }. A lane whose L is 0 or not finite keeps that value (the caller throws).
-  D power_iteration(int iters) {
+  void power_iteration(int iters, double* Lv) {
     const T v0 = T(1) / std::sqrt(static_cast<T>(n_));
     for (auto& v : x_) v = V{} + v0;
-    D Lv{}, rr;
-    DM done{};
+    bool done[W] = {};
+    for (int l = 0; l < W; ++l) Lv[l] = 0.0;
+    D8 rr[H], gg[H];
     for (int it = 0; it < iters; ++it) {
       dispatch(x_.data(), s_.data(), rr, false, true);
-      const D Lit = sqrt_lanes(gradient(T(0)));
-      const DM bad = (Lit <= 0.0) | (Lit - Lit != 0.0);  // 0, inf or NaN
-      Lv = done ? Lv : Lit;
-      done |= bad;
-      bool all_bad = true;
-      for (int l = 0; l < W; ++l) all_bad = all_bad && done[l];
-      if (all_bad) break;
+      gradient(T(0), gg);
+      bool all_done = true;
       V Lt;
-      for (int l = 0; l < W; ++l) Lt[l] = static_cast<T>(done[l] ? 1.0 : Lit[l]);
+      for (int h = 0; h < H; ++h) {
+        const D8 Lit = sqrt8(gg[h]);
+        for (int e = 0; e < 8; ++e) {
+          const int l = 8 * h + e;
+          if (!done[l]) {
+            Lv[l] = Lit[e];
+            done[l] = !(Lit[e] > 0.0) || !std::isfinite(Lit[e]);
+          }
+          all_done = all_done && done[l];
+          Lt[l] = static_cast<T>(done[l] ? 1.0 : Lit[e]);
+        }
+      }
+      if (all_done) break;
       for (index_t j = 0; j < n_; ++j) x_[static_cast<size_t>(j)] = g_[static_cast<size_t>(j)] / Lt;
     }
-    return Lv;
   }
 
-  // gd::run() for Variant::plain on every lane. A lane that stops (converged, diverged, or tol
-  // not met at max_iters) gets step 0, so its x stays the iterate it stopped at while the group
-  // goes on; the group ends when every lane has stopped.
+  // gd::run() for Variant::plain on every lane, in whole vectors; the rare iteration in which some
+  // lane stops (converged, diverged, or max_iters reached) is settled lane by lane. A stopped lane
+  // gets step 0, so its x stays the iterate it stopped at while the group goes on; the group ends
+  // when every lane has stopped.
   void run(const SolverOptions& o, V alpha, LaneResult* out) {
     const T lambda = static_cast<T>(o.ridge_lambda);
     const double m = static_cast<double>(m_);
+    const double tiny = std::numeric_limits<double>::min();
     for (auto& v : x_) v = V{};
-    bool active[W];
+    M8 active[H];
+    for (int h = 0; h < H; ++h) active[h] = M8{} - 1;
     int n_active = W;
-    for (int l = 0; l < W; ++l) active[l] = true;
-    LaneResult* res[W];
-    LaneResult sink[W];
-    for (int l = 0; l < W; ++l) res[l] = l < count_ ? &out[l] : &sink[l];
-    D f0{}, g0{}, rr;
+    LaneResult sink;
+    D8 f0[H] = {}, g0[H] = {}, rr[H], xn[H], gg[H];
     for (int k = 0;; ++k) {
       const bool last = k == o.max_iters;
       const bool need_grad = !(last && o.tol == 0.0);
+      const bool need_norm = o.tol > 0.0 || k == 0;  // else only the norm's finiteness is read
       dispatch(x_.data(), s_.data(), rr, true, need_grad);
-      D xn{};
+      for (int h = 0; h < H; ++h) xn[h] = gg[h] = D8{};
       if (o.ridge_lambda != 0.0) {
-        for (const V& xj : x_) {
-          const D xd = __builtin_convertvector(xj, D);
-          xn += xd * xd;
+        for (const V& xj : x_) add_squares<T>(xj, xn);
+        for (int h = 0; h < H; ++h) xn[h] = sqrt8(xn[h]);
+      }
+      if (need_grad) gradient(lambda, gg);
+      M8 diverged[H], converged[H], events{};
+      for (int h = 0; h < H; ++h) {
+        const D8 f = 0.5 * rr[h] / m + 0.5 * o.ridge_lambda * xn[h] * xn[h];
+        const D8 gn = need_norm ? sqrt8(gg[h]) : gg[h];
+        if (k == 0) {
+          f0[h] = f;
+          g0[h] = gn;
         }
-        xn = sqrt_lanes(xn);
+        const D8 floor = f0[h] > tiny ? f0[h] : D8{} + tiny;
+        diverged[h] = (f - f != 0.0) | (gn - gn != 0.0) | (f > gd::kDivergenceFactor * floor);
+        converged[h] = o.tol > 0.0 ? M8(gn <= o.tol * g0[h]) : M8{};
+        events |= (diverged[h] | converged[h]) & active[h];
       }
-      const D f = 0.5 * rr / m + 0.5 * o.ridge_lambda * xn * xn;
-      const D gg = need_grad ? gradient(lambda) : D{};
-      const bool need_norm = o.tol > 0.0 || k == 0;
-      const D gn = need_norm ? sqrt_lanes(gg) : gg;  // only its finiteness is read otherwise
-      if (k == 0) {
-        f0 = f;
-        g0 = gn;
-      }
-      const D f0_floor = f0 > std::numeric_limits<double>::min()
-                             ? f0
-                             : D{} + std::numeric_limits<double>::min();
-      const DM diverged =
-          (f - f != 0.0) | (gn - gn != 0.0) | (f > gd::kDivergenceFactor * f0_floor);
-      const DM converged = o.tol > 0.0 ? DM(gn <= o.tol * g0) : DM{};
-      DM event = diverged | converged;
-      bool any = last;
-      for (int l = 0; l < W; ++l) any = any || (active[l] && event[l] != 0);
-      if (any) {
+      if (last || any8(events)) {
         for (int l = 0; l < W; ++l) {
-          if (!active[l]) continue;
+          const int h = l / 8, e = l % 8;
+          if (!active[h][e]) continue;
           int status = -1;
-          if (diverged[l]) status = kDiverged;
-          else if (converged[l]) status = kSolved;
+          if (diverged[h][e]) status = kDiverged;
+          else if (converged[h][e]) status = kSolved;
           else if (last) status = o.tol == 0.0 ? kSolved : kNotConverged;
           if (status < 0) continue;
-          res[l]->status = status;
-          res[l]->iterations = k;
-          active[l] = false;
+          LaneResult& r = l < count_ ? out[l] : sink;
+          r.status = status;
+          r.iterations = k;
+          active[h][e] = 0;
           alpha[l] = T(0);
           --n_active;
         }
