@@ -24,16 +24,19 @@ constexpr double kParallelMinWork = 1 << 22;
 // Problems up to this size (A in bytes; 64 x 8 floats is 2 KB) take gd::SmallPass: plain vectorized
 // loops over A in L1/L2; larger ones the chunked Eigen pass of cpu.gd on one thread.
 constexpr index_t kSmallBytes = 256 * 1024;
-// The interleaved kernel takes a batch when W problems together (the group's A) fit this many
-// bytes, i.e. stay in a core's L2 across the group's iterations, and the batch has at least
-// kLaneMinBatch problems (a group of fewer wastes lanes). Measured: bench/NOTES.md (roofline).
-constexpr index_t kLaneGroupBytes = 1024 * 1024;
-constexpr index_t kLaneMinBatch = 1;
+// The interleaved kernel (cpu/bgd_lanes.hpp) takes a batch when the W problems of a group
+// together (the group's A, one buffer per thread) fit kLaneGroupBytes and the batch fills at
+// least a quarter of a group. Measured on one Zen 4 core (bench/NOTES.md (roofline)): a group
+// costs the same for 1 to W problems and one problem alone costs W/4 of a group (64 x 8 float:
+// 55 us against 14 us); groups up to 8 MB (16 x 4096 x 32 float) win by 1.5-9x over one problem
+// at a time, a 16 MB group (16 x 4096 x 64 float) loses 1.7x to the per-problem kernel whose 1 MB
+// problem stays in L2.
+constexpr index_t kLaneGroupBytes = 8 << 20;
 
 template <typename T>
 bool use_lanes(index_t batch, index_t m, index_t n) {
   constexpr index_t W = bgd::Lanes<T>::W;
-  return batch >= kLaneMinBatch && W * m * n * static_cast<index_t>(sizeof(T)) <= kLaneGroupBytes;
+  return 4 * batch >= W && W * m * n * static_cast<index_t>(sizeof(T)) <= kLaneGroupBytes;
 }
 
 template <typename T>
