@@ -21,70 +21,17 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 #include "cpu/gd_common.hpp"
+#include "cpu/simd.hpp"
 #include "lsgd/solver.hpp"
 
 namespace lsgd::cpu::bgd {
 
-template <typename T>
-struct Lanes {
-  static constexpr int W = 64 / static_cast<int>(sizeof(T));
-  typedef T V __attribute__((vector_size(64)));  // one value per problem
-  // Per-lane quantities kept in double (f, norms, L) take H = W / 8 vectors of 8: lane l is
-  // element l % 8 of half l / 8.
-  static constexpr int H = W / 8;
-  typedef double D8 __attribute__((vector_size(64)));
-  typedef std::int64_t M8 __attribute__((vector_size(64)));  // a mask of D8 (0 or -1 per lane)
-};
-
-// acc[h] += lanes 8h .. 8h+7 of r, squared in double (one vector register per half).
-template <typename T>
-[[gnu::always_inline]] inline void add_squares(const typename Lanes<T>::V& r,
-                                               typename Lanes<T>::D8* acc) {
-  using D8 = typename Lanes<T>::D8;
-  if constexpr (Lanes<T>::H == 1) {
-    const D8 d = __builtin_convertvector(r, D8);
-    acc[0] += d * d;
-  } else {
-#if defined(__AVX512F__)
-    // One vcvtps2pd per half (GCC 12 splits the generic conversion below into quarters).
-    const __m512 v = reinterpret_cast<__m512>(r);
-    const __m256 hi8 = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    const D8 dl = reinterpret_cast<D8>(_mm512_cvtps_pd(_mm512_castps512_ps256(v)));
-    const D8 dh = reinterpret_cast<D8>(_mm512_cvtps_pd(hi8));
-#else
-    typedef T T8 __attribute__((vector_size(8 * sizeof(T))));
-    const T8 lo = __builtin_shufflevector(r, r, 0, 1, 2, 3, 4, 5, 6, 7);
-    const T8 hi = __builtin_shufflevector(r, r, 8, 9, 10, 11, 12, 13, 14, 15);
-    const D8 dl = __builtin_convertvector(lo, D8), dh = __builtin_convertvector(hi, D8);
-#endif
-    acc[0] += dl * dl;
-    acc[1] += dh * dh;
-  }
-}
-
-// Element-wise square root: one instruction with AVX-512, else a loop over the 8 lanes.
-[[gnu::always_inline]] inline Lanes<double>::D8 sqrt8(const Lanes<double>::D8& v) {
-#if defined(__AVX512F__)
-  return reinterpret_cast<Lanes<double>::D8>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(v)));
-#else
-  Lanes<double>::D8 r;
-  for (int l = 0; l < 8; ++l) r[l] = std::sqrt(v[l]);
-  return r;
-#endif
-}
-
-// True if any lane of m is set.
-[[gnu::always_inline]] inline bool any8(Lanes<double>::M8 m) {
-  m |= __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
-  m |= __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
-  m |= __builtin_shufflevector(m, m, 1, 0, 3, 2, 5, 4, 7, 6);
-  return m[0] != 0;
-}
+using cpu::Lanes;
+using cpu::add_squares;
+using cpu::sqrt8;
+using cpu::any8;
 
 // Rows per register block of lanes_eval: the block's residuals stay in registers while they are
 // used for f and for the n gradient sums. Up to n = 8 the n x and n gradient vectors are held in
