@@ -220,7 +220,8 @@ void register_cpu_bgd(Registry& r) {
   e.name = cpu::kName;
   e.backend = Backend::cpu;
   e.kind = Kind::batched_iterative;
-  e.description = "batched gradient descent, per-problem step 1/L; OpenMP over problems";
+  e.description =
+      "batched gradient descent, per-problem step 1/L; small problems one per SIMD lane; OpenMP";
   e.requires_full_rank = true;
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;

@@ -112,7 +112,8 @@ namespace lsgd {
 
 void register_cpu_gd(Registry& r) {
   using cpu::gd::Variant;
-  cpu::add(r, Variant::plain, "gradient descent, step 1/L (power iteration), fused OpenMP pass");
+  cpu::add(r, Variant::plain,
+           "gradient descent, step 1/L (power iteration), one streaming pass over A per iteration");
   cpu::add(r, Variant::momentum,
            "heavy-ball gradient descent (momentum 0.9 unless given), step 1/L");
   cpu::add(r, Variant::nesterov,
