@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include <sys/mman.h>
@@ -105,10 +106,11 @@ class PanelPass {
   using D8 = typename Lanes<T>::D8;
   static constexpr int W = Lanes<T>::W;
 
-  // Tall enough and narrow enough for panels: at least one panel of W rows per thread, and a
-  // W-row panel within kPanelBytes * 2 (wider A: GradientPass's two-GEMV path).
+  // Tall enough and narrow enough for panels: at least two W-row panels, and a W-row panel plus
+  // the thread's n gradient vectors (64 n bytes each) within 2 kPanelBytes, half of a 1 MB L2
+  // (n <= 4096; wider A keeps GradientPass, whose two-GEMV path was measured for it).
   static bool suits(index_t m, index_t n) {
-    return m >= 2 * W && W * n * static_cast<index_t>(sizeof(T)) <= 2 * kPanelBytes;
+    return m >= 2 * W && 2 * 64 * n <= 2 * kPanelBytes;
   }
 
   PanelPass(index_t m, index_t n, int threads)
