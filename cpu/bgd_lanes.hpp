@@ -32,6 +32,7 @@ using cpu::Lanes;
 using cpu::add_squares;
 using cpu::sqrt8;
 using cpu::any8;
+using cpu::block_pass;
 
 // Rows per register block of lanes_eval: the block's residuals stay in registers while they are
 // used for f and for the n gradient sums. Up to n = 8 the n x and n gradient vectors are held in
@@ -68,45 +69,6 @@ struct BlockLayout {
   }
 };
 
-// One register block of lanes_eval: rows i .. i + R - 1 of the group. The residuals r (R vectors)
-// are formed column by column, squared into f, then used at once for the n gradient sums s_j.
-// N > 0 unrolls the column loops (x and s then live in registers when the caller's arrays do).
-template <typename T, int N, int R>
-[[gnu::always_inline]] inline void lanes_block(const typename Lanes<T>::V* __restrict blk,
-                                               const typename Lanes<T>::V* __restrict b,
-                                               index_t n, index_t i,
-                                               const typename Lanes<T>::V* __restrict x,
-                                               typename Lanes<T>::V* __restrict s,
-                                               typename Lanes<T>::D8* f, bool need_grad) {
-  using V = typename Lanes<T>::V;
-  const index_t nn = N > 0 ? N : n;
-  V r[R];
-#pragma GCC unroll 16
-  for (int k = 0; k < R; ++k) r[k] = b != nullptr ? -b[i + k] : V{};
-#pragma GCC unroll 32
-  for (index_t j = 0; j < nn; ++j) {
-    const V* a = blk + j * R;
-    const V xj = x[j];
-#pragma GCC unroll 16
-    for (int k = 0; k < R; ++k) r[k] += a[k] * xj;
-  }
-#pragma GCC unroll 16
-  for (int k = 0; k < R; ++k) add_squares<T>(r[k], f);
-  if (need_grad) {
-    // Read the block's A again (from L1) rather than let the compiler keep all R x n values from
-    // the loop above: they would not fit the registers and would be spilled.
-    asm volatile("" ::: "memory");
-#pragma GCC unroll 32
-    for (index_t j = 0; j < nn; ++j) {
-      const V* a = blk + j * R;
-      V sj = s[j];
-#pragma GCC unroll 16
-      for (int k = 0; k < R; ++k) sj += a[k] * r[k];
-      s[j] = sj;
-    }
-  }
-}
-
 // One evaluation for the W interleaved problems of a group: A holds m x n vectors in the
 // BlockLayout of R = block_rows<N>() (element (i, j) of every lane), b m vectors (nullptr: b = 0),
 // x n vectors.
@@ -129,14 +91,14 @@ void lanes_eval(const typename Lanes<T>::V* __restrict A, const typename Lanes<T
       xr[j] = x[j];
       sr[j] = V{};
     }
-    for (; i + R <= m; i += R) lanes_block<T, N, R>(A + i * N, b, N, i, xr, sr, f, need_grad);
-    for (; i < m; ++i) lanes_block<T, N, 1>(A + i * N, b, N, i, xr, sr, f, need_grad);
+    for (; i + R <= m; i += R) block_pass<T, N, R>(A + i * N, b ? b + i : nullptr, N, xr, sr, f, need_grad);
+    for (; i < m; ++i) block_pass<T, N, 1>(A + i * N, b ? b + i : nullptr, N, xr, sr, f, need_grad);
 #pragma GCC unroll 8
     for (int j = 0; j < N; ++j) s[j] = sr[j];
   } else {
     for (index_t j = 0; j < n; ++j) s[j] = V{};
-    for (; i + R <= m; i += R) lanes_block<T, N, R>(A + i * n, b, n, i, x, s, f, need_grad);
-    for (; i < m; ++i) lanes_block<T, N, 1>(A + i * n, b, n, i, x, s, f, need_grad);
+    for (; i + R <= m; i += R) block_pass<T, N, R>(A + i * n, b ? b + i : nullptr, n, x, s, f, need_grad);
+    for (; i < m; ++i) block_pass<T, N, 1>(A + i * n, b ? b + i : nullptr, n, x, s, f, need_grad);
   }
   for (int h = 0; h < Lanes<T>::H; ++h) rr[h] = f[h];
 }

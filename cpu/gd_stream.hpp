@@ -63,38 +63,6 @@ int panel_vectors(index_t n) {
   return rv >= 8 ? 8 : rv >= 4 ? 4 : rv >= 2 ? 2 : 1;
 }
 
-// The panel kernel for RV vectors of rows: panel = n x RV vectors (panel[j*RV + k] holds rows
-// kW .. kW+W-1 of column j), b = RV vectors or nullptr, x n values. Adds ||r||^2 (double, per
-// lane) to f and, with need_grad, r's contribution to the n lane-wise gradient sums G.
-template <typename T, int RV>
-[[gnu::always_inline]] inline void panel_kernel(const typename Lanes<T>::V* __restrict panel,
-                                                const typename Lanes<T>::V* __restrict b,
-                                                index_t n, const T* __restrict x,
-                                                typename Lanes<T>::V* __restrict G,
-                                                typename Lanes<T>::D8* f, bool need_grad) {
-  using V = typename Lanes<T>::V;
-  V r[RV];
-#pragma GCC unroll 8
-  for (int k = 0; k < RV; ++k) r[k] = b != nullptr ? -b[k] : V{};
-  for (index_t j = 0; j < n; ++j) {
-    const V xj = V{} + x[j];
-    const V* a = panel + j * RV;
-#pragma GCC unroll 8
-    for (int k = 0; k < RV; ++k) r[k] += a[k] * xj;
-  }
-#pragma GCC unroll 8
-  for (int k = 0; k < RV; ++k) add_squares<T>(r[k], f);
-  if (!need_grad) return;
-  asm volatile("" ::: "memory");  // read the panel again (L1/L2) instead of spilling it
-  for (index_t j = 0; j < n; ++j) {
-    const V* a = panel + j * RV;
-    V gj = G[j];
-#pragma GCC unroll 8
-    for (int k = 0; k < RV; ++k) gj += a[k] * r[k];
-    G[j] = gj;
-  }
-}
-
 // The pass itself: same contract as GradientPass::eval (every thread of a region calls eval()
 // with the same x and gets the same f and g; one barrier per call), on the packed copy of A that
 // pack() makes. Workspace (the panel copy, partial sums) is allocated by the constructor (solver
@@ -247,7 +215,7 @@ class PanelPass {
     const V* A = reinterpret_cast<const V*>(A_.data());
     const V* b = reinterpret_cast<const V*>(b_.data());
     for (index_t q = p0; q < p1; ++q) {
-      panel_kernel<T, RV>(A + q * n_ * RV, with_b ? b + q * RV : nullptr, n_, x, G, f, need_grad);
+      block_pass<T, 0, RV>(A + q * n_ * RV, with_b ? b + q * RV : nullptr, n_, x, G, f, need_grad);
     }
   }
 

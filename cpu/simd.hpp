@@ -68,4 +68,45 @@ template <typename T>
   return m[0] != 0;
 }
 
+// One register block of R row-vectors (W rows each: one row of W problems in cpu.bgd's lanes, W
+// consecutive rows of one problem in cpu.gd's panels): blk holds n x R vectors column-major
+// (blk[j R + k]), b the block's R vectors of b or nullptr (b = 0), x the n multipliers: vectors
+// (one x per lane) or scalars (broadcast). The residuals r = A_blk x - b_blk are formed column by
+// column in registers, squared into f (double, per lane), then used at once for the n sums
+// s_j += sum_k blk[j R + k] r_k. N > 0 unrolls the column loops (x and s then stay in registers
+// when the caller's arrays are register arrays).
+template <typename T, int N, int R, typename X>
+[[gnu::always_inline]] inline void block_pass(const typename Lanes<T>::V* __restrict blk,
+                                              const typename Lanes<T>::V* __restrict b,
+                                              std::int64_t n, const X* __restrict x,
+                                              typename Lanes<T>::V* __restrict s,
+                                              typename Lanes<T>::D8* f, bool need_grad) {
+  using V = typename Lanes<T>::V;
+  const std::int64_t nn = N > 0 ? N : n;
+  V r[R];
+#pragma GCC unroll 16
+  for (int k = 0; k < R; ++k) r[k] = b != nullptr ? -b[k] : V{};
+#pragma GCC unroll 32
+  for (std::int64_t j = 0; j < nn; ++j) {
+    const V* a = blk + j * R;
+    const V xj = V{} + x[j];
+#pragma GCC unroll 16
+    for (int k = 0; k < R; ++k) r[k] += a[k] * xj;
+  }
+#pragma GCC unroll 16
+  for (int k = 0; k < R; ++k) add_squares<T>(r[k], f);
+  if (!need_grad) return;
+  // Read the block's A again (L1/L2) rather than let the compiler keep all R x n values from the
+  // loop above: they would not fit the registers and would be spilled.
+  asm volatile("" ::: "memory");
+#pragma GCC unroll 32
+  for (std::int64_t j = 0; j < nn; ++j) {
+    const V* a = blk + j * R;
+    V sj = s[j];
+#pragma GCC unroll 16
+    for (int k = 0; k < R; ++k) sj += a[k] * r[k];
+    s[j] = sj;
+  }
+}
+
 }  // namespace lsgd::cpu
