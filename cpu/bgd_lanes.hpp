@@ -21,18 +21,17 @@
 #include <type_traits>
 #include <vector>
 
-
 #include "cpu/gd_common.hpp"
 #include "cpu/simd.hpp"
 #include "lsgd/solver.hpp"
 
 namespace lsgd::cpu::bgd {
 
-using cpu::Lanes;
 using cpu::add_squares;
-using cpu::sqrt8;
 using cpu::any8;
 using cpu::block_pass;
+using cpu::Lanes;
+using cpu::sqrt8;
 
 // Rows per register block of lanes_eval: the block's residuals stay in registers while they are
 // used for f and for the n gradient sums. Up to n = 8 the n x and n gradient vectors are held in
@@ -48,13 +47,20 @@ inline int compiled_n(index_t n) {
 }
 inline int block_rows_for(index_t n) {
   switch (compiled_n(n)) {
-    case 1: return block_rows<1>();
-    case 2: return block_rows<2>();
-    case 4: return block_rows<4>();
-    case 8: return block_rows<8>();
-    case 16: return block_rows<16>();
-    case 32: return block_rows<32>();
-    default: return block_rows<0>();
+    case 1:
+      return block_rows<1>();
+    case 2:
+      return block_rows<2>();
+    case 4:
+      return block_rows<4>();
+    case 8:
+      return block_rows<8>();
+    case 16:
+      return block_rows<16>();
+    case 32:
+      return block_rows<32>();
+    default:
+      return block_rows<0>();
   }
 }
 
@@ -72,9 +78,9 @@ struct BlockLayout {
 // One evaluation for the W interleaved problems of a group: A holds m x n vectors in the
 // BlockLayout of R = block_rows<N>() (element (i, j) of every lane), b m vectors (nullptr: b = 0),
 // x n vectors.
-// rr (H halves) gets every lane's ||A x - b||^2 (accumulated in double, rows in order); with need_grad, s gets
-// every lane's A^T (A x - b) (rows in order). N > 0: n fixed at compile time (x and the sums held
-// in registers up to N = 8); N = 0: n at run time.
+// rr (H halves) gets every lane's ||A x - b||^2 (accumulated in double, rows in order); with
+// need_grad, s gets every lane's A^T (A x - b) (rows in order). N > 0: n fixed at compile time (x
+// and the sums held in registers up to N = 8); N = 0: n at run time.
 template <typename T, int N>
 void lanes_eval(const typename Lanes<T>::V* __restrict A, const typename Lanes<T>::V* __restrict b,
                 index_t m, index_t n, const typename Lanes<T>::V* __restrict x,
@@ -91,13 +97,15 @@ void lanes_eval(const typename Lanes<T>::V* __restrict A, const typename Lanes<T
       xr[j] = x[j];
       sr[j] = V{};
     }
-    for (; i + R <= m; i += R) block_pass<T, N, R>(A + i * N, b ? b + i : nullptr, N, xr, sr, f, need_grad);
+    for (; i + R <= m; i += R)
+      block_pass<T, N, R>(A + i * N, b ? b + i : nullptr, N, xr, sr, f, need_grad);
     for (; i < m; ++i) block_pass<T, N, 1>(A + i * N, b ? b + i : nullptr, N, xr, sr, f, need_grad);
 #pragma GCC unroll 8
     for (int j = 0; j < N; ++j) s[j] = sr[j];
   } else {
     for (index_t j = 0; j < n; ++j) s[j] = V{};
-    for (; i + R <= m; i += R) block_pass<T, N, R>(A + i * n, b ? b + i : nullptr, n, x, s, f, need_grad);
+    for (; i + R <= m; i += R)
+      block_pass<T, N, R>(A + i * n, b ? b + i : nullptr, n, x, s, f, need_grad);
     for (; i < m; ++i) block_pass<T, N, 1>(A + i * n, b ? b + i : nullptr, n, x, s, f, need_grad);
   }
   for (int h = 0; h < Lanes<T>::H; ++h) rr[h] = f[h];
@@ -115,10 +123,10 @@ template <typename T>
 #pragma GCC unroll 16
     for (int i = 0; i < W / 2; ++i) {
       if constexpr (W == 16) {
-        t[2 * i] = __builtin_shufflevector(v[i], v[i + 8], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5,
-                                           21, 6, 22, 7, 23);
-        t[2 * i + 1] = __builtin_shufflevector(v[i], v[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12,
-                                               28, 13, 29, 14, 30, 15, 31);
+        t[2 * i] = __builtin_shufflevector(v[i], v[i + 8], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21,
+                                           6, 22, 7, 23);
+        t[2 * i + 1] = __builtin_shufflevector(v[i], v[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28,
+                                               13, 29, 14, 30, 15, 31);
       } else {
         static_assert(W == 8, "64-byte vectors of float or double");
         t[2 * i] = __builtin_shufflevector(v[i], v[i + 4], 0, 8, 1, 9, 2, 10, 3, 11);
@@ -153,8 +161,8 @@ void interleave(const T* const* src, index_t len, typename Lanes<T>::V* dst, Pos
 struct LaneResult {
   int status = kSolved;  // kSolved, kDiverged, kNotConverged
   int iterations = 0;
-  double L = 0.0;        // the power iteration's estimate (+ lambda), or options.lipschitz
-  bool bad_L = false;    // the power iteration gave 0 or a non-finite L: the caller throws
+  double L = 0.0;      // the power iteration's estimate (+ lambda), or options.lipschitz
+  bool bad_L = false;  // the power iteration gave 0 or a non-finite L: the caller throws
 };
 
 // The plain-GD solve of up to W problems of one shape, interleaved: load() lays them out (the
@@ -171,8 +179,13 @@ class LaneGroup {
   static constexpr int H = L::H;
 
   LaneGroup(index_t m, index_t n)
-      : m_(m), n_(n), A_(static_cast<size_t>(m * n)), b_(static_cast<size_t>(m)),
-        x_(static_cast<size_t>(n)), g_(static_cast<size_t>(n)), s_(static_cast<size_t>(n)) {}
+      : m_(m),
+        n_(n),
+        A_(static_cast<size_t>(m * n)),
+        b_(static_cast<size_t>(m)),
+        x_(static_cast<size_t>(n)),
+        g_(static_cast<size_t>(n)),
+        s_(static_cast<size_t>(n)) {}
 
   // Interleaves problems q0 .. q0 + count - 1 (count <= W) of a batch stored problem-major
   // (each A column-major m x n, each b of length m). Lanes count .. W-1 repeat the first problem:
@@ -249,13 +262,20 @@ class LaneGroup {
     const V* b = with_b ? b_.data() : nullptr;
     const V* A = A_.data();
     switch (compiled_n(n_)) {
-      case 1: return lanes_eval<T, 1>(A, b, m_, n_, x, s, rr, need_grad);
-      case 2: return lanes_eval<T, 2>(A, b, m_, n_, x, s, rr, need_grad);
-      case 4: return lanes_eval<T, 4>(A, b, m_, n_, x, s, rr, need_grad);
-      case 8: return lanes_eval<T, 8>(A, b, m_, n_, x, s, rr, need_grad);
-      case 16: return lanes_eval<T, 16>(A, b, m_, n_, x, s, rr, need_grad);
-      case 32: return lanes_eval<T, 32>(A, b, m_, n_, x, s, rr, need_grad);
-      default: return lanes_eval<T, 0>(A, b, m_, n_, x, s, rr, need_grad);
+      case 1:
+        return lanes_eval<T, 1>(A, b, m_, n_, x, s, rr, need_grad);
+      case 2:
+        return lanes_eval<T, 2>(A, b, m_, n_, x, s, rr, need_grad);
+      case 4:
+        return lanes_eval<T, 4>(A, b, m_, n_, x, s, rr, need_grad);
+      case 8:
+        return lanes_eval<T, 8>(A, b, m_, n_, x, s, rr, need_grad);
+      case 16:
+        return lanes_eval<T, 16>(A, b, m_, n_, x, s, rr, need_grad);
+      case 32:
+        return lanes_eval<T, 32>(A, b, m_, n_, x, s, rr, need_grad);
+      default:
+        return lanes_eval<T, 0>(A, b, m_, n_, x, s, rr, need_grad);
     }
   }
 
@@ -344,9 +364,12 @@ class LaneGroup {
           const int h = l / 8, e = l % 8;
           if (!active[h][e]) continue;
           int status = -1;
-          if (diverged[h][e]) status = kDiverged;
-          else if (converged[h][e]) status = kSolved;
-          else if (last) status = o.tol == 0.0 ? kSolved : kNotConverged;
+          if (diverged[h][e])
+            status = kDiverged;
+          else if (converged[h][e])
+            status = kSolved;
+          else if (last)
+            status = o.tol == 0.0 ? kSolved : kNotConverged;
           if (status < 0) continue;
           LaneResult& r = l < count_ ? out[l] : sink;
           r.status = status;

@@ -77,9 +77,7 @@ class PanelPass {
   // Tall enough and narrow enough for panels: at least two W-row panels, and a W-row panel plus
   // the thread's n gradient vectors (64 n bytes each) within 2 kPanelBytes, half of a 1 MB L2
   // (n <= 4096; wider A keeps GradientPass, whose two-GEMV path was measured for it).
-  static bool suits(index_t m, index_t n) {
-    return m >= 2 * W && 2 * 64 * n <= 2 * kPanelBytes;
-  }
+  static bool suits(index_t m, index_t n) { return m >= 2 * W && 2 * 64 * n <= 2 * kPanelBytes; }
 
   PanelPass(index_t m, index_t n, int threads)
       : m_(m),
@@ -113,7 +111,8 @@ class PanelPass {
   index_t panel_rows() const { return rows_; }
 
   // Copies A (column-major m x n) and b (m, or nullptr) into the panels, thread t of nt doing
-  // its own panels: call from inside the solve's region, before the first eval (which synchronizes).
+  // its own panels: call from inside the solve's region, before the first eval (which
+  // synchronizes).
   void pack(int t, int nt, const T* A, const T* b) {
     for (int p = t; p < threads_; p += nt) {
       const auto [p0, p1] = panel_range(p);
@@ -190,10 +189,18 @@ class PanelPass {
     D8 f[Lanes<T>::H] = {};
     const auto [p0, p1] = panel_range(p);
     switch (rv_) {
-      case 8: panels<8>(p0, p1, x, with_b, G.data(), f, need_grad); break;
-      case 4: panels<4>(p0, p1, x, with_b, G.data(), f, need_grad); break;
-      case 2: panels<2>(p0, p1, x, with_b, G.data(), f, need_grad); break;
-      default: panels<1>(p0, p1, x, with_b, G.data(), f, need_grad); break;
+      case 8:
+        panels<8>(p0, p1, x, with_b, G.data(), f, need_grad);
+        break;
+      case 4:
+        panels<4>(p0, p1, x, with_b, G.data(), f, need_grad);
+        break;
+      case 2:
+        panels<2>(p0, p1, x, with_b, G.data(), f, need_grad);
+        break;
+      default:
+        panels<1>(p0, p1, x, with_b, G.data(), f, need_grad);
+        break;
     }
     double fs = 0.0;
     for (int h = 0; h < Lanes<T>::H; ++h) {

@@ -173,8 +173,7 @@ void check_tails() {
   constexpr int W = Lanes<T>::W;
   SCOPED_TRACE(sizeof(T) == 4 ? "f32" : "f64");
   const index_t m = 24, n = 4;
-  const BatchedProblem<T> full =
-      batch_of(2 * W, m, n, 2.0, 20.0, 21).template cast<T>();
+  const BatchedProblem<T> full = batch_of(2 * W, m, n, 2.0, 20.0, 21).template cast<T>();
   SolverOptions o;
   o.tol = sizeof(T) == 4 ? 1e-4 : 1e-9;
   o.max_iters = 20000;
@@ -387,7 +386,7 @@ void check_panel_pass(index_t m, index_t n, int threads) {
 
 TEST(CpuGdStream, EvaluationWithinRoundingOfExact) {
   for (int threads : {1, 2}) {
-    check_panel_pass<double>(1000, 7, threads);   // 8 vectors per panel, padded tail
+    check_panel_pass<double>(1000, 7, threads);  // 8 vectors per panel, padded tail
     check_panel_pass<float>(1000, 7, threads);
     check_panel_pass<double>(4099, 256, threads);  // 128 KB panels
     check_panel_pass<float>(2053, 1024, threads);  // 64-row panels of 256 KB
