@@ -305,7 +305,8 @@ class LaneGroup {
       bool all_done = true;
       V Lt;
       for (int h = 0; h < H; ++h) {
-        const D8 Lit = sqrt8(gg[h]);
+        D8 Lit;
+        sqrt8(gg[h], Lit);
         for (int e = 0; e < 8; ++e) {
           const int l = 8 * h + e;
           if (!done[l]) {
@@ -325,7 +326,7 @@ class LaneGroup {
   // lane stops (converged, diverged, or max_iters reached) is settled lane by lane. A stopped lane
   // gets step 0, so its x stays the iterate it stopped at while the group goes on; the group ends
   // when every lane has stopped.
-  void run(const SolverOptions& o, V alpha, LaneResult* out) {
+  void run(const SolverOptions& o, V& alpha, LaneResult* out) {
     const T lambda = static_cast<T>(o.ridge_lambda);
     const double m = static_cast<double>(m_);
     const double tiny = std::numeric_limits<double>::min();
@@ -343,13 +344,14 @@ class LaneGroup {
       for (int h = 0; h < H; ++h) xn[h] = gg[h] = D8{};
       if (o.ridge_lambda != 0.0) {
         for (const V& xj : x_) add_squares<T>(xj, xn);
-        for (int h = 0; h < H; ++h) xn[h] = sqrt8(xn[h]);
+        for (int h = 0; h < H; ++h) sqrt8(xn[h], xn[h]);
       }
       if (need_grad) gradient(lambda, gg);
       M8 diverged[H], converged[H], events{};
       for (int h = 0; h < H; ++h) {
         const D8 f = 0.5 * rr[h] / m + 0.5 * o.ridge_lambda * xn[h] * xn[h];
-        const D8 gn = need_norm ? sqrt8(gg[h]) : gg[h];
+        D8 gn = gg[h];  // only its finiteness is read without need_norm
+        if (need_norm) sqrt8(gg[h], gn);
         if (k == 0) {
           f0[h] = f;
           g0[h] = gn;

@@ -49,19 +49,21 @@ template <typename T>
   }
 }
 
-// Element-wise square root: one instruction with AVX-512, else a loop over the 8 lanes.
-[[gnu::always_inline]] inline Lanes<double>::D8 sqrt8(const Lanes<double>::D8& v) {
+// Vectors go by reference in these helpers: by value, a 64-byte vector changes the calling
+// convention between AVX-512 and other builds (GCC's -Wpsabi).
+
+// out = element-wise square root of v: one instruction with AVX-512, else a loop over the 8 lanes.
+[[gnu::always_inline]] inline void sqrt8(const Lanes<double>::D8& v, Lanes<double>::D8& out) {
 #if defined(__AVX512F__)
-  return reinterpret_cast<Lanes<double>::D8>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(v)));
+  out = reinterpret_cast<Lanes<double>::D8>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(v)));
 #else
-  Lanes<double>::D8 r;
-  for (int l = 0; l < 8; ++l) r[l] = std::sqrt(v[l]);
-  return r;
+  for (int l = 0; l < 8; ++l) out[l] = std::sqrt(v[l]);
 #endif
 }
 
-// True if any lane of m is set.
-[[gnu::always_inline]] inline bool any8(Lanes<double>::M8 m) {
+// True if any lane of mask is set.
+[[gnu::always_inline]] inline bool any8(const Lanes<double>::M8& mask) {
+  Lanes<double>::M8 m = mask;
   m |= __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
   m |= __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
   m |= __builtin_shufflevector(m, m, 1, 0, 3, 2, 5, 4, 7, 6);
