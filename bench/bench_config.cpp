@@ -35,8 +35,9 @@ std::string flags_help() {
       "  --lsgd_max_time=S               wall-time cap of one benchmark's repetitions (default:\n"
       "                                  quick 0.25, full 2); --benchmark_min_time is the minimum\n"
       "  --lsgd_ceilings=K=V[,K=V...]    give ceilings instead of measuring them; keys cpu_copy,\n"
-      "                                  gpu_copy (GB/s), cpu_gemm_f32, cpu_gemm_f64, gpu_gemm_f32,\n"
-      "                                  gpu_gemm_f64 (GFLOP/s)\n";
+      "                                  cpu_read, gpu_copy (GB/s), cpu_gemm_f32, cpu_gemm_f64,\n"
+      "                                  cpu_fma_f32, cpu_fma_f64, gpu_gemm_f32, gpu_gemm_f64\n"
+      "                                  (GFLOP/s)\n";
 }
 
 namespace {
@@ -64,13 +65,16 @@ void parse_ceilings(const std::string& text, CeilingOverrides& c) {
     if (key == "cpu_copy") c.cpu_copy = v;
     else if (key == "cpu_gemm_f32") c.cpu_gemm_f32 = v;
     else if (key == "cpu_gemm_f64") c.cpu_gemm_f64 = v;
+    else if (key == "cpu_read") c.cpu_read = v;
+    else if (key == "cpu_fma_f32") c.cpu_fma_f32 = v;
+    else if (key == "cpu_fma_f64") c.cpu_fma_f64 = v;
     else if (key == "gpu_copy") c.gpu_copy = v;
     else if (key == "gpu_gemm_f32") c.gpu_gemm_f32 = v;
     else if (key == "gpu_gemm_f64") c.gpu_gemm_f64 = v;
     else {
       throw InvalidInput("--lsgd_ceilings: unknown key '" + key +
-                         "' (cpu_copy, cpu_gemm_f32, cpu_gemm_f64, gpu_copy, gpu_gemm_f32, "
-                         "gpu_gemm_f64)");
+                         "' (cpu_copy, cpu_read, cpu_gemm_f32, cpu_gemm_f64, cpu_fma_f32, "
+                         "cpu_fma_f64, gpu_copy, gpu_gemm_f32, gpu_gemm_f64)");
     }
   }
 }

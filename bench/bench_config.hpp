@@ -14,6 +14,9 @@ struct CeilingOverrides {
   double cpu_copy = -1.0;      // GB/s, bytes read + written
   double cpu_gemm_f32 = -1.0;  // GFLOP/s
   double cpu_gemm_f64 = -1.0;
+  double cpu_read = -1.0;      // GB/s, bytes read
+  double cpu_fma_f32 = -1.0;   // GFLOP/s
+  double cpu_fma_f64 = -1.0;
   double gpu_copy = -1.0;
   double gpu_gemm_f32 = -1.0;
   double gpu_gemm_f64 = -1.0;

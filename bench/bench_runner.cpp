@@ -312,11 +312,14 @@ int run_main(int argc, char** argv, Family family) {
     return 1;
   }
   std::fprintf(stderr,
-               "lsgd bench %s: preset %s; ceilings (%s): CPU copy %.1f GB/s, GEMM f32 %.1f / f64 "
-               "%.1f GFLOP/s; GPU copy %.1f GB/s, GEMM f32 %.1f / f64 %.1f GFLOP/s\n",
+               "lsgd bench %s: preset %s; ceilings (%s): CPU copy %.1f GB/s, read %.1f GB/s, GEMM "
+               "f32 %.1f / f64 %.1f GFLOP/s, FMA peak f32 %.1f / f64 %.1f GFLOP/s; GPU copy %.1f "
+               "GB/s, GEMM f32 %.1f / f64 %.1f GFLOP/s\n",
                to_string(family), to_string(env.config.preset), env.ceilings.source.c_str(),
-               env.ceilings.cpu_copy_GBps, env.ceilings.cpu_gemm_f32_GFLOPs,
-               env.ceilings.cpu_gemm_f64_GFLOPs, env.ceilings.gpu_copy_GBps,
+               env.ceilings.cpu_copy_GBps, env.ceilings.cpu_read_GBps,
+               env.ceilings.cpu_gemm_f32_GFLOPs, env.ceilings.cpu_gemm_f64_GFLOPs,
+               env.ceilings.cpu_fma_f32_GFLOPs, env.ceilings.cpu_fma_f64_GFLOPs,
+               env.ceilings.gpu_copy_GBps,
                env.ceilings.gpu_gemm_f32_GFLOPs, env.ceilings.gpu_gemm_f64_GFLOPs);
   if (!env.ceilings.note.empty()) std::fprintf(stderr, "  %s\n", env.ceilings.note.c_str());
   if (!blas_core_note().empty()) std::fprintf(stderr, "  warning: %s\n", blas_core_note().c_str());

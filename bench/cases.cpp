@@ -404,6 +404,47 @@ RepStats repeat_solves(Prepared& prep, const Case& c, const Config& config) {
   return st;
 }
 
+// The roofline of a GD entry: achieved rates against the compute ceiling (the FMA peak of the
+// build on CPU; GPUs have no FMA ceiling measured, their GEMM stands in) and the memory ceilings,
+// and the attainable rate min(compute, flops / memory_bytes * read). memory_bytes counts A once
+// per iteration, or once per solve for a batched problem that fits a core's L2 (cpu.bgd keeps it
+// there across its iterations: bench/NOTES.md (roofline)).
+Roofline roofline_of(const Case& c, const RunEnv& env, double flops, double bytes, int iters,
+                     double seconds) {
+  Roofline r;
+  const bool f64 = c.precision == Precision::f64;
+  r.gflops = flops / seconds * 1e-9;
+  r.gbps = bytes / seconds * 1e-9;
+  if (c.gpu) {
+    r.compute_kind = f64 ? "gpu_gemm_f64" : "gpu_gemm_f32";
+    r.compute_GFLOPs = env.ceilings.gemm(true, f64);
+    r.copy_GBps = r.read_GBps = env.ceilings.copy(true);
+  } else {
+    r.compute_kind = f64 ? "cpu_fma_f64" : "cpu_fma_f32";
+    r.compute_GFLOPs = env.ceilings.fma(f64);
+    r.copy_GBps = env.ceilings.copy(false);
+    r.read_GBps = env.ceilings.cpu_read_GBps;
+  }
+  static const double l2 = [] {
+    const long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return v > 0 ? static_cast<double>(v) : 1048576.0;
+  }();
+  const double problem = static_cast<double>(c.spec.m) * static_cast<double>(c.spec.n) *
+                         elem_bytes(c.precision);
+  const bool resident = c.family == Family::bgd && !c.gpu && problem <= l2;
+  r.memory_bytes = resident || iters <= 0 ? bytes / std::max(1, iters) : bytes;
+  const double memory_roof =
+      r.memory_bytes > 0.0 && r.read_GBps > 0.0 ? flops / r.memory_bytes * r.read_GBps : 0.0;
+  if (r.compute_GFLOPs > 0.0 && (memory_roof <= 0.0 || r.compute_GFLOPs <= memory_roof)) {
+    r.roof_GFLOPs = r.compute_GFLOPs;
+    r.bound = "compute";
+  } else if (memory_roof > 0.0) {
+    r.roof_GFLOPs = memory_roof;
+    r.bound = "memory";
+  }
+  return r;
+}
+
 }  // namespace
 
 void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
@@ -479,6 +520,13 @@ void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
   result.fields.flops = prep->flops;
   result.fields.bytes = prep->bytes;
   if (c.entry->is_iterative()) result.fields.iterations = prep->acc.iters;
+  if (c.family == Family::gd || c.family == Family::bgd) {
+    const Roofline& rl = result.fields.roofline =
+        roofline_of(c, env, prep->flops, prep->bytes, prep->acc.iters, mean);
+    if (rl.compute_GFLOPs > 0.0) state.counters["pct_fma"] = 100.0 * rl.gflops / rl.compute_GFLOPs;
+    if (rl.read_GBps > 0.0) state.counters["pct_read"] = 100.0 * rl.gbps / rl.read_GBps;
+    if (rl.roof_GFLOPs > 0.0) state.counters["pct_roof"] = 100.0 * rl.gflops / rl.roof_GFLOPs;
+  }
   finish();
 }
 

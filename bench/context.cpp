@@ -93,6 +93,10 @@ void add_context(const Config& config, const Ceilings& c, const std::string& fam
   add_context_value("omp_barrier_us", number(omp.barrier_us));
   add_context_value("ceiling_cpu_copy_kernel", "STREAM triad a = b + s*c, 3 x 8 bytes per element");
   add_context_value("ceiling_cpu_gemm_kernel", "BLAS " + blas_vendor() + " GEMM 1536^3");
+  add_context_value("ceiling_cpu_read_kernel",
+                    "sequential read of 256 MiB (huge pages advised), all threads");
+  add_context_value("ceiling_cpu_fma_kernel",
+                    "16 independent 64-byte vector FMA chains per thread, all threads, build ISA");
   add_context_value("eigen_version", std::to_string(EIGEN_WORLD_VERSION) + "." +
                                          std::to_string(EIGEN_MAJOR_VERSION) + "." +
                                          std::to_string(EIGEN_MINOR_VERSION));
@@ -100,6 +104,9 @@ void add_context(const Config& config, const Ceilings& c, const std::string& fam
   add_context_value("ceiling_cpu_copy_GBps", number(c.cpu_copy_GBps));
   add_context_value("ceiling_cpu_gemm_f32_GFLOPs", number(c.cpu_gemm_f32_GFLOPs));
   add_context_value("ceiling_cpu_gemm_f64_GFLOPs", number(c.cpu_gemm_f64_GFLOPs));
+  add_context_value("ceiling_cpu_read_GBps", number(c.cpu_read_GBps));
+  add_context_value("ceiling_cpu_fma_f32_GFLOPs", number(c.cpu_fma_f32_GFLOPs));
+  add_context_value("ceiling_cpu_fma_f64_GFLOPs", number(c.cpu_fma_f64_GFLOPs));
   add_context_value("ceiling_gpu_copy_GBps", number(c.gpu_copy_GBps));
   add_context_value("ceiling_gpu_gemm_f32_GFLOPs", number(c.gpu_gemm_f32_GFLOPs));
   add_context_value("ceiling_gpu_gemm_f64_GFLOPs", number(c.gpu_gemm_f64_GFLOPs));

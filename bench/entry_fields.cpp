@@ -127,6 +127,24 @@ std::string fields_json(const EntryFields& f, const EntryResult* r, const std::s
      << opt_number(f.flops, f.flops > 0) << ", \"bytes\": " << opt_number(f.bytes, f.bytes > 0)
      << ",\n"
      << in << "\"peak_kind\": " << opt_string(f.peak_kind);
+  if (f.roofline.gflops > 0.0) {
+    const Roofline& rl = f.roofline;
+    const auto pct = [](double v, double ceiling) { return ceiling > 0.0 ? 100.0 * v / ceiling : NAN; };
+    os << ",\n"
+       << in << "\"roofline\": {\"gflops\": " << json_number(rl.gflops)
+       << ", \"gbps\": " << json_number(rl.gbps)
+       << ", \"compute_kind\": " << opt_string(rl.compute_kind)
+       << ", \"compute_GFLOPs\": " << opt_number(rl.compute_GFLOPs, rl.compute_GFLOPs > 0)
+       << ", \"pct_compute\": " << json_number(pct(rl.gflops, rl.compute_GFLOPs)) << ",\n"
+       << in << "  \"copy_GBps\": " << opt_number(rl.copy_GBps, rl.copy_GBps > 0)
+       << ", \"pct_copy\": " << json_number(pct(rl.gbps, rl.copy_GBps))
+       << ", \"read_GBps\": " << opt_number(rl.read_GBps, rl.read_GBps > 0)
+       << ", \"pct_read\": " << json_number(pct(rl.gbps, rl.read_GBps)) << ",\n"
+       << in << "  \"memory_bytes\": " << json_number(rl.memory_bytes)
+       << ", \"roof_GFLOPs\": " << opt_number(rl.roof_GFLOPs, rl.roof_GFLOPs > 0)
+       << ", \"pct_roof\": " << json_number(pct(rl.gflops, rl.roof_GFLOPs))
+       << ", \"bound\": " << opt_string(rl.bound) << "}";
+  }
   if (r && r->has_stats) {
     const RepStats& s = r->stats;
     os << ",\n"

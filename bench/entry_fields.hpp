@@ -12,6 +12,20 @@ namespace lsgd::bench {
 
 constexpr int kFieldsSchema = 1;
 
+// Where a GD entry stands against the ceilings measured at start-up (bench/NOTES.md (roofline)).
+// Written as the "roofline" object of the lsgd fields when present (gflops > 0).
+struct Roofline {
+  double gflops = 0.0, gbps = 0.0;   // achieved, from the flop and byte models and the mean time
+  std::string compute_kind;          // cpu_fma_f32 / cpu_fma_f64 (GPU: gpu_gemm_*, no FMA ceiling)
+  double compute_GFLOPs = 0.0;       // that ceiling
+  double copy_GBps = 0.0;            // STREAM triad (cpu_copy / gpu_copy)
+  double read_GBps = 0.0;            // sequential read (CPU only; GPU: the copy ceiling)
+  double memory_bytes = 0.0;         // bytes that must come from memory per solve: A once per
+                                     // iteration, or once per solve when a problem fits L2
+  double roof_GFLOPs = 0.0;          // min(compute, flops / memory_bytes * read): the attainable rate
+  std::string bound;                 // compute or memory: which term of the min decides
+};
+
 struct EntryFields {
   std::string family;     // ls, bls, gd, bgd, tta, acc, mpi
   std::string solver;     // registry name, e.g. cpu.qr
@@ -32,6 +46,7 @@ struct EntryFields {
   std::string peak_kind;  // the ceiling pct_peak is against, e.g. cpu_gemm_f64
   double flops = 0.0;     // per solve (model)
   double bytes = 0.0;     // per solve (model)
+  Roofline roofline;      // gd, bgd: the distance to the machine's limits (run time)
 };
 
 // Repetition statistics of one benchmark run (seconds per solve).

@@ -86,6 +86,8 @@ std::vector<GdShape> bgd_shapes(Preset p) {
   for (const auto& [m, n] : {std::pair<index_t, index_t>{64, 8}, {256, 32}}) {
     for (index_t b : kBatchesFull) add_unique(v, {b, m, n, 100}, eq);
   }
+  // Issue 29's smallest CPU shape: 4 columns, the per-iteration bookkeeping's worst case.
+  add_unique(v, {65536, 16, 4, 100}, eq);
   return v;
 }
 

@@ -1,12 +1,16 @@
 // CPU batched gradient descent (cpu.bgd): plain GD on each problem of a BatchedProblem, each with
-// its own L from the same power iteration as cpu.gd. OpenMP over problems, one thread per problem:
-// a small problem's A stays in L1/L2 for all of its iterations, so A is read from memory once per
-// solve. A diverging problem is marked kDiverged and the others go on. Float and double.
+// its own L from the same power iteration as cpu.gd. Small problems go W at a time (16 float / 8
+// double) through the interleaved kernel of cpu/bgd_lanes.hpp, one problem per SIMD lane; larger
+// ones one at a time through gd::SmallPass or the chunked pass of cpu.gd. OpenMP over groups or
+// problems: a group's or a problem's A stays in L1/L2 for all of its iterations, so A is read from
+// memory once per solve. A diverging problem is marked kDiverged and the others go on.
+// Float and double.
 #include <atomic>
 #include <limits>
 #include <memory>
 #include <sstream>
 
+#include "cpu/bgd_lanes.hpp"
 #include "cpu/cpu_common.hpp"
 #include "cpu/cpu_families.hpp"
 #include "cpu/gd_common.hpp"
@@ -20,6 +24,20 @@ constexpr double kParallelMinWork = 1 << 22;
 // Problems up to this size (A in bytes; 64 x 8 floats is 2 KB) take gd::SmallPass: plain vectorized
 // loops over A in L1/L2; larger ones the chunked Eigen pass of cpu.gd on one thread.
 constexpr index_t kSmallBytes = 256 * 1024;
+// The interleaved kernel (cpu/bgd_lanes.hpp) takes a batch when the W problems of a group
+// together (the group's A, one buffer per thread) fit kLaneGroupBytes and the batch fills at
+// least a quarter of a group. Measured on one Zen 4 core (bench/NOTES.md (roofline)): a group
+// costs the same for 1 to W problems and one problem alone costs W/4 of a group (64 x 8 float:
+// 55 us against 14 us); groups up to 8 MB (16 x 4096 x 32 float) win by 1.5-9x over one problem
+// at a time, a 16 MB group (16 x 4096 x 64 float) loses 1.7x to the per-problem kernel whose 1 MB
+// problem stays in L2.
+constexpr index_t kLaneGroupBytes = 8 << 20;
+
+template <typename T>
+bool use_lanes(index_t batch, index_t m, index_t n) {
+  constexpr index_t W = bgd::Lanes<T>::W;
+  return 4 * batch >= W && W * m * n * static_cast<index_t>(sizeof(T)) <= kLaneGroupBytes;
+}
 
 template <typename T>
 class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
@@ -65,18 +83,40 @@ class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
                         (opt_.max_iters + opt_.power_iters);
     const int nt = work >= kParallelMinWork ? info.threads : 1;
     info.threads = nt;
+    const auto fail = [&](index_t q, const Error& e) {
+      index_t expected = -1;
+      if (bad_problem.compare_exchange_strong(expected, q)) bad_message = e.what();
+    };
+    if (use_lanes<T>(batch_, m_, n_)) {
+      constexpr index_t W = bgd::Lanes<T>::W;
+      const index_t groups = (batch_ + W - 1) / W;
 #pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-      Vec<T> x(n_);
-      gd::SmallPass<T> small(n_);
+      {
+        bgd::LaneGroup<T> group(m_, n_);
+#pragma omp for schedule(dynamic, 1)
+        for (index_t gi = 0; gi < groups; ++gi) {
+          if (bad_problem.load() >= 0) continue;
+          const index_t q0 = gi * W;
+          try {
+            solve_group(group, q0, static_cast<int>(std::min(W, batch_ - q0)));
+          } catch (const Error& e) {
+            fail(q0, e);
+          }
+        }
+      }
+    } else {
+#pragma omp parallel num_threads(nt) if (nt > 1)
+      {
+        Vec<T> x(n_);
+        gd::SmallPass<T> small(n_);
 #pragma omp for schedule(dynamic, 4)
-      for (index_t q = 0; q < batch_; ++q) {
-        if (bad_problem.load() >= 0) continue;
-        try {
-          solve_one(q, x, small);
-        } catch (const Error& e) {
-          index_t expected = -1;
-          if (bad_problem.compare_exchange_strong(expected, q)) bad_message = e.what();
+        for (index_t q = 0; q < batch_; ++q) {
+          if (bad_problem.load() >= 0) continue;
+          try {
+            solve_one(q, x, small);
+          } catch (const Error& e) {
+            fail(q, e);
+          }
         }
       }
     }
@@ -97,6 +137,25 @@ class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
          << not_converged << " did not reach tol = " << opt_.tol
          << " within max_iters = " << opt_.max_iters << " (see problem_status)";
       info.note = os.str();
+    }
+  }
+
+  // Problems q0 .. q0 + count - 1, one per lane of the interleaved kernel.
+  void solve_group(bgd::LaneGroup<T>& group, index_t q0, int count) {
+    bgd::LaneResult res[bgd::Lanes<T>::W];
+    group.load(A_.data(), b_.data(), q0, count);
+    if (!group.solve(opt_, res, x_.data() + q0 * n_)) {
+      for (int l = 0; l < count; ++l) {
+        if (res[l].bad_L) {
+          gd::throw_bad_lipschitz(std::string(kName) + ": problem " + std::to_string(q0 + l),
+                                  res[l].L);
+        }
+      }
+    }
+    for (int l = 0; l < count; ++l) {
+      const size_t qs = static_cast<size_t>(q0 + l);
+      this->info_.problem_status[qs] = res[l].status;
+      this->info_.problem_iterations[qs] = res[l].iterations;
     }
   }
 
@@ -161,7 +220,8 @@ void register_cpu_bgd(Registry& r) {
   e.name = cpu::kName;
   e.backend = Backend::cpu;
   e.kind = Kind::batched_iterative;
-  e.description = "batched gradient descent, per-problem step 1/L; OpenMP over problems";
+  e.description =
+      "batched gradient descent, per-problem step 1/L; small problems one per SIMD lane; OpenMP";
   e.requires_full_rank = true;
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;

@@ -1,12 +1,15 @@
 // CPU gradient descent on f(x) = 1/(2m)||Ax - b||^2 + lambda/2 ||x||^2: plain (cpu.gd), heavy ball
-// (cpu.gd.momentum) and Nesterov (cpu.gd.nesterov). One OpenMP region per solve and one fused pass
-// over A per iteration (cpu/gd_common.hpp). Float and double.
+// (cpu.gd.momentum) and Nesterov (cpu.gd.nesterov). One OpenMP region per solve and one pass over
+// A per iteration: the streaming row-panel pass of cpu/gd_stream.hpp for tall A, the chunked
+// GradientPass of cpu/gd_common.hpp (two GEMVs when very wide) otherwise. Float and double.
 #include <memory>
 #include <sstream>
+#include <type_traits>
 
 #include "cpu/cpu_common.hpp"
 #include "cpu/cpu_families.hpp"
 #include "cpu/gd_common.hpp"
+#include "cpu/gd_stream.hpp"
 
 namespace lsgd::cpu {
 namespace {
@@ -42,6 +45,12 @@ class GdSolver final : public CpuSolver<Solver<T>> {
     x_.setZero(n_);
     this->info_ = SolveInfo{};
     this->info_.threads = resolve_threads(opt_);
+    // The panel copy of A is workspace (allocated and first touched here, untimed); filling it
+    // is part of every solve.
+    panels_.reset();
+    if (gd::PanelPass<T>::suits(m_, n_)) {
+      panels_ = std::make_unique<gd::PanelPass<T>>(m_, n_, this->info_.threads);
+    }
   }
 
   std::vector<T> solution() override { return std::vector<T>(x_.data(), x_.data() + x_.size()); }
@@ -50,9 +59,19 @@ class GdSolver final : public CpuSolver<Solver<T>> {
   // One OpenMP region for the whole solve (power iteration and every iteration): each thread owns
   // a block of rows and runs the same loop in lock step (gd_common.hpp, GradientPass::eval).
   void solve() override {
-    gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
+    if (panels_) {
+      solve_with(*panels_);
+    } else {
+      gd::GradientPass<T> pass(A_.data(), m_, n_, this->info_.threads);
+      solve_with(pass);
+    }
+  }
+
+  template <typename Pass>
+  void solve_with(Pass& pass) {
     gd::Solve result;
     gd::in_region(pass.threads(), [&](int t, int nt, auto&& sync) {
+      if constexpr (std::is_same_v<Pass, gd::PanelPass<T>>) pass.pack(t, nt, A_.data(), b_.data());
       const auto eval = [&](const T* x, const T* b, T lambda, T* g, bool need) {
         return pass.eval(t, nt, x, b, lambda, g, need, sync);
       };
@@ -69,6 +88,7 @@ class GdSolver final : public CpuSolver<Solver<T>> {
   std::vector<T> A_, b_;
   index_t m_ = 0, n_ = 0;
   Vec<T> x_;
+  std::unique_ptr<gd::PanelPass<T>> panels_;
 };
 
 void add(Registry& r, gd::Variant v, const char* desc) {
@@ -92,7 +112,8 @@ namespace lsgd {
 
 void register_cpu_gd(Registry& r) {
   using cpu::gd::Variant;
-  cpu::add(r, Variant::plain, "gradient descent, step 1/L (power iteration), fused OpenMP pass");
+  cpu::add(r, Variant::plain,
+           "gradient descent, step 1/L (power iteration), one streaming pass over A per iteration");
   cpu::add(r, Variant::momentum,
            "heavy-ball gradient descent (momentum 0.9 unless given), step 1/L");
   cpu::add(r, Variant::nesterov,
