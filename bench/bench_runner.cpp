@@ -142,6 +142,7 @@ EntryFields fields_of(const Case& c) {
   f.gen = to_string(c.spec.gen);
   f.seed = static_cast<long long>(kProblemSeed);
   f.algorithm = algorithm_of(*c.entry);
+  for (const char* peer : algorithm_info(f.algorithm).pairs_with) f.pairs_with.emplace_back(peer);
   f.problem = problem_id(c.spec, c.precision);
   f.flop_model = flop_model(*c.entry);
   const bool bandwidth_bound = c.entry->is_iterative();

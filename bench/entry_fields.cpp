@@ -152,8 +152,11 @@ std::string fields_json(const EntryFields& f, const EntryResult* r, const std::s
      << opt_string(f.scaling) << ",\n"
      << in << "\"gen\": " << opt_string(f.gen) << ", \"seed\": "
      << opt_number(static_cast<double>(f.seed), f.seed >= 0) << ",\n"
-     << in << "\"algorithm\": " << opt_string(f.algorithm) << ", \"problem\": "
-     << opt_string(f.problem) << ",\n"
+     << in << "\"algorithm\": " << opt_string(f.algorithm) << ", \"pairs_with\": [";
+  for (size_t i = 0; i < f.pairs_with.size(); ++i) {
+    os << (i ? ", " : "") << json_string(f.pairs_with[i]);
+  }
+  os << "], \"problem\": " << opt_string(f.problem) << ",\n"
      << in << "\"flop_model\": " << opt_string(f.flop_model) << ", \"flops\": "
      << opt_number(f.flops, f.flops > 0) << ", \"bytes\": " << opt_number(f.bytes, f.bytes > 0)
      << ",\n"

@@ -29,6 +29,7 @@ struct EntryFields {
   std::string scaling;    // mpi: strong (m is global) or weak (m grows with P); else empty
   std::string gen;        // problem generator
   std::string algorithm;  // algorithm family (bench/algorithms.hpp): the pairing key with peers
+  std::vector<std::string> pairs_with;  // the peer families it is compared with (algorithm first)
   std::string problem;    // id of the problem's data (problem_id): equal ids, equal numbers
   long long seed = -1;    // the generator's seed; < 0: not recorded
   std::string flop_model; // qr, cholesky, svd, gd_iter
