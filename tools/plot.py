@@ -234,9 +234,16 @@ class Styler:
         for solver, fam in sorted(self.family.items()):
             by_family.setdefault(fam, []).append(solver)
         for fam, solvers in by_family.items():
-            for i, solver in enumerate(sorted(solvers, key=lambda x: (x.split(".")[0] not in
-                                                                     LSGD_BACKENDS, x))):
-                self.variant_index[solver] = i
+            # lsgd's CPU and GPU solvers of one method (cpu.qr, cuda.qr) share a shade.
+            variants = sorted({self._variant(x) for x in solvers},
+                              key=lambda v: (not v.startswith("lsgd:"), v))
+            for solver in solvers:
+                self.variant_index[solver] = variants.index(self._variant(solver))
+
+    @staticmethod
+    def _variant(solver):
+        backend, _, rest = solver.partition(".")
+        return f"lsgd:{rest}" if backend in LSGD_BACKENDS else solver
 
     @staticmethod
     def family_color(family):
