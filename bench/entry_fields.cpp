@@ -161,6 +161,7 @@ std::string fields_json(const EntryFields& f, const EntryResult* r, const std::s
      << opt_number(f.flops, f.flops > 0) << ", \"bytes\": " << opt_number(f.bytes, f.bytes > 0)
      << ",\n"
      << in << "\"peak_kind\": " << opt_string(f.peak_kind);
+  if (f.nb > 0) os << ",\n" << in << "\"nb\": " << f.nb << ", \"grid\": " << opt_string(f.grid);
   if (r && r->has_stats) {
     const RepStats& s = r->stats;
     os << ",\n"

@@ -27,6 +27,8 @@ struct EntryFields {
   double noise = 0.0;     // acc: relative noise of b (nonzero residual); 0: a consistent problem
   int ranks = 0;          // mpi: MPI ranks P; 0: not an MPI run
   std::string scaling;    // mpi: strong (m is global) or weak (m grows with P); else empty
+  int nb = 0;             // mpi, scalapack.gels: ScaLAPACK's column block; 0: not applicable
+  std::string grid;       // mpi, scalapack.gels: the process grid PRxPC; else empty
   std::string gen;        // problem generator
   std::string algorithm;  // algorithm family (bench/algorithms.hpp): the pairing key with peers
   std::vector<std::string> pairs_with;  // the peer families it is compared with (algorithm first)

@@ -139,7 +139,7 @@ def peer_table(pairs):
     for p in sorted(pairs, key=lambda p: (not p.ranked, -p.ratio, p.label)):
         lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
             p.label, p.ours.fields.get("algorithm"), p.ours.solver, lp.fmt_time(p.ours.time_s),
-            lp.fmt_err(p.ours.rel_err), p.peer.solver, lp.fmt_time(p.peer.time_s),
+            lp.fmt_err(p.ours.rel_err), lp.solver_label(p.peer), lp.fmt_time(p.peer.time_s),
             lp.fmt_err(p.peer.rel_err), p.ratio_text(),
             f"{len(p.ours.samples)}/{len(p.peer.samples)}", p.verdict,
             "; ".join(p.flags) if p.flags else ""))

@@ -49,6 +49,12 @@ def fmt_time(seconds):
     return f"{seconds / 1e-9:.4g} ns"
 
 
+def solver_label(e):
+    """The solver, with ScaLAPACK's tuning where it was swept: 'scalapack.gels (nb 32, grid 1x2)'."""
+    f = e.fields
+    return f"{e.solver} (nb {f['nb']}, grid {f.get('grid')})" if f.get("nb") else e.solver
+
+
 def fmt_err(err):
     return "-" if err is None or not math.isfinite(err) else f"{err:.2g}"
 

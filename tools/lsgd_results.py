@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 SCHEMA = 1
 FAMILIES = ("ls", "bls", "gd", "bgd", "tta", "acc", "mpi")
-LSGD_BACKENDS = ("cpu", "cuda")
-PEER_BACKENDS = ("torch", "numpy", "scipy", "jax")
+LSGD_BACKENDS = ("cpu", "cuda", "mpi")
+PEER_BACKENDS = ("torch", "numpy", "scipy", "jax", "scalapack")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # Keys of a Google Benchmark entry that are not counters.
 STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",

@@ -793,7 +793,7 @@ def _pair_line(p):
     marks = p.flags
     return "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
         p.label, p.ours.fields.get("algorithm"), p.ours.solver,
-        _time_cell(p.ours), lp.fmt_err(p.ours.rel_err), p.peer.solver, _time_cell(p.peer),
+        _time_cell(p.ours), lp.fmt_err(p.ours.rel_err), lp.solver_label(p.peer), _time_cell(p.peer),
         lp.fmt_err(p.peer.rel_err), p.ratio_text(), p.verdict,
         "**" + "; ".join(marks) + "**" if marks else "")
 
@@ -820,7 +820,37 @@ def pair_lines(pairs):
                   "peer median | peer rel_err | peer / lsgd [95% CI] | verdict | machine |",
                   "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |"]
         lines += [_pair_line(p) for p in ps] + [""]
+        if fam == "mpi":
+            lines += mpi_ratio_lines(ps)
     return lines
+
+
+def mpi_ratio_lines(pairs):
+    """The P = 1 ratio beside every P > 1 ratio: a gap already there at P = 1 is the local
+    kernel's, not scale-out; only what grows with P is."""
+    groups, ranks = {}, set()
+    for p in pairs:
+        f = p.ours.fields
+        P = int(f.get("ranks") or 1)
+        rows = f["m"] // P if f.get("scaling") == "weak" else f["m"]
+        key = (p.ours.solver, f["precision"], f.get("scaling"), rows, f["n"],
+               f.get("iterations") or 0)
+        groups.setdefault(key, {})[P] = p
+        ranks.add(P)
+    ranks = sorted(ranks)
+    if len(ranks) < 2:
+        return []
+    lines = ["peer / lsgd by number of ranks (the fastest ScaLAPACK block size and grid at each "
+             "P); a ratio already there at P = 1 is a local-kernel difference, and only its "
+             "growth with P is scale-out:", "",
+             "| lsgd solver | precision | scaling | rows (per rank if weak) x n | "
+             + " | ".join(f"P = {P}" for P in ranks) + " |",
+             "| --- | --- | --- | --- |" + " ---: |" * len(ranks)]
+    for key, byP in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        solver, prec, scaling, rows, n, _ = key
+        lines.append(f"| {solver} | {prec} | {scaling} | {rows} x {n} | "
+                     + " | ".join(byP[P].ratio_text() if P in byP else "-" for P in ranks) + " |")
+    return lines + [""]
 
 
 def unpaired_lines(data):
