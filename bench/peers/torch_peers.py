@@ -58,6 +58,10 @@ DEVICE = torch.device("cpu")
 def set_device(name):
     global DEVICE
     DEVICE = torch.device(name)
+    if DEVICE.type == "cpu":
+        # All the CPUs this process may use, as lsgd's OpenMP and OpenBLAS use them (Debian's torch
+        # can start with one intra-op thread); recorded as torch_threads.
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
     # TF32 would change f32 results and rates: off, as in lsgd's FP32 GEMM ceiling.
     torch.backends.cuda.matmul.allow_tf32 = False
 
