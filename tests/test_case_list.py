@@ -14,7 +14,6 @@ exits 77 (skipped) without them.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest

@@ -32,7 +32,6 @@ python3 on PATH lacks them.
 """
 
 import argparse
-import math
 import os
 import sys
 

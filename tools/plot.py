@@ -64,12 +64,10 @@ FAMILY_COLORS = {
     "qr_refined": "#17becf", "qr_mixed": "#bcbd22", "gd": "#d62728", "momentum": "#e377c2",
     "nesterov": "#9467bd", "sgd": "#c51b7d",
     # Name-derived families of entries written before the field existed.
-    "cholesky": "#ff7f0e", "lstsq": "#9467bd",
-    "cod": "#a6761d", "colpiv_qr": "#66c2a5", "tsqr": "#7570b3", "sgd": "#c51b7d",
-    "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
-    "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
-    "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77", "matmul": "#8c6d31",
-    "matmul_graph": "#637939",
+    "cholesky": "#ff7f0e", "lstsq": "#8c564b", "cod": "#a6761d", "colpiv_qr": "#66c2a5",
+    "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728", "cg": "#7f7f7f", "cgls": "#7f7f7f",
+    "lsqr": "#393b79", "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77",
+    "matmul": "#8c6d31", "matmul_graph": "#637939",
 }
 FALLBACK_COLORS = ["#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#843c39", "#7b4173",
                    "#5254a3", "#8ca252", "#bd9e39"]
@@ -358,13 +356,7 @@ def group_series(records, panel, value):
 
 
 def save(fig, out_dir, stem):
-    paths = []
-    for ext in ("png", "svg"):
-        path = os.path.join(out_dir, f"{stem}.{ext}")
-        fig.savefig(path, dpi=110 if ext == "png" else None, bbox_inches="tight")
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return lp.save_figure(fig, os.path.join(out_dir, stem))
 
 
 def _series_order(key):

@@ -18,7 +18,6 @@ peer modules).
 """
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -116,6 +115,22 @@ def write_problem(build_dir, doc, problem_id, directory, preset):
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"writing {problem_id}: {proc.stderr.strip()}")
+
+
+def read_problem(directory, problem):
+    """(A, b, x_true) as NumPy arrays from the binary's files, A's dtype checked against the case
+    list: (m, n), (m,), (n,) or, batched, (B, m, n), (B, m), (B, n) views (no copy)."""
+    import numpy as np
+    a = np.load(os.path.join(directory, "A.npy"))
+    b = np.load(os.path.join(directory, "b.npy"))
+    x = np.load(os.path.join(directory, "x_true.npy"))
+    want = {"f32": np.float32, "f64": np.float64}[problem["precision"]]
+    if a.dtype != want or b.dtype != want:
+        raise ValueError(f"{directory}: A.npy holds {a.dtype}, the case list says "
+                         f"{problem['precision']}")
+    if problem.get("batch"):
+        return np.moveaxis(a, 2, 0), b.T, x.T
+    return a, b, x
 
 
 # Running a peer library on one problem

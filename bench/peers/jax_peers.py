@@ -66,7 +66,6 @@ import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
 LIBRARY = "jax"
-DTYPES = {"f32": np.float32, "f64": np.float64}
 POWER_ITERS = 20
 MOMENTUM = 0.9
 
@@ -82,16 +81,9 @@ def context():
 
 
 def load(directory, problem):
-    dtype = DTYPES[problem["precision"]]
-    a = np.load(os.path.join(directory, "A.npy"))
-    b = np.load(os.path.join(directory, "b.npy"))
-    x = np.load(os.path.join(directory, "x_true.npy"))
-    if a.dtype != dtype:
-        raise ValueError(f"A.npy holds {a.dtype}, the case list says {problem['precision']}")
-    if problem.get("batch"):
-        a, b, x = np.moveaxis(a, 2, 0), b.T, x.T
-    return {"A": jax.device_put(np.ascontiguousarray(a)), "b": jax.device_put(np.ascontiguousarray(b)),
-            "x_true": np.asarray(x, dtype=np.float64)}
+    a, b, x = cases.read_problem(directory, problem)
+    return {"A": jax.device_put(np.ascontiguousarray(a)),
+            "b": jax.device_put(np.ascontiguousarray(b)), "x_true": np.asarray(x, np.float64)}
 
 
 def error(x, data):

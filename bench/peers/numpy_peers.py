@@ -66,17 +66,12 @@ def context():
 
 
 def load(directory, problem):
-    dtype = DTYPES[problem["precision"]]
-    a = np.load(os.path.join(directory, "A.npy"))
-    b = np.load(os.path.join(directory, "b.npy"))
-    x = np.load(os.path.join(directory, "x_true.npy"))
-    if a.dtype != dtype:
-        raise ValueError(f"A.npy holds {a.dtype}, the case list says {problem['precision']}")
+    a, b, x = cases.read_problem(directory, problem)
     if problem.get("batch"):
-        # (m, n, B) Fortran order -> (B, m, n) stacks, each problem contiguous.
-        a = np.ascontiguousarray(np.moveaxis(a, 2, 0))
-        b = np.ascontiguousarray(b.T)[:, :, None]
-        x = np.ascontiguousarray(x.T)[:, :, None]
+        # (B, m, n) stacks, each problem contiguous, b and x as (B, k, 1) columns.
+        a = np.ascontiguousarray(a)
+        b = np.ascontiguousarray(b)[:, :, None]
+        x = np.ascontiguousarray(x)[:, :, None]
     return {"A": a, "b": b, "x_true": x}
 
 

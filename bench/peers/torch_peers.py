@@ -49,7 +49,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 LIBRARY = "torch"
-DTYPES = {"f32": torch.float32, "f64": torch.float64}
 POWER_ITERS = 20
 MOMENTUM = 0.9
 DEVICE = torch.device("cpu")
@@ -86,13 +85,8 @@ def context():
 
 
 def load(directory, problem):
-    a = np.load(os.path.join(directory, "A.npy"))
-    b = np.load(os.path.join(directory, "b.npy"))
-    x = np.load(os.path.join(directory, "x_true.npy"))
-    if problem.get("batch"):
-        a, b, x = np.moveaxis(a, 2, 0), b.T[:, :, None], x.T[:, :, None]
-    else:
-        b, x = b[:, None], x[:, None]
+    a, b, x = cases.read_problem(directory, problem)
+    b, x = b[..., None], x[..., None]  # columns, as torch's solvers take them
     host_a = torch.from_numpy(np.ascontiguousarray(a))
     host_b = torch.from_numpy(np.ascontiguousarray(b))
     data = {"A": host_a.to(DEVICE), "b": host_b.to(DEVICE), "x_true": np.asarray(x, np.float64)}
