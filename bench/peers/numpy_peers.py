@@ -62,6 +62,11 @@ def context():
     return ctx
 
 
+def loaded_blas():
+    """The BLAS/LAPACK libraries this process loaded (bench/peers/inproc_peers.py records it)."""
+    return cases.blas_info()["blas"]
+
+
 # Problems: lsgd's files, in the layout each call wants (untimed)
 
 
