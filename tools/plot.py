@@ -427,7 +427,7 @@ def _size_ticks(ax, xs):
 
 
 def _style_note():
-    return "lsgd solid, peers dashed; GPU filled markers, CPU open markers; colour = method family"
+    return "lsgd solid, peers dashed; GPU filled markers, CPU open markers; colour = algorithm family"
 
 
 def _series_figure(series, title, xlabel, ylabel, styler, decorate=None):
@@ -877,8 +877,10 @@ def frontier_lines(data):
              "a ratio.", "", "| workload | front: solver (family) median time, rel_err |",
              "| --- | --- |"]
     for label, es in front.items():
-        cells = "; ".join(f"{e.solver} ({e.fields.get('algorithm') or '?'}) "
-                          f"{lp.fmt_time(e.time_s)}, {lp.fmt_err(e.rel_err)}" for e in es)
+        cells = "; ".join(f"{e.solver} ({e.fields.get('algorithm') or '?'}"
+                          + ("" if e.compute_precision == e.precision
+                             else f", computes in {e.compute_precision}")
+                          + f") {lp.fmt_time(e.time_s)}, {lp.fmt_err(e.rel_err)}" for e in es)
         lines.append(f"| {label} | {cells} |")
     return lines + [""]
 
@@ -993,8 +995,8 @@ def fig_frontier(data, styler, out_dir, family):
     fig, axes = plt.subplots(1, len(keys), figsize=(6.6 * len(keys), 5.2), squeeze=False,
                              layout="constrained")
     fig.suptitle(f"{family}: forward error against median time, across algorithm families "
-                 "(no speedups across families)\ncolour = algorithm family; lsgd solid markers "
-                 "edge, peers by library; the Pareto front joined", fontsize=11)
+                 "(no speedups across families)\ncolour = algorithm family, its solvers in shades; "
+                 "the Pareto front joined", fontsize=11)
     for ax, key in zip(axes[0], keys):
         label = chosen[key][1]
         es = [e for e in entries if lp.usable(e) and e.workload_label() == label
@@ -1005,7 +1007,9 @@ def fig_frontier(data, styler, out_dir, family):
             ax.plot([e.time_s], [max(e.rel_err, 1e-18)], linestyle="none", marker=st["marker"],
                     markersize=8, color=st["color"], markerfacecolor=st["markerfacecolor"],
                     markeredgecolor=st["color"],
-                    label=f"{e.solver} ({e.fields.get('algorithm') or '?'})")
+                    label=f"{e.solver} ({e.fields.get('algorithm') or '?'})"
+                    + ("" if e.compute_precision == e.precision
+                       else f" [computes in {e.compute_precision}]"))
         fr = front[label]
         fr = [e for e in fr if e.fields["device"] == key[1]]
         ax.plot([e.time_s for e in fr], [max(e.rel_err, 1e-18) for e in fr], color="gray",
