@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 FAMILIES = ("ls", "bls", "gd", "bgd", "tta")
+WARMUP_CAP = 5.0   # a peer whose untimed warm-up exceeds this many time caps is not timed
 BINARY = {f: f"bench_{f}" for f in FAMILIES}
 
 
@@ -179,7 +180,18 @@ def run_problem(lib, doc, problem_dir, wls, rule, writer, progress, errors_of=No
             targets = w.targets or [None]
             names = [fields_of(doc, w, solver, t) for t in targets]
             try:
+                t0 = time.perf_counter()
                 out = solver.call()  # warm-up (compiles, allocates); untimed
+                warm = time.perf_counter() - t0
+                if warm > WARMUP_CAP * rule["max_time_s"]:
+                    # min_reps more calls would take minutes: recorded, not timed (a peer this slow
+                    # is not its family's fastest; the run stays bounded).
+                    msg = (f"{solver.name}: the warm-up call took {warm:.3g} s, above "
+                           f"{WARMUP_CAP:g} x the time cap ({rule['max_time_s']:g} s): not timed")
+                    for name in names:
+                        writer.add_error(name, msg)
+                    progress.skip(str(names[0]), msg)
+                    continue
                 clock = solver.clock or _host_clock
 
                 def timed():
