@@ -158,13 +158,13 @@ def solvers(w, data):
             what, fn = DIRECT[fam]
             f = jax.jit(jax.vmap(fn) if batched else fn)
             out.append(cases.Solver(f"jax.{'batched.' if batched else ''}{what}", fam,
-                                    _ready(f, a, b)))
+                                    _ready(f, a, b), compiles=True))
     elif w.family in ("gd", "bgd"):
         for fam in sorted(w.wanted & set(GD)):
             def one(a1, b1, fam=fam):
                 return gd(a1, b1, w.iterations, fam)
             f = jax.jit(jax.vmap(one) if w.family == "bgd" else one)
-            out.append(cases.Solver(GD[fam], fam, _ready(f, a, b)))
+            out.append(cases.Solver(GD[fam], fam, _ready(f, a, b), compiles=True))
     return out
 
 
