@@ -37,7 +37,29 @@ std::string flags_help() {
       "  --lsgd_ceilings=K=V[,K=V...]    give ceilings instead of measuring them; keys cpu_copy,\n"
       "                                  cpu_read, gpu_copy (GB/s), cpu_gemm_f32, cpu_gemm_f64,\n"
       "                                  cpu_fma_f32, cpu_fma_f64, gpu_gemm_f32, gpu_gemm_f64\n"
-      "                                  (GFLOP/s)\n";
+      "                                  (GFLOP/s)\n"
+      "  --lsgd_list_cases[=FILE]        write the case list (JSON: problems, solvers, algorithm\n"
+      "                                  families, flop models, stop rule, skips with reasons) to\n"
+      "                                  FILE or stdout, and exit without running\n"
+      "  --lsgd_problem=ID               only the cases of this problem (an id of the case list)\n"
+      "  --lsgd_write_problem=DIR        with --lsgd_problem: write the problem as DIR/A.npy, b.npy,\n"
+      "                                  x_true.npy (what the peers solve) and exit\n";
+}
+
+StopRule stop_rule(const Config& c) {
+  StopRule r;
+  r.min_time_s = c.min_time();
+  r.rse = c.rse_target;
+  r.max_time_s = c.max_time_s();
+  return r;
+}
+
+const char* stop_reason(const StopRule& rule, int reps, double wall_s, double rse) {
+  if (reps < rule.min_reps) return "";
+  if (wall_s >= rule.min_time_s && rse < rule.rse) return "rse";  // NaN rse: never
+  if (wall_s >= rule.max_time_s) return "time_cap";
+  if (reps >= rule.max_reps) return "max_reps";
+  return "";
 }
 
 namespace {
@@ -128,6 +150,17 @@ Config parse_flags(int& argc, char** argv) {
       c.max_time = parse_number("--lsgd_max_time", v);
     } else if (match(arg, "--lsgd_ceilings", i, argc, argv, v)) {
       parse_ceilings(v, c.ceilings);
+    } else if (arg == "--lsgd_list_cases") {
+      c.list_cases = "-";
+    } else if (arg.rfind("--lsgd_list_cases=", 0) == 0) {
+      c.list_cases = arg.substr(std::strlen("--lsgd_list_cases="));
+      if (c.list_cases.empty()) throw InvalidInput("--lsgd_list_cases=: empty file name");
+    } else if (match(arg, "--lsgd_problem", i, argc, argv, v)) {
+      if (v.empty()) throw InvalidInput("--lsgd_problem: empty problem id");
+      c.problem = v;
+    } else if (match(arg, "--lsgd_write_problem", i, argc, argv, v)) {
+      if (v.empty()) throw InvalidInput("--lsgd_write_problem: empty directory");
+      c.write_problem = v;
     } else if (arg.rfind("--lsgd_", 0) == 0) {
       throw InvalidInput("unknown flag '" + arg + "'\n" + flags_help());
     } else {
@@ -139,6 +172,9 @@ Config parse_flags(int& argc, char** argv) {
       if (arg == "--help" || arg == "-h") std::fputs(flags_help().c_str(), stdout);
       kept.push_back(argv[i]);
     }
+  }
+  if (!c.write_problem.empty() && c.problem.empty()) {
+    throw InvalidInput("--lsgd_write_problem needs --lsgd_problem=ID (an id of --lsgd_list_cases)");
   }
   for (size_t i = 0; i < kept.size(); ++i) argv[i] = kept[i];
   argc = static_cast<int>(kept.size());

@@ -34,6 +34,13 @@ struct Config {
   double max_time = -1.0;           // --lsgd_max_time: stop repeating after this many seconds of
                                     // one benchmark; < 0: the preset's default (see max_time_s)
   CeilingOverrides ceilings;
+  // --lsgd_list_cases[=FILE]: print the case list (JSON, "-" = stdout) instead of running.
+  std::string list_cases;
+  // --lsgd_problem=ID: register only the cases of this problem (the case list's problem id).
+  std::string problem;
+  // --lsgd_write_problem=DIR (with --lsgd_problem): write that problem as A.npy, b.npy, x_true.npy
+  // into DIR and exit, so that the peers solve exactly lsgd's data.
+  std::string write_problem;
 
   // The cap for a backend: max_seconds if given, else the preset's default.
   double cap_seconds(bool gpu) const;
@@ -49,12 +56,24 @@ struct Config {
   }
 };
 
-// The repetition rule (cases.cpp): at least kMinReps timed solves and min_time seconds, then stop
-// once rse < rse_target; stop anyway at max_time_s (with at least kMinRepsAtCap solves, or at
-// 3 x max_time_s with one) or at kMaxReps solves.
+// The repetition rule (cases.cpp, bench_mpi, and the peers through the case list): at least
+// min_reps timed solves, always (the time cap never undercuts it: a ratio needs repetitions on both
+// sides); then stop once min_time has passed and the relative standard error of the mean is below
+// rse, or once max_time has passed, or at max_reps solves.
 constexpr int kMinReps = 5;
-constexpr int kMinRepsAtCap = 3;
 constexpr int kMaxReps = 2000;
+
+struct StopRule {
+  int min_reps = kMinReps;
+  double min_time_s = 0.0;
+  double rse = 0.01;
+  double max_time_s = 2.0;
+  int max_reps = kMaxReps;
+};
+StopRule stop_rule(const Config& c);
+// Why to stop after `reps` solves, `wall_s` seconds and relative standard error `rse` (NaN with
+// one sample): "rse", "time_cap", "max_reps", or "" to go on.
+const char* stop_reason(const StopRule& rule, int reps, double wall_s, double rse);
 
 // Parses the --lsgd_* flags and removes them from argv (argc is updated); other flags are left for
 // Google Benchmark. --help also prints our flags. Throws InvalidInput naming a malformed flag.

@@ -11,6 +11,10 @@
 //
 //   mpirun -np 2 bench_mpi --m 1048576 --n 32 --iters 100 --reps 5 --out mpi_P2.json
 //          [--solvers mpi.tsqr,mpi.cholesky,mpi.gd,scalapack.gels,cpu.tsqr]
+//          [--nb auto|NB,NB...] [--grids auto|PRxPC,...]
+// ScaLAPACK is tuned, not taken as it comes: every column block nb (auto: 4, 8, 16, 32, 64 up to n)
+// on every process grid (auto: each PR x PC = P) is an entry of its own (fields nb, grid), and the
+// comparisons (tools/lsgd_pairs.py) take its fastest.
 #include <mpi.h>
 
 #include <Eigen/Core>
@@ -24,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/algorithms.hpp"
+#include "bench/bench_config.hpp"
 #include "bench/context.hpp"
 #include "bench/entry_fields.hpp"
 #include "bench/machine_state.hpp"
@@ -50,7 +56,8 @@ struct Options {
   int reps = 5;            // at least this many timed repetitions, then until rse < --rse
   double rse = 0.01;       // relative standard error of the mean to stop at
   double max_time = 2.0;   // seconds of repetitions after which it stops anyway
-  int nb = 32;
+  std::vector<int> nbs;                      // empty: auto (4..64 up to n)
+  std::vector<std::pair<int, int>> grids;    // empty: auto (every PR x PC = P)
   std::string prec = "f64";
   std::string preset = "full";
   std::vector<std::string> solvers = {"mpi.tsqr", "mpi.cholesky", "mpi.gd", "scalapack.gels"};
@@ -61,7 +68,8 @@ struct Options {
   if (mpi::rank() == 0) {
     std::fprintf(stderr,
                  "bench_mpi: %s\nusage: mpirun -np P bench_mpi [--m M] [--n N] [--weak] [--iters K] "
-                 "[--reps R] [--rse X] [--max-time S] [--nb NB] [--precision f32|f64] [--preset quick|full] "
+                 "[--reps R] [--rse X] [--max-time S] [--nb auto|NB,...] [--grids auto|PRxPC,...] "
+                 "[--precision f32|f64] [--preset quick|full] "
                  "[--solvers a,b,...] --out FILE.json\n",
                  why.c_str());
   }
@@ -85,7 +93,19 @@ Options parse(int argc, char** argv) {
       else if (a == "--reps") o.reps = std::stoi(value());
       else if (a == "--rse") o.rse = std::stod(value());
       else if (a == "--max-time") o.max_time = std::stod(value());
-      else if (a == "--nb") o.nb = std::stoi(value());
+      else if (a == "--nb") {
+        const std::string v = value();
+        std::stringstream ss(v);
+        for (std::string t; v != "auto" && std::getline(ss, t, ',');) o.nbs.push_back(std::stoi(t));
+      } else if (a == "--grids") {
+        const std::string v = value();
+        std::stringstream ss(v);
+        for (std::string t; v != "auto" && std::getline(ss, t, ',');) {
+          const size_t x = t.find('x');
+          if (x == std::string::npos) usage("--grids: PRxPC, e.g. 2x1");
+          o.grids.emplace_back(std::stoi(t.substr(0, x)), std::stoi(t.substr(x + 1)));
+        }
+      }
       else if (a == "--precision") o.prec = value();
       else if (a == "--preset") o.preset = value();
       else if (a == "--out") o.out = value();
@@ -98,7 +118,10 @@ Options parse(int argc, char** argv) {
       usage("bad value for " + a);
     }
   }
-  if (o.m <= 0 || o.n <= 0 || o.iters <= 0 || o.reps <= 0 || o.nb <= 0) usage("sizes must be > 0");
+  if (o.m <= 0 || o.n <= 0 || o.iters <= 0 || o.reps <= 0) usage("sizes must be > 0");
+  for (int nb : o.nbs) {
+    if (nb <= 0) usage("--nb values must be > 0");
+  }
   if (!(o.rse > 0.0) || !(o.max_time > 0.0)) usage("--rse and --max-time must be > 0");
   if (o.prec != "f32" && o.prec != "f64") usage("--precision f32 or f64");
   if (o.preset != "quick" && o.preset != "full") usage("--preset quick or full");
@@ -208,7 +231,10 @@ double lipschitz(const Problem<T>& p, index_t m_global) {
 
 struct Result {
   std::string name, solver;
-  double time_s = 0.0, comm_s = 0.0, rel_err = NAN, ne_resid = NAN, flops = 0.0, bytes = 0.0;
+  int nb = 0;            // scalapack.gels: column block
+  std::string grid;      // scalapack.gels: PRxPC
+  double time_s = 0.0, comm_s = 0.0, compute_s = 0.0, rel_err = NAN, ne_resid = NAN;
+  double flops = 0.0, bytes = 0.0;
   int iters = 0;
   std::string error;
   RepStats stats;         // the timed repetitions (rank 0's view; every rank ran the same count)
@@ -229,15 +255,13 @@ void repeat(const Options& o, F once, RepStats& st, std::vector<double>& comms) 
     comms.push_back(tc.second);
     int stop = 0;
     if (mpi::rank() == 0) {
-      const int reps = static_cast<int>(st.samples.size());
-      const double wall = MPI_Wtime() - t0;
-      if (reps >= o.reps && st.rse() < o.rse) {
-        st.stop = "rse";
-      } else if (reps >= o.reps && wall >= o.max_time) {
-        st.stop = "time_cap";
-      } else if (reps >= 2000) {
-        st.stop = "max_reps";
-      }
+      StopRule rule;  // the binaries' rule (bench_config.hpp): min_reps never undercut by the cap
+      rule.min_reps = o.reps;
+      rule.min_time_s = 0.0;
+      rule.rse = o.rse;
+      rule.max_time_s = o.max_time;
+      st.stop = stop_reason(rule, static_cast<int>(st.samples.size()), MPI_Wtime() - t0,
+                            st.rse());
       stop = st.stop.empty() ? 0 : 1;
     }
     MPI_Bcast(&stop, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -262,15 +286,18 @@ void finish_machine(EntryMachine& mc) {
 
 template <typename T>
 Result run_solver(const Options& o, const std::string& solver, const Problem<T>& p, index_t m_global,
-                  double L) {
+                  double L, int nb = 0, std::pair<int, int> grid = {0, 0}) {
   const int P = mpi::size();
   Result r;
   r.solver = solver;
+  r.nb = nb;
+  if (nb > 0) r.grid = std::to_string(grid.first) + "x" + std::to_string(grid.second);
   const bool gd = solver.find(".gd") != std::string::npos;
   std::ostringstream name;
   name << "mpi/" << solver << "/" << o.prec << "/m:" << m_global << "/n:" << o.n << "/P:" << P
        << "/scaling:" << (o.weak ? "weak" : "strong");
   if (gd) name << "/iters:" << o.iters;
+  if (nb > 0) name << "/nb:" << nb << "/grid:" << r.grid;
   r.name = name.str();
   const double md = static_cast<double>(m_global), nd = static_cast<double>(o.n);
   const double elem = static_cast<double>(sizeof(T));
@@ -284,8 +311,10 @@ Result run_solver(const Options& o, const std::string& solver, const Problem<T>&
   try {
     if (solver == "scalapack.gels") {
       std::vector<T> xs;
-      repeat(o, [&] { return std::make_pair(scalapack_gels(p, m_global, o.nb, xs), double(NAN)); },
-             r.stats, comms);
+      repeat(o, [&] {
+        return std::make_pair(scalapack_gels(p, m_global, nb, grid.first, grid.second, xs),
+                              double(NAN));
+      }, r.stats, comms);
       x.assign(xs.begin(), xs.end());
     } else {
       const SolverEntry& e = default_registry().get(solver);
@@ -314,11 +343,18 @@ Result run_solver(const Options& o, const std::string& solver, const Problem<T>&
     return r;
   }
   finish_machine(r.machine);
-  // The mean time per solve, as the other families report, and the mean communication time.
-  r.time_s = r.stats.mean();
-  double comm = 0.0;
-  for (double c : comms) comm += c;
-  r.comm_s = comms.empty() ? NAN : comm / static_cast<double>(comms.size());
+  // Medians, as the other families report: the time per solve, its communication part, and the
+  // rest (the median of each repetition's time minus its communication, never negative).
+  r.time_s = r.stats.median();
+  if (!comms.empty() && std::isfinite(comms.front())) {
+    std::vector<double> rest(comms.size());
+    for (size_t i = 0; i < comms.size(); ++i) rest[i] = r.stats.samples[i] - comms[i];
+    r.comm_s = median(comms);
+    r.compute_s = median(rest);
+  } else {
+    r.comm_s = NAN;
+    r.compute_s = r.time_s;
+  }
   r.rel_err = forward_error(x, p.x_true);
   r.ne_resid = mpi::distributed_residuals(p, x).normal_eq_residual;
   return r;
@@ -364,7 +400,8 @@ void write_json(const Options& o, const Link& link, index_t m_global,
   ctx("mpi_pingpong_beta_GBps", number(link.beta_Bps / 1e9));
   ctx("mpi_allreduce8_us", number(link.allreduce8_s * 1e6));
   ctx("mpi_gpu_staging", "none (CPU ranks)");
-  ctx("scalapack_nb", std::to_string(o.nb), true);
+  ctx("scalapack_tuning", "every nb x grid of the run is an entry (fields nb, grid); comparisons "
+      "use the fastest", true);
   js << "  },\n  \"benchmarks\": [\n";
   bool first = true;
   for (const Result& r : results) {
@@ -382,6 +419,20 @@ void write_json(const Options& o, const Link& link, index_t m_global,
     f.ranks = P;
     f.scaling = o.weak ? "weak" : "strong";
     f.gen = "gaussian";
+    // Every solver of the run solves the same rows (seeded per rank): one problem.
+    f.seed = 1000;
+    f.problem = "rank_gaussian/" + o.prec + "/m:" + std::to_string(m_global) + "/n:" +
+                std::to_string(o.n) + "/P:" + std::to_string(P) + "/seed:1000+rank";
+    if (r.solver == "scalapack.gels") {
+      f.algorithm = "qr";
+    } else if (const SolverEntry* e = default_registry().find(r.solver)) {
+      f.algorithm = algorithm_of(*e);
+    }
+    if (!f.algorithm.empty() && r.solver.rfind("scalapack.", 0) != 0) {
+      for (const char* a : algorithm_info(f.algorithm).pairs_with) f.pairs_with.emplace_back(a);
+    }
+    f.nb = r.nb;
+    f.grid = r.grid;
     f.flop_model = gd ? "gd_iter" : r.solver.find("cholesky") != std::string::npos ? "cholesky" : "qr";
     f.peak_kind = std::string("cpu_") + (gd ? "copy" : "gemm_" + o.prec);
     f.flops = r.flops;
@@ -411,7 +462,7 @@ void write_json(const Options& o, const Link& link, index_t m_global,
        << ", \"GB/s\": " << number(r.bytes / r.time_s / 1e9)
        << ", \"rel_err\": " << number(r.rel_err) << ", \"ne_resid\": " << number(r.ne_resid)
        << ", \"iters\": " << r.iters << ", \"P\": " << P << ", \"comm_s\": " << number(comm)
-       << ", \"compute_s\": " << number(r.time_s - comm)
+       << ", \"compute_s\": " << number(r.compute_s)
        << ", \"comm_measured\": " << (std::isfinite(r.comm_s) ? 1 : 0)
        << ", \"reps\": " << r.stats.samples.size()
        << ", \"rse_pct\": " << number(100.0 * r.stats.rse()) << "}";
@@ -450,17 +501,40 @@ int run(const Options& o) {
   for (const std::string& s : o.solvers) {
     if (s == "scalapack.gels" && !scalapack_available()) continue;
     if (s.rfind("cpu.", 0) == 0 && P > 1) continue;  // single-process baselines at P = 1 only
-    Result r = run_solver<T>(o, s, p, m_global, L);
-    if (me == 0) {
-      if (r.error.empty()) {
-        std::printf("%-55s %10.3f ms  comm %8.3f ms  rel_err %.2e\n", r.name.c_str(),
-                    r.time_s * 1e3, std::isfinite(r.comm_s) ? r.comm_s * 1e3 : NAN, r.rel_err);
-      } else {
-        std::printf("%-55s error: %s\n", r.name.c_str(), r.error.c_str());
+    std::vector<int> nbs = o.nbs;
+    std::vector<std::pair<int, int>> grids = o.grids;
+    if (s == "scalapack.gels") {
+      if (nbs.empty()) {
+        for (int nb : {4, 8, 16, 32, 64}) {
+          if (nb <= o.n) nbs.push_back(nb);
+        }
+        if (nbs.empty()) nbs.push_back(static_cast<int>(o.n));
       }
-      std::fflush(stdout);
+      if (grids.empty()) {
+        for (int pr = P; pr >= 1; --pr) {
+          if (P % pr == 0) grids.emplace_back(pr, P / pr);
+        }
+      }
+    } else {
+      nbs = {0};
+      grids = {{0, 0}};
     }
-    results.push_back(std::move(r));
+    for (int nb : nbs) {
+      for (const auto& grid : grids) {
+        Result r = run_solver<T>(o, s, p, m_global, L, nb, grid);
+        if (me == 0) {
+          if (r.error.empty()) {
+            std::printf("%-55s %10.3f ms  comm %8.3f ms  rel_err %.2e\n", r.name.c_str(),
+                        r.time_s * 1e3, std::isfinite(r.comm_s) ? r.comm_s * 1e3 : NAN,
+                        r.rel_err);
+          } else {
+            std::printf("%-55s error: %s\n", r.name.c_str(), r.error.c_str());
+          }
+          std::fflush(stdout);
+        }
+        results.push_back(std::move(r));
+      }
+    }
   }
   finish_machine(whole);  // collective
   if (me == 0) {

@@ -13,7 +13,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/algorithms.hpp"
 #include "bench/bench_config.hpp"
+#include "bench/case_list.hpp"
 #include "bench/cases.hpp"
 #include "bench/ceilings.hpp"
 #include "lsgd/cpu_info.hpp"
@@ -49,6 +51,8 @@ struct Notes {
   int capped_time = 0;
   int capped_memory = 0;
   int capped_max_n = 0;
+  int capped_other = 0;
+  CaseList list;
 };
 
 bool family_takes(Family f, Kind k) {
@@ -136,6 +140,10 @@ EntryFields fields_of(const Case& c) {
     f.noise = c.spec.noise;
   }
   f.gen = to_string(c.spec.gen);
+  f.seed = static_cast<long long>(kProblemSeed);
+  f.algorithm = algorithm_of(*c.entry);
+  for (const char* peer : algorithm_info(f.algorithm).pairs_with) f.pairs_with.emplace_back(peer);
+  f.problem = problem_id(c.spec, c.precision);
   f.flop_model = flop_model(*c.entry);
   const bool bandwidth_bound = c.entry->is_iterative();
   f.peak_kind = std::string(c.gpu ? "gpu_" : "cpu_") +
@@ -147,43 +155,89 @@ class Registrar {
  public:
   Registrar(const RunEnv& env, Notes& notes) : env_(env), notes_(notes) {}
 
-  // Registers c once per GPU mode (resident, e2e) or once for CPU solvers, unless a cap applies.
+  // Registers c once per GPU mode (resident, e2e) or once for CPU solvers, unless a cap applies;
+  // a case left out is recorded with its reason (register_skip). With --lsgd_problem only the
+  // cases of that problem are looked at.
   void add(Case c, bool cap_by_time = true) {
     const SolverEntry& e = *c.entry;
     c.gpu = e.backend == Backend::cuda;
-    if (e.max_n > 0 && c.spec.n > e.max_n) {
-      ++notes_.capped_max_n;
+    if (!env_.config.problem.empty() && problem_id(c.spec, c.precision) != env_.config.problem) {
       return;
     }
-    if (c.spec.m < c.spec.n && !e.allows_underdetermined) return;
+    notes_.list.add_problem(c.spec, c.precision);
+    if (e.max_n > 0 && c.spec.n > e.max_n) {
+      ++notes_.capped_max_n;
+      skip(c, "n = " + std::to_string(c.spec.n) + " above the solver's max_n = " +
+                  std::to_string(e.max_n));
+      return;
+    }
+    if (c.spec.m < c.spec.n && !e.allows_underdetermined) {
+      ++notes_.capped_other;
+      skip(c, "m < n: the solver needs m >= n");
+      return;
+    }
     const double eb = c.precision == Precision::f32 ? 4.0 : 8.0;
     // Generation works in double, and the solver may hold a copy.
-    if (3.0 * problem_bytes(c.spec, 8.0) > 0.5 * host_memory_bytes() ||
-        (c.gpu && 2.5 * problem_bytes(c.spec, eb) > device_info().memory_gib * 1073741824.0)) {
+    if (3.0 * problem_bytes(c.spec, 8.0) > 0.5 * host_memory_bytes()) {
       ++notes_.capped_memory;
+      skip(c, "3 x the problem in double (" + gb(3.0 * problem_bytes(c.spec, 8.0)) +
+                  ") above half of host memory (" + gb(0.5 * host_memory_bytes()) + ")");
+      return;
+    }
+    if (c.gpu && 2.5 * problem_bytes(c.spec, eb) > device_info().memory_gib * 1073741824.0) {
+      ++notes_.capped_memory;
+      skip(c, "2.5 x the problem (" + gb(2.5 * problem_bytes(c.spec, eb)) +
+                  ") above device memory");
       return;
     }
     const bool with_modes = c.gpu && c.family != Family::tta && c.family != Family::acc;
     for (GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {
       if (!with_modes && mode == GpuMode::end_to_end) break;
       c.mode = mode;
-      if (cap_by_time && estimate_seconds(c, env_.ceilings) > env_.config.cap_seconds(c.gpu)) {
+      const double estimate = estimate_seconds(c, env_.ceilings);
+      if (cap_by_time && estimate > env_.config.cap_seconds(c.gpu)) {
         ++notes_.capped_time;
+        std::ostringstream why;
+        why.precision(3);
+        why << "estimated " << estimate << " s per solve, above the preset's cap of "
+            << env_.config.cap_seconds(c.gpu) << " s (--lsgd_max_seconds)";
+        skip(c, why.str());
         continue;
       }
       c.name = make_name(c);
-      register_fields(c.name, fields_of(c));
+      const EntryFields fields = fields_of(c);
+      register_fields(c.name, fields);
+      notes_.list.registered.push_back({c.name, fields});
+      ++notes_.registered;
+      if (!env_.config.list_cases.empty() || !env_.config.write_problem.empty()) continue;
       const RunEnv* env = &env_;
       benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(
           c.name.c_str(), [c, env](benchmark::State& st) { run_case(st, c, *env); });
-      // One Google Benchmark iteration that repeats the solve itself until its mean is known to
-      // --lsgd_rse (cases.cpp): the reported time is the mean per solve.
+      // One Google Benchmark iteration that repeats the solve itself until its median is known
+      // (the rule of bench_config.hpp, cases.cpp): the reported time is the median per solve.
       b->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
-      ++notes_.registered;
     }
   }
 
+  // A case not registered, with why (recorded in the case list and the JSON's lsgd_skipped).
+  void skip(Case c, const std::string& reason) {
+    c.gpu = c.entry->backend == Backend::cuda;
+    if (!env_.config.problem.empty() && problem_id(c.spec, c.precision) != env_.config.problem) {
+      return;
+    }
+    notes_.list.add_problem(c.spec, c.precision);
+    c.name = make_name(c);
+    register_skip(c.name, fields_of(c), reason);
+  }
+
  private:
+  static std::string gb(double bytes) {
+    std::ostringstream os;
+    os.precision(3);
+    os << bytes / 1e9 << " GB";
+    return os.str();
+  }
+
   const RunEnv& env_;
   Notes& notes_;
 };
@@ -234,11 +288,16 @@ void register_precision(Family f, const RunEnv& env, Notes& notes) {
           c.spec = ProblemSpec{0, s.m, s.n, Gen::conditioned, std::sqrt(kappa)};
           c.kappa_H = kappa;
           for (const SolverEntry* e : solvers) {
+            c.entry = e;
             if (s.gpu_only && e->backend != Backend::cuda) {
               ++notes.capped_time;
+              for (double target : tta_targets()) {
+                c.target = target;
+                reg.skip(c, "GPU solvers only at this shape (the CPU's iteration search is too "
+                            "slow)");
+              }
               continue;
             }
-            c.entry = e;
             for (double target : tta_targets()) {
               c.target = target;
               reg.add(c, /*cap_by_time=*/false);
@@ -251,8 +310,15 @@ void register_precision(Family f, const RunEnv& env, Notes& notes) {
       // kappa(A) eps(T) >= 1 is beyond what the data of precision T can carry: not registered.
       for (const AccShape& s : acc_shapes(preset)) {
         for (double kappa : acc_kappas(preset)) {
-          if (kappa * eps<T>() >= 1.0) continue;
           c.spec = ProblemSpec{0, s.m, s.n, Gen::conditioned, kappa, acc_noise()};
+          if (kappa * eps<T>() >= 1.0) {
+            for (const SolverEntry* e : solvers) {
+              c.entry = e;
+              ++notes.capped_other;
+              reg.skip(c, "kappa(A) eps >= 1: beyond what data of this precision carry");
+            }
+            continue;
+          }
           for (const SolverEntry* e : solvers) {
             c.entry = e;
             c.iters = e->is_iterative() ? acc_max_iters(preset) : 0;
@@ -278,6 +344,42 @@ std::string describe_unavailable(const Notes& notes) {
     os << ": " << reason;
   }
   return os.str();
+}
+
+int write_case_list(Family family, const RunEnv& env, const CaseList& list) {
+  const std::string text = case_list_json(to_string(family), env.config, env.ceilings, list);
+  if (env.config.list_cases == "-") {
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  std::FILE* f = std::fopen(env.config.list_cases.c_str(), "w");
+  const bool ok = f != nullptr && std::fputs(text.c_str(), f) >= 0;
+  if (f != nullptr && std::fclose(f) != 0) return 1;
+  if (!ok) {
+    std::fprintf(stderr, "cannot write %s\n", env.config.list_cases.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int write_problem_files(const Config& config, const CaseList& list) {
+  const ListedProblem* p = list.find(config.problem);
+  if (p == nullptr) {
+    std::fprintf(stderr, "--lsgd_problem=%s: no such problem in this binary's %s preset "
+                 "(--lsgd_list_cases lists them)\n", config.problem.c_str(),
+                 to_string(config.preset));
+    return 2;
+  }
+  try {
+    if (p->precision == Precision::f32) write_problem<float>(p->spec, config.write_problem);
+    else write_problem<double>(p->spec, config.write_problem);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "--lsgd_write_problem: %s\n", e.what());
+    return 1;
+  }
+  release_problem();
+  std::fprintf(stderr, "wrote %s to %s\n", p->id.c_str(), config.write_problem.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -331,12 +433,22 @@ int run_main(int argc, char** argv, Family family) {
   const std::string unavailable = describe_unavailable(notes);
   std::ostringstream capped;
   capped << notes.capped_time << " above the time cap, " << notes.capped_memory
-         << " above memory, " << notes.capped_max_n << " above the solver's max_n";
+         << " above memory, " << notes.capped_max_n << " above the solver's max_n, "
+         << notes.capped_other << " other (each with its reason in lsgd_skipped)";
   add_context_value("lsgd_unavailable", unavailable.empty() ? "none" : unavailable);
   add_context_value("lsgd_capped", capped.str());
   std::fprintf(stderr, "  %d benchmarks registered; not registered: %s\n", notes.registered,
                capped.str().c_str());
   if (!unavailable.empty()) std::fprintf(stderr, "  unavailable: %s\n", unavailable.c_str());
+  notes.list.unavailable = unavailable;
+  if (!env.config.list_cases.empty()) return write_case_list(family, env, notes.list);
+  if (!env.config.write_problem.empty()) return write_problem_files(env.config, notes.list);
+  if (!env.config.problem.empty() && notes.list.problems.empty()) {
+    std::fprintf(stderr, "%s: --lsgd_problem=%s: no such problem in this binary's %s preset "
+                 "(--lsgd_list_cases lists them)\n", argv[0], env.config.problem.c_str(),
+                 to_string(env.config.preset));
+    return 2;
+  }
 
   {
     // JSON on stdout (--benchmark_format=json) and in --benchmark_out files gets the lsgd fields;

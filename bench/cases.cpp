@@ -370,12 +370,12 @@ void release_prepared() { prepared() = Prepared{}; }
 
 namespace {
 
-// Times solves until the rule of bench_config.hpp stops: at least kMinReps and min_time, then
-// rse < rse_target; or the wall-time cap; or kMaxReps. Throws what timed_solve() throws.
+// Times solves until the rule of bench_config.hpp (stop_reason) says stop. Throws what
+// timed_solve() throws.
 RepStats repeat_solves(Prepared& prep, const Case& c, const Config& config) {
   RepStats st;
+  const StopRule rule = stop_rule(config);
   const auto t0 = std::chrono::steady_clock::now();
-  const double min_time = config.min_time(), cap = config.max_time_s();
   for (;;) {
     if (config.cold) {
       if (c.gpu) flush_gpu_l2();
@@ -387,17 +387,9 @@ RepStats repeat_solves(Prepared& prep, const Case& c, const Config& config) {
     }
     st.samples.push_back(t);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int reps = static_cast<int>(st.samples.size());
-    if (reps >= kMinReps && wall >= min_time && st.rse() < config.rse_target) {
-      st.stop = "rse";
-      break;
-    }
-    if ((reps >= kMinRepsAtCap && wall >= cap) || wall >= 3.0 * cap) {
-      st.stop = "time_cap";
-      break;
-    }
-    if (reps >= kMaxReps) {
-      st.stop = "max_reps";
+    const char* why = stop_reason(rule, static_cast<int>(st.samples.size()), wall, st.rse());
+    if (*why != '\0') {
+      st.stop = why;
       break;
     }
   }
@@ -480,7 +472,8 @@ void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
     try {
       result.stats = repeat_solves(*prep, c, env.config);
       result.has_stats = true;
-      state.SetIterationTime(result.stats.mean());
+      // The median: the one estimator of every table and ratio (tools/lsgd_results.py).
+      state.SetIterationTime(result.stats.median());
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
       failed = true;
@@ -492,10 +485,10 @@ void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
     finish();
     return;
   }
-  const double mean = result.stats.mean();
+  const double median = result.stats.median();
   const bool f64 = c.precision == Precision::f64;
-  const double gflops = prep->flops / mean * 1e-9;
-  const double gbps = prep->bytes / mean * 1e-9;
+  const double gflops = prep->flops / median * 1e-9;
+  const double gbps = prep->bytes / median * 1e-9;
   // Factorizations are compute-bound (against GEMM); GD streams A (against the copy bandwidth).
   const bool bandwidth_bound = c.entry->is_iterative();
   const double peak = bandwidth_bound ? env.ceilings.copy(c.gpu) : env.ceilings.gemm(c.gpu, f64);

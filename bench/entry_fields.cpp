@@ -64,6 +64,34 @@ const EntryFields* registered_fields(const std::string& name) {
   return it == fields_map().end() ? nullptr : &it->second;
 }
 
+static std::vector<SkipRecord>& skips() {
+  static std::vector<SkipRecord> v;
+  return v;
+}
+
+void register_skip(const std::string& name, const EntryFields& f, const std::string& reason) {
+  skips().push_back({name, f, reason});
+}
+
+const std::vector<SkipRecord>& skipped_cases() { return skips(); }
+
+std::string skips_json(const std::string& ind) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < skips().size(); ++i) {
+    const SkipRecord& r = skips()[i];
+    os << (i ? "," : "") << "\n" << ind << "  {\"name\": " << json_string(r.name)
+       << ", \"solver\": " << json_string(r.fields.solver)
+       << ", \"algorithm\": " << opt_string(r.fields.algorithm)
+       << ", \"precision\": " << json_string(r.fields.precision)
+       << ", \"problem\": " << opt_string(r.fields.problem)
+       << ", \"mode\": " << opt_string(r.fields.mode)
+       << ", \"reason\": " << json_string(r.reason) << "}";
+  }
+  os << (skips().empty() ? "]" : "\n" + ind + "]");
+  return os.str();
+}
+
 void push_result(const std::string& name, EntryResult r) {
   results_map()[name].push_back(std::move(r));
 }
@@ -122,7 +150,13 @@ std::string fields_json(const EntryFields& f, const EntryResult* r, const std::s
      << ",\n"
      << in << "\"ranks\": " << opt_number(f.ranks, f.ranks > 0) << ", \"scaling\": "
      << opt_string(f.scaling) << ",\n"
-     << in << "\"gen\": " << opt_string(f.gen) << ",\n"
+     << in << "\"gen\": " << opt_string(f.gen) << ", \"seed\": "
+     << opt_number(static_cast<double>(f.seed), f.seed >= 0) << ",\n"
+     << in << "\"algorithm\": " << opt_string(f.algorithm) << ", \"pairs_with\": [";
+  for (size_t i = 0; i < f.pairs_with.size(); ++i) {
+    os << (i ? ", " : "") << json_string(f.pairs_with[i]);
+  }
+  os << "], \"problem\": " << opt_string(f.problem) << ",\n"
      << in << "\"flop_model\": " << opt_string(f.flop_model) << ", \"flops\": "
      << opt_number(f.flops, f.flops > 0) << ", \"bytes\": " << opt_number(f.bytes, f.bytes > 0)
      << ",\n"
@@ -145,6 +179,7 @@ std::string fields_json(const EntryFields& f, const EntryResult* r, const std::s
        << ", \"pct_roof\": " << json_number(pct(rl.gflops, rl.roof_GFLOPs))
        << ", \"bound\": " << opt_string(rl.bound) << "}";
   }
+  if (f.nb > 0) os << ",\n" << in << "\"nb\": " << f.nb << ", \"grid\": " << opt_string(f.grid);
   if (r && r->has_stats) {
     const RepStats& s = r->stats;
     os << ",\n"

@@ -41,7 +41,13 @@ struct EntryFields {
   double noise = 0.0;     // acc: relative noise of b (nonzero residual); 0: a consistent problem
   int ranks = 0;          // mpi: MPI ranks P; 0: not an MPI run
   std::string scaling;    // mpi: strong (m is global) or weak (m grows with P); else empty
+  int nb = 0;             // mpi, scalapack.gels: ScaLAPACK's column block; 0: not applicable
+  std::string grid;       // mpi, scalapack.gels: the process grid PRxPC; else empty
   std::string gen;        // problem generator
+  std::string algorithm;  // algorithm family (bench/algorithms.hpp): the pairing key with peers
+  std::vector<std::string> pairs_with;  // the peer families it is compared with (algorithm first)
+  std::string problem;    // id of the problem's data (problem_id): equal ids, equal numbers
+  long long seed = -1;    // the generator's seed; < 0: not recorded
   std::string flop_model; // qr, cholesky, svd, gd_iter
   std::string peak_kind;  // the ceiling pct_peak is against, e.g. cpu_gemm_f64
   double flops = 0.0;     // per solve (model)
@@ -80,6 +86,18 @@ struct EntryResult {
 // Registered fields by benchmark name (the name Google Benchmark reports as run_name).
 void register_fields(const std::string& name, const EntryFields& f);
 const EntryFields* registered_fields(const std::string& name);
+// A case the registration left out (above a cap, a solver's max_n...): recorded with its reason, in
+// the case list and as "lsgd_skipped" at the end of the JSON, so that a missing entry says why.
+struct SkipRecord {
+  std::string name;
+  EntryFields fields;
+  std::string reason;
+};
+void register_skip(const std::string& name, const EntryFields& f, const std::string& reason);
+const std::vector<SkipRecord>& skipped_cases();
+// [{"name", "solver", "algorithm", "precision", "problem", "mode", "reason"}, ...]
+std::string skips_json(const std::string& indent);
+
 // Results of the runs of `name`, in order (kept: the console and file reporters both read them).
 void push_result(const std::string& name, EntryResult r);
 const std::vector<EntryResult>& results_of(const std::string& name);

@@ -109,7 +109,8 @@ void LsgdJsonReporter::Finalize() {
       << "    \"other_cpu\": " << (other >= 0 ? json_number(other) : "null") << ",\n"
       << "    \"entries\": " << entries_ << ", \"busy_entries\": " << busy_
       << ", \"throttled_entries\": " << throttled_ << ",\n"
-      << "    \"flags\": [" << flags.str() << "]\n  }\n}\n";
+      << "    \"flags\": [" << flags.str() << "]\n  },\n"
+      << "  \"lsgd_skipped\": " << skips_json("  ") << "\n}\n";
 }
 
 }  // namespace lsgd::bench

@@ -57,7 +57,7 @@ GenOptions options_of(const ProblemSpec& s) {
   GenOptions o;
   o.m = s.m;
   o.n = s.n;
-  o.seed = 42;
+  o.seed = kProblemSeed;
   if (s.gen == Gen::shifted_gaussian) {
     o.gaussian = true;
   } else {

@@ -1,10 +1,12 @@
 #pragma once
 // Benchmark problems: generated once per shape and kept while consecutive benchmarks use them
 // (benchmarks are registered shape-major, so every solver and mode of a shape shares one problem).
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "lsgd/problem.hpp"
+#include "lsgd/solver.hpp"
 
 namespace lsgd::bench {
 
@@ -29,8 +31,22 @@ struct ProblemSpec {
   double noise = 0.0;
 };
 
+// The seed of every benchmark problem (problem q of a batch: as lsgd::generate_batch derives it).
+constexpr std::uint64_t kProblemSeed = 42;
+
+// The id of a problem's data in the case list and the JSON ("problem" field), e.g.
+// "shifted_gaussian/f64/m:4096/n:64/seed:42", "conditioned/f32/m:512/n:32/kappa_A:1e+06/noise:1e-06/seed:42":
+// two entries with the same id solved the same numbers.
+std::string problem_id(const ProblemSpec& spec, Precision p);
+
+// Writes the problem of precision T as DIR/A.npy (m x n, or m x n x batch, Fortran order: lsgd's
+// column-major, problem-major layout), DIR/b.npy (m, or m x batch), DIR/x_true.npy (n, or
+// n x batch) and DIR/problem.json (id, sizes, generator). Creates DIR. Throws Error on I/O failure.
+template <typename T>
+void write_problem(const ProblemSpec& spec, const std::string& dir);
+
 // Problems with b = A x_true computed in double from the rounded A and x_true (consistent when
-// noise = 0), seed 42.
+// noise = 0), seed kProblemSeed.
 template <typename T>
 std::shared_ptr<const Problem<T>> get_problem(const ProblemSpec& spec);
 template <typename T>

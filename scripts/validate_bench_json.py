@@ -66,6 +66,12 @@ def check_context(ctx, errors):
 def check_entry(e, raw, ceilings, lsgd_binary, errors):
     where = f"benchmark '{e.name}'"
     f = e.fields
+    # Pairing needs the algorithm family and the problem's data id (issue 24): the binaries always
+    # write them. A peer entry without them is valid but never paired (summary.md, compare.py).
+    if lsgd_binary:
+        for key in ("algorithm", "problem"):
+            if not f.get(key):
+                errors.append(f"{where}: lsgd.{key} missing (who it pairs with is unknown)")
     if e.error:
         if not e.error_message:
             errors.append(f"{where}: error_occurred without an error_message")
@@ -159,6 +165,9 @@ def validate(path, want_family, min_ok):
             skipped += 1
     if lsgd_binary and doc.get("benchmarks") and not isinstance(doc.get("lsgd_machine"), dict):
         errors.append("no 'lsgd_machine' object (machine state at start and end)")
+    for s in doc.get("lsgd_skipped") or []:
+        if not (isinstance(s, dict) and s.get("name") and s.get("reason")):
+            errors.append(f"lsgd_skipped: {s!r} lacks a name or a reason")
     if ok < min_ok:
         errors.append(f"only {ok} benchmark(s) ran without error; at least {min_ok} required")
     return errors, ok, skipped

@@ -6,8 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "bench/algorithms.hpp"
+#include "bench/bench_config.hpp"
 #include "bench/entry_fields.hpp"
 #include "bench/machine_state.hpp"
+#include "lsgd/registry.hpp"
 
 namespace lsgd::bench {
 namespace {
@@ -98,3 +105,61 @@ TEST(BenchMachine, FieldsJsonEscapesAndNullsWhatDoesNotApply) {
 
 }  // namespace
 }  // namespace lsgd::bench
+
+// The rule both runtimes implement, on the cases of tests/data/bench/stop_rule.json (the Python
+// twin, bench/peers/common.py, is tested on the same file by test_case_list).
+TEST(BenchStopRule, CasesSharedWithThePeers) {
+  std::ifstream f(std::string(LSGD_SOURCE_DIR) + "/tests/data/bench/stop_rule.json");
+  ASSERT_TRUE(f.good());
+  std::stringstream text;
+  text << f.rdbuf();
+  const std::string doc = text.str();
+  lsgd::bench::StopRule rule;
+  rule.min_reps = 5;
+  rule.min_time_s = 0.2;
+  rule.rse = 0.01;
+  rule.max_time_s = 2.0;
+  rule.max_reps = 2000;
+  ASSERT_NE(doc.find("\"rule\": {\"min_reps\": 5, \"min_time_s\": 0.2, \"rse\": 0.01, "
+                     "\"max_time_s\": 2.0, \"max_reps\": 2000}"),
+            std::string::npos);
+  const std::regex row(R"re(\{"reps": (\d+), "wall_s": ([0-9.]+), "rse": (null|[0-9.]+), "stop": "(\w*)")re");
+  int n = 0;
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), row); it != std::sregex_iterator();
+       ++it, ++n) {
+    const std::smatch& m = *it;
+    const double rse = m[3] == "null" ? NAN : std::stod(m[3]);
+    EXPECT_EQ(lsgd::bench::stop_reason(rule, std::stoi(m[1]), std::stod(m[2]), rse), m[4].str())
+        << m[0];
+  }
+  EXPECT_EQ(n, 8);
+}
+
+// Every registered solver has an algorithm family the pairing knows, with a flop model.
+TEST(BenchAlgorithms, EveryRegistryEntryHasAFamily) {
+  for (const lsgd::SolverEntry& e : lsgd::default_registry().entries()) {
+    const std::string algo = lsgd::bench::algorithm_of(e);
+    const lsgd::bench::AlgorithmInfo& info = lsgd::bench::algorithm_info(algo);
+    EXPECT_STREQ(info.pairs_with.front(), info.id) << e.name;
+    if (e.is_iterative()) {
+      EXPECT_STREQ(info.flop_model, "gd_iter") << e.name;
+    }
+  }
+  const lsgd::Registry& r = lsgd::default_registry();
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.cholesky")), "normal_eq");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.qr")), "qr");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.tsqr")), "tsqr");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.colpiv_qr")), "rrqr");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.cod")), "rrqr");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.svd")), "svd");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.qr.refined")), "qr_refined");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.gd.momentum")), "momentum");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.gd.nesterov")), "nesterov");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.sgd")), "sgd");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.bgd")), "gd");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.batched.cholesky")), "normal_eq");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cpu.batched.qr")), "qr");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cuda.gels_irs")), "qr_mixed");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cuda.tsqr")), "tsqr");
+  EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cuda.bgd.gram")), "gd");
+}

@@ -79,14 +79,14 @@ if __name__ == "__main__":
 import plot  # noqa: E402
 
 FIXTURES = [os.path.join(DATA, f) for f in ("lsgd.json", "torch.json", "numpy.json",
-                                            "histories.json")]
+                                            "histories.json", "pairs.json")]
 EXPECTED_FIGURES = [
     "time_ls_square", "speedup_ls_square", "roofline_ls_square",
     "time_ls_tall_skinny", "speedup_ls_tall_skinny", "roofline_ls_tall_skinny",
     "time_bls", "speedup_bls", "roofline_bls", "throughput_bls",
     "time_gd", "speedup_gd", "roofline_gd",
     "time_bgd", "speedup_bgd", "roofline_bgd", "throughput_bgd",
-    "accuracy_kappa", "convergence_iter", "convergence_time",
+    "accuracy_kappa", "convergence_iter", "convergence_time", "frontier_ls",
 ]
 
 
@@ -95,20 +95,19 @@ def run_plot(*args):
                           timeout=600, check=False)
 
 
-MACHINE = {}  # workload -> the machine cell of summary.md
+MACHINE = {}  # (workload, lsgd solver) -> the machine cell of summary.md
 
 
 def summary_table(path):
-    """{workload: (best lsgd, best peer, ratio or None)} from summary.md."""
+    """{(workload, lsgd solver): (family, peer, ratio text, verdict)} from summary.md's pair rows."""
     rows = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) != 7 or cells[0] in ("workload", "---"):
+            if len(cells) != 11 or cells[0] in ("workload", "---"):
                 continue
-            ratio = None if cells[5] == "-" else float(cells[5])
-            rows[cells[0]] = (cells[1], cells[3], ratio)
-            MACHINE[cells[0]] = cells[6]
+            rows[(cells[0], cells[2])] = (cells[1], cells[5], cells[8], cells[9])
+            MACHINE[(cells[0], cells[2])] = cells[10]
     return rows
 
 
@@ -151,38 +150,49 @@ class FiguresFromFixtures(unittest.TestCase):
         line = next(l for l in self.proc.stdout.splitlines()
                     if l.startswith("crossover ls_square lsgd qr f64"))
         self.assertAlmostEqual(float(line.rsplit("=", 1)[1]), expected, delta=0.1)
-        self.assertIn("crossover bgd lsgd bgd f32 64x8: none (GPU faster at every size",
+        self.assertIn("crossover bgd lsgd gd f32 64x8, 100 iterations: none (GPU faster at every",
                       self.proc.stdout)
+        # Per algorithm family only: no "best" line mixing families.
+        self.assertNotIn(" best ", self.proc.stdout)
 
-    def test_summary_best_and_ratios(self):
+    def test_summary_pairs_like_with_like_only(self):
         rows = summary_table(os.path.join(self.out, "summary.md"))
-        # cuda.cholesky 15 ms (mean aggregate); torch.lstsq median of 120, 118, 125 ms = 120 ms.
-        self.assertEqual(rows["ls/f64/m:4096/n:4096"][:2], ("cuda.cholesky", "torch.lstsq"))
-        self.assertAlmostEqual(rows["ls/f64/m:4096/n:4096"][2], 8.0, places=3)
-        # Small problem: the CPU wins on both sides; cpu.cholesky 1 ms, scipy.qr 3 ms.
-        self.assertEqual(rows["ls/f64/m:256/n:256"], ("cpu.cholesky", "scipy.qr", 3.0))
+        # The audit's 4096^2 headline (cuda.cholesky against torch.lstsq, 8x) is gone: the normal
+        # equations have no peer of their family here. cuda.qr against torch.lstsq (gels): 3x,
+        # with 3 repetitions a side: shown, not ranked.
+        self.assertNotIn(("ls/f64/m:4096/n:4096", "cuda.cholesky"), rows)
+        fam, peer, ratio, verdict = rows[("ls/f64/m:4096/n:4096", "cuda.qr")]
+        self.assertEqual((fam, peer, ratio), ("qr", "torch.lstsq", "(3)"))
+        self.assertEqual(verdict, "not ranked: fewer than 5 repetitions (3/3)")
+        # CPU against CPU: cpu.qr 2 ms against scipy.qr 3 ms; cpu.cholesky has no partner.
+        self.assertEqual(rows[("ls/f64/m:256/n:256", "cpu.qr")][1:3], ("scipy.qr", "(1.5)"))
+        self.assertNotIn(("ls/f64/m:256/n:256", "cpu.cholesky"), rows)
         # A peer faster than lsgd: ratio below 1 (torch.bmm_graph 1.1 ms, cuda.bgd 2 ms).
-        self.assertEqual(rows["bgd/f32/batch:256/m:64/n:8/iters:100"],
-                         ("cuda.bgd.resident", "torch.bmm_graph", 0.55))
-        # cpu.cholesky misses the 1e-6 target at kappa 1e12 (failed): the best lsgd is cpu.qr,
-        # 9 ms, against torch.lstsq's 4 ms. The name's kappa:1000000000000 is written canonically.
-        tta = "tta/f64/m:4096/n:64/kappa:1e12/target:1e-6"
-        self.assertEqual(rows[tta][:2], ("cpu.qr", "torch.lstsq"))
-        self.assertAlmostEqual(rows[tta][2], 0.444, places=3)
-        # Where it meets the target, the faster cpu.cholesky is the best lsgd solver.
-        self.assertEqual(rows["tta/f64/m:4096/n:64/kappa:1e6/target:1e-6"][0], "cpu.cholesky")
-        # Resident and no-mode are one workload; end-to-end is its own, here without a peer.
-        self.assertEqual(rows["ls/f64/m:262144/n:64"][:2], ("cuda.qr", "torch.lstsq"))
-        self.assertEqual(rows["ls/f64/m:262144/n:64/mode:e2e"], ("cuda.qr", "-", None))
+        self.assertEqual(rows[("bgd/f32/batch:256/m:64/n:8/iters:100", "cuda.bgd.resident")][1:3],
+                         ("torch.bmm_graph", "(0.55)"))
+        # Different devices are never paired (cpu.qr on the CPU, torch.lstsq on the GPU).
+        self.assertNotIn(("tta/f64/m:4096/n:64/kappa:1e12/target:1e-6", "cpu.qr"), rows)
+        # e2e is its own workload, here without a peer.
+        self.assertNotIn(("ls/f64/m:262144/n:64/mode:e2e", "cuda.qr"), rows)
+        # Ranked with an interval (7 repetitions a side): cpu.qr 10 ms against scipy.gels 20 ms;
+        # cpu.cholesky (normal equations) is never put against gelsy or numpy.lstsq.
+        fam, peer, ratio, verdict = rows[("ls/f64/m:512/n:512", "cpu.qr")]
+        self.assertEqual((fam, peer, verdict), ("qr", "scipy.gels", "lsgd faster"))
+        self.assertRegex(ratio, r"^2 \[1\.9[0-9]*, 2\.0[0-9]*\]$")
+        self.assertNotIn(("ls/f64/m:512/n:512", "cpu.cholesky"), rows)
+        with open(os.path.join(self.out, "summary.md"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("1.2e-15", text)  # both accuracies beside the times
+        self.assertIn("1.4e-15", text)
+        self.assertIn("## Across algorithm families: accuracy against time (no ratios)", text)
 
     def test_summary_flags_busy_entries_one_by_one(self):
         summary_table(os.path.join(self.out, "summary.md"))
-        # One repetition of cuda.cholesky 4096^2 ran while other processes used 48% of the CPUs.
-        self.assertIn("lsgd: busy: other processes used 48% of the CPUs",
-                      MACHINE["ls/f64/m:4096/n:4096"])
-        self.assertEqual(MACHINE["ls/f64/m:256/n:256"], "")
+        self.assertIn("peer: busy: other processes used 50% of the CPUs",
+                      MACHINE[("ls/f64/m:512/n:512", "cpu.qr")])
+        self.assertEqual(MACHINE[("ls/f64/m:256/n:256", "cpu.qr")], "")
         with open(os.path.join(self.out, "summary.md"), encoding="utf-8") as f:
-            self.assertIn("1 of", f.read())
+            self.assertIn("2 of", f.read())
 
 
 class Crossover(unittest.TestCase):
@@ -253,17 +263,20 @@ class Reading(unittest.TestCase):
         self.assertEqual((e.solver, e.precision, e.m, e.n, e.batch), ("cpu.qr", "f64", 8, 8, None))
         self.assertEqual(e.workload_label(), "ls/f64/m:8/n:8")
 
-    def test_mean_aggregate_preferred_else_median(self):
+    def test_median_of_the_repetitions_whatever_the_aggregates(self):
         reps = [self.rep(1.0, 0), self.rep(2.0, 1), self.rep(10.0, 2)]
         mean = dict(reps[0], run_type="aggregate", aggregate_name="mean", real_time=5.0,
                     name="any name at all_mean", rel_err=4.0)
         (e,) = self.entries(reps)
         self.assertAlmostEqual(e.time_s, 2e-3)
+        self.assertAlmostEqual(e.mean_s, 13e-3 / 3)
         self.assertEqual(e.counters["rel_err"], 2.0)
         self.assertEqual(e.samples, [1e-3, 2e-3, 10e-3])
         (e,) = self.entries(reps + [mean])
-        self.assertAlmostEqual(e.time_s, 5e-3)
+        self.assertAlmostEqual(e.time_s, 2e-3)  # one estimator: the median
         self.assertEqual(e.counters["rel_err"], 4.0)
+        (e,) = self.entries([mean])  # only an aggregate: its time
+        self.assertAlmostEqual(e.time_s, 5e-3)
 
     def test_statistics_of_the_lsgd_object_win(self):
         entry = self.rep(3.0, 0)
@@ -336,16 +349,39 @@ class Panels(unittest.TestCase):
             plot.plt.close(fig)
 
     def test_lsgd_solid_peers_dashed_gpu_filled(self):
-        styler = plot.Styler(["cuda.qr", "cpu.qr", "numpy.lstsq", "torch.lstsq"])
+        recs = [plot.Record(s, {"solver": s, "algorithm": a, "family": "ls"}, 1.0, {}, False)
+                for s, a in (("cuda.qr", "qr"), ("cpu.qr", "qr"), ("numpy.lstsq", "svd"),
+                             ("torch.lstsq", "qr"), ("scipy.lstsq.gelsy", "rrqr"),
+                             ("scipy.lstsq.gelsd", "svd"))]
+        styler = plot.Styler(recs)
         self.assertEqual(styler.kwargs("cuda.qr", True)["linestyle"], "-")
         self.assertEqual(styler.kwargs("cpu.qr", False)["linestyle"], "-")
         for peer in ("numpy.lstsq", "torch.lstsq"):
             self.assertNotEqual(styler.kwargs(peer, False)["linestyle"], "-")
         self.assertEqual(styler.kwargs("cpu.qr", False)["markerfacecolor"], "white")
         self.assertNotEqual(styler.kwargs("cuda.qr", True)["markerfacecolor"], "white")
-        # One colour per family, whatever the backend.
+        # One colour per family, whatever the backend; gelsy (pivoted QR) and gelsd (SVD), one
+        # colour each (they shared one before).
         self.assertEqual(styler.kwargs("cuda.qr", True)["color"],
                          styler.kwargs("cpu.qr", False)["color"])
+        self.assertNotEqual(styler.kwargs("scipy.lstsq.gelsy", False)["color"],
+                            styler.kwargs("scipy.lstsq.gelsd", False)["color"])
+        self.assertEqual(styler.family["scipy.lstsq.gelsd"], styler.family["numpy.lstsq"])
+
+    def test_one_line_per_shape(self):
+        # Tall-skinny: x = m, one panel per n; GD: one panel per shape, x = iterations. A line
+        # never joins two shapes (the audit found 6 of 10 x positions mixing shapes).
+        ts = next(p for p in plot.PANELS if p.key == "ls_tall_skinny")
+        gd = next(p for p in plot.PANELS if p.key == "gd")
+        rec = [plot.Record("r", {"solver": "cpu.qr", "family": "ls", "m": m, "n": n,
+                                 "precision": "f64"}, 1.0, {}, False)
+               for m, n in ((1 << 14, 8), (1 << 14, 32), (1 << 16, 8))]
+        keys = {plot.series_key(r, ts) for r in rec}
+        self.assertEqual({k[3] for k in keys}, {"n = 8", "n = 32"})
+        self.assertEqual([ts.x(r) for r in rec], [1 << 14, 1 << 14, 1 << 16])
+        g = plot.Record("g", {"solver": "cpu.gd", "family": "gd", "m": 4096, "n": 64,
+                              "iterations": 100, "precision": "f64"}, 1.0, {}, False)
+        self.assertEqual((gd.x(g), gd.sub(g)), (100.0, "4096x64"))
 
 
 class BadInput(unittest.TestCase):

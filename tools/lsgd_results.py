@@ -9,6 +9,10 @@ scripts/validate_bench_json.py and the peers' tests. Standard library only.
     runs = lr.load(["results/a/bench_ls.json", "results/b"])   # files or directories
     for e in runs.entries:
         e.solver, e.precision, e.m, e.n, e.time_s, e.samples, e.busy ...
+
+Time: e.time_s is the MEDIAN seconds per solve (the one estimator of every table, ratio and
+figure, issue 24); e.mean_s is the mean. Pairing of lsgd with its peers (same algorithm family,
+precision, problem) lives in tools/lsgd_pairs.py.
 """
 
 import glob
@@ -20,8 +24,8 @@ from dataclasses import dataclass, field
 
 SCHEMA = 1
 FAMILIES = ("ls", "bls", "gd", "bgd", "tta", "acc", "mpi")
-LSGD_BACKENDS = ("cpu", "cuda")
-PEER_BACKENDS = ("torch", "numpy", "scipy")
+LSGD_BACKENDS = ("cpu", "cuda", "mpi")
+PEER_BACKENDS = ("torch", "numpy", "scipy", "jax", "scalapack")
 TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 # Keys of a Google Benchmark entry that are not counters.
 STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads",
@@ -32,7 +36,11 @@ STANDARD_KEYS = {"name", "run_name", "run_type", "repetitions", "repetition_inde
 REQUIRED_FIELDS = ("schema", "family", "solver", "backend", "device", "precision", "m", "n")
 OPTIONAL_FIELDS = ("batch", "iterations", "mode", "kappa", "target", "noise", "ranks", "scaling", "gen",
                    "flop_model", "flops",
-                   "bytes", "peak_kind")
+                   "bytes", "peak_kind",
+                   # issue 24: the algorithm family (pairing key), the families it pairs with, the
+                   # problem's data id and seed, the precision a peer really computed in (NumPy's
+                   # linalg promotes float32 to float64), ScaLAPACK's block size and grid (mpi).
+                   "algorithm", "pairs_with", "problem", "seed", "compute_precision", "nb", "grid")
 
 
 class ResultsError(Exception):
@@ -44,7 +52,7 @@ class Entry:
     """One benchmark of one file: its fields, its time per solve and the repetitions behind it."""
     name: str               # for display only
     fields: dict            # the lsgd object without stats and machine
-    time_s: float           # mean seconds per solve (nan when the run failed)
+    time_s: float           # median seconds per solve (nan when the run failed)
     samples: list           # seconds per solve, one per repetition (may be empty)
     stats: dict             # lsgd stats (reps, mean_s, median_s, min_s, rse, stop) or {}
     counters: dict          # Google Benchmark counters (GFLOP/s, rel_err, ...)
@@ -81,6 +89,24 @@ class Entry:
         return self.error or (self.counters.get("failed") or 0) > 0
 
     @property
+    def mean_s(self):
+        """Mean seconds per solve (nan when unknown)."""
+        if self.stats.get("mean_s") is not None:
+            return float(self.stats["mean_s"])
+        return statistics.fmean(self.samples) if self.samples else float("nan")
+
+    @property
+    def compute_precision(self):
+        """The precision the solver computed in: the field where a peer sets it, else the data's."""
+        return self.fields.get("compute_precision") or self.fields["precision"]
+
+    @property
+    def rel_err(self):
+        """Forward error of the solution (the rel_err counter), or None."""
+        v = self.counters.get("rel_err")
+        return None if v is None else float(v)
+
+    @property
     def rse(self):
         """Relative standard error of the mean time (nan with fewer than 2 samples)."""
         if self.stats.get("rse") is not None:
@@ -114,6 +140,7 @@ class ResultFile:
     machine: dict           # the top-level lsgd_machine object ({} when absent)
     histories: list
     foreign: int = 0        # entries without an lsgd object (other benchmarks): not read
+    skipped: list = field(default_factory=list)  # lsgd_skipped: cases left out, with reasons
 
 
 @dataclass
@@ -131,6 +158,11 @@ class Results:
     @property
     def contexts(self):
         return [f.context for f in self.files]
+
+    @property
+    def skipped(self):
+        """Cases the binaries left out, with their reasons (lsgd_skipped of every file)."""
+        return [s for f in self.files for s in f.skipped]
 
 
 def method_family(solver):
@@ -280,6 +312,13 @@ def check_fields(obj):
         problems.append("lsgd.ranks / lsgd.scaling missing in an mpi entry")
     if obj.get("mode") not in (None, "resident", "e2e"):
         problems.append(f"lsgd.mode {obj['mode']!r}")
+    if obj.get("compute_precision") not in (None, "f32", "f64"):
+        problems.append(f"lsgd.compute_precision {obj['compute_precision']!r}")
+    if obj.get("algorithm") is not None and not isinstance(obj["algorithm"], str):
+        problems.append(f"lsgd.algorithm {obj['algorithm']!r} is not a string")
+    if obj.get("pairs_with") is not None and not (
+            isinstance(obj["pairs_with"], list) and all(isinstance(a, str) for a in obj["pairs_with"])):
+        problems.append(f"lsgd.pairs_with {obj['pairs_with']!r} is not a list of strings")
     return problems
 
 
@@ -327,23 +366,23 @@ def _entry_of(run, entries, path, context):
             "median_s": statistics.median(samples), "min_s": min(samples),
             "rse": relative_stderr(samples), "stop": "pooled"}
         stats.pop("samples_s", None)
-        time_s = float(stats["mean_s"])
+        time_s = float(stats["median_s"]) if stats.get("median_s") is not None \
+            else statistics.median(samples)
     else:
-        # No lsgd statistics (Google Benchmark repetitions): the mean aggregate when there is one,
-        # else the median of the repetitions; the repetitions are the samples.
+        # No lsgd statistics (Google Benchmark repetitions): the median of the repetitions, else
+        # the median aggregate, else the mean aggregate; the repetitions are the samples.
         samples = [_seconds(e) for e in iters]
+        medians = [e for e in entries if e.get("aggregate_name") == "median"]
         means = [e for e in entries if e.get("aggregate_name") == "mean"]
-        if means:
-            time_s = _seconds(means[0])
-            counters = _counters(means[0])
-        elif samples:
+        if samples:
             time_s = statistics.median(samples)
+            if means:
+                counters = _counters(means[0])
+        elif medians or means:
+            time_s = _seconds((medians or means)[0])
+            counters = _counters((medians or means)[0])
         else:
-            medians = [e for e in entries if e.get("aggregate_name") == "median"]
-            if not medians:
-                raise ResultsError(f"{path}: benchmark '{run}' has no timed entry")
-            time_s = _seconds(medians[0])
-            counters = _counters(medians[0])
+            raise ResultsError(f"{path}: benchmark '{run}' has no timed entry")
         stats = {}
     if not counters and iters:
         keys = set().union(*(_counters(e).keys() for e in iters))
@@ -382,7 +421,8 @@ def load_file(path):
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ResultsError(f"{path}: malformed benchmark entry ({type(e).__name__}: {e})")
     machine = doc.get("lsgd_machine") if isinstance(doc.get("lsgd_machine"), dict) else {}
-    return ResultFile(path, context, entries, machine, histories, foreign)
+    skipped = [s for s in doc.get("lsgd_skipped") or [] if isinstance(s, dict)]
+    return ResultFile(path, context, entries, machine, histories, foreign, skipped)
 
 
 def expand(paths):

@@ -11,12 +11,15 @@ Reads benchmark files (lsgd's bench binaries, bench/peers/*.py) and convergence-
   throughput_<kind>  batched: problems per second against batch size
   accuracy_kappa     digits lost, log10(rel_err / eps), against the condition number
   convergence_iter, convergence_time   GD relative error against iteration and wall time
-With --summary also DIR/summary.md: per workload the best lsgd solver, the best peer, the ratio.
+  frontier_<family>  accuracy against time across algorithm families (no ratio across families)
+With --summary also DIR/summary.md: each lsgd solver against the fastest peer of its own algorithm
+family, precision and problem (tools/lsgd_pairs.py): both median times, the ratio with its 95%
+interval, both forward errors; the accuracy-against-time front of every workload; skipped cases.
 
-Style, fixed across figures: colour = solver family (qr, cholesky, lstsq, bgd...; variants of a
-family are shades of it), line style = backend (cuda solid, cpu dashed, torch dash-dot, numpy
-dotted, scipy dash-dot-dot), marker = precision (f32 circle, f64 square). Convergence figures colour
-by condition number instead.
+Style, fixed across figures: colour = algorithm family (normal equations, QR, TSQR, pivoted QR/COD,
+SVD, GD, momentum, Nesterov...; the solvers of one family are shades of it), line style = backend
+(lsgd solid, peers dashed, each peer library its own dashes), GPU filled markers, CPU open ones.
+Convergence figures colour by condition number instead.
 Standard library + NumPy + matplotlib (Agg) only; re-runs itself under /usr/bin/python3 when the
 python3 on PATH lacks them.
 """
@@ -24,12 +27,14 @@ python3 on PATH lacks them.
 import argparse
 import math
 import os
+import re
 import sys
 import zlib
 from dataclasses import dataclass, field
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lsgd_pairs as lp  # noqa: E402  (like-for-like pairing and intervals: shared with compare.py)
 import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
 
 if __name__ == "__main__":
@@ -54,18 +59,21 @@ PEER_BACKENDS = lr.PEER_BACKENDS
 EPS = {"f32": float(np.finfo(np.float32).eps), "f64": float(np.finfo(np.float64).eps)}
 
 FAMILY_COLORS = {
-    "qr": "#1f77b4", "cholesky": "#ff7f0e", "svd": "#2ca02c", "lstsq": "#9467bd",
-    "cod": "#a6761d", "colpiv_qr": "#66c2a5", "tsqr": "#7570b3", "sgd": "#c51b7d",
-    "normal_eq": "#8c564b", "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728",
-    "gd": "#d62728", "nesterov": "#e377c2", "cg": "#7f7f7f", "cgls": "#7f7f7f", "lsqr": "#393b79",
-    "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77", "matmul": "#8c6d31",
-    "matmul_graph": "#637939",
+    # The algorithm families of the schema's `algorithm` field (bench/algorithms.cpp), first.
+    "normal_eq": "#ff7f0e", "qr": "#1f77b4", "tsqr": "#7570b3", "rrqr": "#a6761d", "svd": "#2ca02c",
+    "qr_refined": "#17becf", "qr_mixed": "#bcbd22", "gd": "#d62728", "momentum": "#e377c2",
+    "nesterov": "#9467bd", "sgd": "#c51b7d",
+    # Name-derived families of entries written before the field existed.
+    "cholesky": "#ff7f0e", "lstsq": "#8c564b", "cod": "#a6761d", "colpiv_qr": "#66c2a5",
+    "gels": "#17becf", "irs": "#bcbd22", "bgd": "#d62728", "cg": "#7f7f7f", "cgls": "#7f7f7f",
+    "lsqr": "#393b79", "bls": "#1f77b4", "bmm": "#e7298a", "bmm_graph": "#1b9e77",
+    "matmul": "#8c6d31", "matmul_graph": "#637939",
 }
 FALLBACK_COLORS = ["#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#843c39", "#7b4173",
                    "#5254a3", "#8ca252", "#bd9e39"]
 # lsgd solid; peers dashed (each peer library its own dash pattern).
 BACKEND_STYLES = {"cuda": "-", "cpu": "-", "torch": (0, (6, 2)), "numpy": (0, (3, 2)),
-                  "scipy": (0, (6, 2, 1, 2))}
+                  "scipy": (0, (6, 2, 1, 2)), "jax": (0, (1, 1.5))}
 PREC_MARKERS = {"f32": "o", "f64": "s"}
 MAX_SERIES = 8  # lines per panel; more go to further panels
 
@@ -85,6 +93,7 @@ class Record:
     flags: tuple = ()
     rse: float = float("nan")   # relative standard error of time_s
     reps: int = 0
+    entry: object = None        # the lsgd_results.Entry (pairing reads it)
 
     @property
     def kind(self):
@@ -118,7 +127,8 @@ class Record:
 
     @property
     def family(self):
-        return lr.method_family(self.solver)
+        """The algorithm family (the schema's field; the name's family for older files)."""
+        return self.fields.get("algorithm") or lr.method_family(self.solver)
 
     @property
     def failed(self):
@@ -135,6 +145,11 @@ class Data:
     contexts: list = field(default_factory=list)
     machines: list = field(default_factory=list)  # (path, lsgd_machine object) per file
     foreign: list = field(default_factory=list)   # entries without lsgd fields, per file
+    skipped: list = field(default_factory=list)   # lsgd_skipped: cases left out, with reasons
+
+    @property
+    def entries(self):
+        return [r.entry for r in self.records if r.entry is not None]
 
 
 def is_gpu(backend, context):
@@ -157,7 +172,8 @@ def load(paths):
         data.foreign.append(rf.foreign)
         for e in rf.entries:
             data.records.append(Record(e.name, e.fields, e.time_s, e.counters, e.gpu, e.error,
-                                       tuple(e.flags), e.rse, len(e.samples)))
+                                       tuple(e.flags), e.rse, len(e.samples), e))
+        data.skipped += rf.skipped
         for hist in rf.histories:
             data.histories.append(dict(hist, gpu=is_gpu(hist["solver"].split(".")[0],
                                                         rf.context)))
@@ -202,18 +218,30 @@ def _shade(hex_color, amount):
 
 
 class Styler:
-    """Fixed family colours; a family's variants (cuda.bgd.resident, cuda.bgd.fused) get shades."""
+    """Fixed colours per algorithm family; the solvers of one family (cuda.bgd.resident and
+    cuda.bgd.fused, numpy.lstsq and scipy.lstsq.gelsd) get shades of it."""
 
     SHADES = (0.0, -0.35, 0.4, -0.6, 0.65)
 
-    def __init__(self, solvers):
+    def __init__(self, records):
+        self.family = {}
+        for r in records:
+            self.family.setdefault(r.solver, r.family)
         self.variant_index = {}
         by_family = {}
-        for solver in sorted(set(solvers)):
-            by_family.setdefault(lr.method_family(solver), set()).add(lr.method_variant(solver))
-        for family, variants in by_family.items():
-            for i, variant in enumerate(sorted(variants)):
-                self.variant_index[(family, variant)] = i
+        for solver, fam in sorted(self.family.items()):
+            by_family.setdefault(fam, []).append(solver)
+        for fam, solvers in by_family.items():
+            # lsgd's CPU and GPU solvers of one method (cpu.qr, cuda.qr) share a shade.
+            variants = sorted({self._variant(x) for x in solvers},
+                              key=lambda v: (not v.startswith("lsgd:"), v))
+            for solver in solvers:
+                self.variant_index[solver] = variants.index(self._variant(solver))
+
+    @staticmethod
+    def _variant(solver):
+        backend, _, rest = solver.partition(".")
+        return f"lsgd:{rest}" if backend in LSGD_BACKENDS else solver
 
     @staticmethod
     def family_color(family):
@@ -222,13 +250,13 @@ class Styler:
         return FALLBACK_COLORS[zlib.crc32(family.encode()) % len(FALLBACK_COLORS)]
 
     def color(self, solver):
-        family = lr.method_family(solver)
-        i = self.variant_index.get((family, lr.method_variant(solver)), 0)
+        family = self.family.get(solver) or lr.method_family(solver)
+        i = self.variant_index.get(solver, 0)
         return _shade(self.family_color(family), self.SHADES[i % len(self.SHADES)])
 
     def kwargs(self, solver, gpu):
-        """Colour: method family; line: lsgd solid, peers dashed; GPU: filled circles and a wider
-        line, CPU: open squares."""
+        """Colour: algorithm family; line: lsgd solid, peers dashed; GPU: filled circles and a
+        wider line, CPU: open squares."""
         backend = solver.split(".")[0]
         color = self.color(solver)
         return {"color": color, "linestyle": BACKEND_STYLES.get(backend, (0, (3, 2))),
@@ -250,10 +278,19 @@ class Panel:
     xlabel: str
     per_iter: bool = False
     batched: bool = False
+    sub: object = None      # Record -> str: one panel per value (a shape), so no line mixes shapes
 
 
 def _ratio(r):
     return r.p("m", 0) / max(r.p("n", 1), 1)
+
+
+def _shape(r):
+    return f"{int(r.p('m'))}x{int(r.p('n'))}"
+
+
+def _iters(r):
+    return f"{int(r.p('iters'))} iterations" if r.p("iters") else ""
 
 
 PANELS = [
@@ -261,22 +298,22 @@ PANELS = [
           lambda r: r.p("m") == r.p("n"), lambda r: r.p("n"), "n (A is n x n)"),
     Panel("ls_tall", "least squares, tall A (m = 16 n)", ("ls",),
           lambda r: _ratio(r) == 16, lambda r: r.p("n"), "n (A is 16n x n)"),
+    # x = m, one panel per n: a line never joins two widths.
     Panel("ls_tall_skinny", "least squares, tall-skinny A (m > 16 n)", ("ls",),
-          lambda r: _ratio(r) > 16, lambda r: r.p("m") * r.p("n"), "m*n, elements of A"),
+          lambda r: _ratio(r) > 16, lambda r: r.p("m"), "m (rows of A)",
+          sub=lambda r: f"n = {int(r.p('n'))}"),
     Panel("ls_other", "least squares, other shapes", ("ls",),
-          lambda r: _ratio(r) < 16 and r.p("m") != r.p("n"), lambda r: r.p("m") * r.p("n"),
-          "m*n, elements of A"),
+          lambda r: _ratio(r) < 16 and r.p("m") != r.p("n"), lambda r: r.p("m"),
+          "m (rows of A)", sub=lambda r: f"n = {int(r.p('n'))}"),
     Panel("bls", "batched least squares", ("bls",), lambda r: True, lambda r: r.p("batch"),
-          "batch size (problems)", batched=True),
+          "batch size (problems)", batched=True, sub=_shape),
+    # One panel per shape, x = the iteration count: time per iteration at 10, 100, 1000.
     Panel("gd", "gradient descent, one problem", ("gd",), lambda r: True,
-          lambda r: r.p("m") * r.p("n"), "m*n, elements of A", per_iter=True),
+          lambda r: r.p("iters"), "iterations", per_iter=True, sub=_shape),
     Panel("bgd", "batched gradient descent", ("bgd",), lambda r: True, lambda r: r.p("batch"),
-          "batch size (problems)", per_iter=True, batched=True),
+          "batch size (problems)", per_iter=True, batched=True,
+          sub=lambda r: f"{_shape(r)}, {_iters(r)}"),
 ]
-
-
-def _shape(r):
-    return f"{int(r.p('m'))}x{int(r.p('n'))}"
 
 
 def panel_records(data, panel, include_failed=False):
@@ -292,8 +329,9 @@ def panel_records(data, panel, include_failed=False):
 
 
 def series_key(r, panel):
-    """Lines: solver, precision, end-to-end or not, GPU or not, and the shape for batched panels."""
-    extra = _shape(r) if panel.batched else ""
+    """Lines: solver, precision, end-to-end or not, GPU or not, and the panel's sub-key (a shape):
+    a line never mixes shapes."""
+    extra = panel.sub(r) if panel.sub else ""
     return (r.solver, r.prec, r.mode == "e2e", extra, r.gpu)
 
 
@@ -304,7 +342,8 @@ def series_label(key):
 
 
 def group_series(records, panel, value):
-    """{series key: (xs, ys)} sorted by x; duplicates at one x keep the smallest value."""
+    """{series key: (xs, ys)} sorted by x; the series key holds the shape, so duplicates at one x
+    are repetitions of one workload in several files: the smallest is kept."""
     groups = {}
     for r in records:
         y = value(r)
@@ -317,13 +356,7 @@ def group_series(records, panel, value):
 
 
 def save(fig, out_dir, stem):
-    paths = []
-    for ext in ("png", "svg"):
-        path = os.path.join(out_dir, f"{stem}.{ext}")
-        fig.savefig(path, dpi=110 if ext == "png" else None, bbox_inches="tight")
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return lp.save_figure(fig, os.path.join(out_dir, stem))
 
 
 def _series_order(key):
@@ -394,7 +427,7 @@ def _size_ticks(ax, xs):
 
 
 def _style_note():
-    return "lsgd solid, peers dashed; GPU filled markers, CPU open markers; colour = method family"
+    return "lsgd solid, peers dashed; GPU filled markers, CPU open markers; colour = algorithm family"
 
 
 def _series_figure(series, title, xlabel, ylabel, styler, decorate=None):
@@ -431,8 +464,10 @@ def fig_time(data, panel, styler, out_dir):
 
 
 def speedup_pairs(records, panel):
-    """[(label, colour, prec, extra, {x: cpu_time}, {x: gpu_time})]: per family of lsgd present
-    on both sides, lsgd's best against lsgd's best, and the peers' best against the peers' best."""
+    """[(label, colour, prec, extra, {x: cpu_time}, {x: gpu_time})]: per algorithm family present
+    on both devices, lsgd's CPU solver of that family against lsgd's GPU solver of it, and the
+    peers' likewise; never across families (a cross-family ratio says more about the algorithm
+    than about the device)."""
     def best(rs):
         out = {}
         for r in rs:
@@ -444,22 +479,18 @@ def speedup_pairs(records, panel):
 
     pairs = []
     precs = sorted({r.prec for r in records})
-    extras = sorted({_shape(r) for r in records}) if panel.batched else [""]
+    extras = sorted({panel.sub(r) for r in records}) if panel.sub else [""]
     for prec in precs:
         for extra in extras:
-            rs = [r for r in records if r.prec == prec and (not extra or _shape(r) == extra)]
-            ours = [r for r in rs if r.backend in LSGD_BACKENDS]
-            peers = [r for r in rs if r.backend in PEER_BACKENDS]
-            fams = sorted({r.family for r in ours if r.gpu} & {r.family for r in ours if not r.gpu})
-            for fam in fams:
-                fr = [r for r in ours if r.family == fam]
-                pairs.append((f"lsgd {fam}", Styler.family_color(fam), prec, extra,
-                              best(r for r in fr if not r.gpu), best(r for r in fr if r.gpu)))
-            if len(fams) != 1:
-                pairs.append(("lsgd best", "black", prec, extra,
-                              best(r for r in ours if not r.gpu), best(r for r in ours if r.gpu)))
-            pairs.append(("peers best", "dimgray", prec, extra,
-                          best(r for r in peers if not r.gpu), best(r for r in peers if r.gpu)))
+            rs = [r for r in records if r.prec == prec and (not extra or panel.sub(r) == extra)]
+            for side, mine in (("lsgd", [r for r in rs if r.backend in LSGD_BACKENDS]),
+                               ("peers", [r for r in rs if r.backend in PEER_BACKENDS])):
+                fams = sorted({r.family for r in mine if r.gpu}
+                              & {r.family for r in mine if not r.gpu})
+                for fam in fams:
+                    fr = [r for r in mine if r.family == fam]
+                    pairs.append((f"{side} {fam}", Styler.family_color(fam), prec, extra,
+                                  best(r for r in fr if not r.gpu), best(r for r in fr if r.gpu)))
     return [p for p in pairs if set(p[4]) & set(p[5])]
 
 
@@ -488,6 +519,7 @@ def fig_speedup(data, panel, out_dir, crossovers):
             name = f"{label} {prec}" + (f" {extra}" if extra else "")
             ax.plot(xs, ys, color=color, label=name, marker="o", markersize=4,
                     linestyle="-" if label.startswith("lsgd") else "--", linewidth=1.8)
+            # (label, prec, extra) keys: the same family on both devices, never two families.
             cross = crossover(xs, [cpu[x] for x in xs], [gpu[x] for x in xs])
             crossovers.append((panel, name, cross, xs, ys))
             if cross is not None:
@@ -731,52 +763,142 @@ def workload_of(r):
     return lr.workload_label(r.fields)
 
 
-def _fmt_time(seconds):
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.4g} {unit}"
-    return f"{seconds / 1e-9:.4g} ns"
+_fmt_time = lp.fmt_time
+
+SUMMARY_FAMILIES = ("ls", "bls", "gd", "bgd", "tta", "mpi")
 
 
 def summary_rows(data):
-    """[(workload, best lsgd record or None, best peer record or None, peer/lsgd time ratio)]."""
-    best = {}
-    for r in data.records:
-        if r.failed or not math.isfinite(r.time_s) or r.time_s <= 0:
-            continue
-        if r.kind == "acc":  # no peers; digits matter there (accuracy_lines)
-            continue
-        if r.backend in LSGD_BACKENDS:
-            side = "lsgd"
-        elif r.backend in PEER_BACKENDS:
-            side = "peer"
-        else:
-            continue
-        slot = best.setdefault(workload_of(r), {})
-        if side not in slot or r.time_s < slot[side].time_s:
-            slot[side] = r
-    rows = []
-    for workload, slot in best.items():
-        ours, peer = slot.get("lsgd"), slot.get("peer")
-        ratio = peer.time_s / ours.time_s if ours and peer else None
-        rows.append((workload, ours, peer, ratio))
+    """[lsgd_pairs.Pair]: every lsgd solver against the fastest peer of its own algorithm family,
+    precision and problem (never across families), in table order."""
+    entries = [e for e in data.entries if e.fields["family"] != "acc"]
 
-    def order(row):
-        rec = row[1] or row[2]
-        numeric = [rec.params.get(k, 0) for k in ("batch", "m", "n", "iters", "kappa", "target")]
-        numeric = [v if isinstance(v, float) else 0.0 for v in numeric]
-        return (KINDS.index(rec.kind), rec.prec, numeric, row[0])
-    return sorted(rows, key=order)
+    def order(p):
+        f = p.ours.fields
+        return (SUMMARY_FAMILIES.index(f["family"]) if f["family"] in SUMMARY_FAMILIES else 99,
+                f["precision"], f.get("batch") or 0, f["m"], f["n"], f.get("iterations") or 0,
+                str(f.get("kappa")), str(f.get("target")), f.get("algorithm") or "", p.ours.solver)
+    return sorted(lp.peer_pairs(entries), key=order)
 
 
-def _time_cell(r):
-    """'1.234 ms ±0.4% (n=12)'; the bare time where the repetitions are unknown."""
-    if r is None:
+def _pair_line(p):
+    marks = p.flags
+    return "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+        p.label, p.ours.fields.get("algorithm"), p.ours.solver,
+        _time_cell(p.ours), lp.fmt_err(p.ours.rel_err), lp.solver_label(p.peer), _time_cell(p.peer),
+        lp.fmt_err(p.peer.rel_err), p.ratio_text(), p.verdict,
+        "**" + "; ".join(marks) + "**" if marks else "")
+
+
+def _time_cell(e):
+    """'1.234 ms (n=12)': the median and the repetitions behind it."""
+    if e is None:
         return "-"
-    text = _fmt_time(r.time_s)
-    if math.isfinite(r.rse):
-        text += f" ±{100 * r.rse:.2g}% (n={r.reps})"
-    return text
+    return f"{lp.fmt_time(e.time_s)} (n={len(e.samples)})" if e.samples else lp.fmt_time(e.time_s)
+
+
+def pair_lines(pairs):
+    lines = []
+    for fam in SUMMARY_FAMILIES:
+        ps = [p for p in pairs if p.ours.fields["family"] == fam]
+        if not ps:
+            continue
+        counts, med = lp.summary_counts(ps)
+        lines += [f"### {fam}", "",
+                  f"{len(ps)} pairs: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+                  + (f"; median peer / lsgd over the ranked pairs: {med:.3g}" if med else "")
+                  + ".", "",
+                  "| workload | family | lsgd solver | lsgd median | lsgd rel_err | peer | "
+                  "peer median | peer rel_err | peer / lsgd [95% CI] | verdict | machine |",
+                  "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |"]
+        lines += [_pair_line(p) for p in ps] + [""]
+        if fam == "mpi":
+            lines += mpi_ratio_lines(ps)
+    return lines
+
+
+def mpi_ratio_lines(pairs):
+    """The P = 1 ratio beside every P > 1 ratio: a gap already there at P = 1 is the local
+    kernel's, not scale-out; only what grows with P is."""
+    groups, ranks = {}, set()
+    for p in pairs:
+        f = p.ours.fields
+        P = int(f.get("ranks") or 1)
+        rows = f["m"] // P if f.get("scaling") == "weak" else f["m"]
+        key = (p.ours.solver, f["precision"], f.get("scaling"), rows, f["n"],
+               f.get("iterations") or 0)
+        groups.setdefault(key, {})[P] = p
+        ranks.add(P)
+    ranks = sorted(ranks)
+    if len(ranks) < 2:
+        return []
+    lines = ["peer / lsgd by number of ranks (the fastest ScaLAPACK block size and grid at each "
+             "P); a ratio already there at P = 1 is a local-kernel difference, and only its "
+             "growth with P is scale-out:", "",
+             "| lsgd solver | precision | scaling | rows (per rank if weak) x n | "
+             + " | ".join(f"P = {P}" for P in ranks) + " |",
+             "| --- | --- | --- | --- |" + " ---: |" * len(ranks)]
+    for key, byP in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        solver, prec, scaling, rows, n, _ = key
+        lines.append(f"| {solver} | {prec} | {scaling} | {rows} x {n} | "
+                     + " | ".join(byP[P].ratio_text() if P in byP else "-" for P in ranks) + " |")
+    return lines + [""]
+
+
+def unpaired_lines(data):
+    """lsgd solvers that ran without a like-for-like peer, counted per family and algorithm."""
+    groups = {}
+    for e in lp.unpaired([e for e in data.entries if e.fields["family"] != "acc"]):
+        key = (e.fields["family"], e.fields.get("algorithm") or "?")
+        groups.setdefault(key, set()).add(e.solver)
+    if not groups:
+        return []
+    lines = ["## lsgd solvers without a like-for-like peer", "",
+             "No peer of the same algorithm family ran on the same problem in the same precision "
+             "and device: shown in the figures and the front below, never in a ratio.", "",
+             "| family | algorithm | solvers | entries |", "| --- | --- | --- | ---: |"]
+    counts = {}
+    for e in lp.unpaired([e for e in data.entries if e.fields["family"] != "acc"]):
+        key = (e.fields["family"], e.fields.get("algorithm") or "?")
+        counts[key] = counts.get(key, 0) + 1
+    for key in sorted(groups):
+        lines.append(f"| {key[0]} | {key[1]} | {', '.join(sorted(groups[key]))} | {counts[key]} |")
+    return lines + [""]
+
+
+def frontier_lines(data):
+    front = lp.frontier([e for e in data.entries if e.fields["family"] in ("ls", "bls", "gd", "bgd")])
+    if not front:
+        return []
+    lines = ["## Across algorithm families: accuracy against time (no ratios)", "",
+             "Per workload, the entries no other entry beats in both median time and forward "
+             "error (the Pareto front), fastest first: which algorithm to pick for which "
+             "accuracy. Different families do different work; their times are not put in "
+             "a ratio.", "", "| workload | front: solver (family) median time, rel_err |",
+             "| --- | --- |"]
+    for label, es in front.items():
+        cells = "; ".join(f"{e.solver} ({e.fields.get('algorithm') or '?'}"
+                          + ("" if e.compute_precision == e.precision
+                             else f", computes in {e.compute_precision}")
+                          + f") {lp.fmt_time(e.time_s)}, {lp.fmt_err(e.rel_err)}" for e in es)
+        lines.append(f"| {label} | {cells} |")
+    return lines + [""]
+
+
+def skipped_lines(data):
+    if not data.skipped:
+        return []
+    reasons = {}
+    for s in data.skipped:
+        # One row per kind of reason: the numbers in it replaced.
+        key = re.sub(r"\d[\d.]*(e[+-]?\d+)?", "#", str(s.get("reason", "?")))
+        reasons.setdefault(key, []).append(s)
+    lines = ["## Cases left out by the binaries (lsgd_skipped)", "",
+             f"{len(data.skipped)} cases, each with its reason in the JSON:", "",
+             "| reason | cases | e.g. |", "| --- | ---: | --- |"]
+    for key, ss in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"| {key} | {len(ss)} | {ss[0].get('name', '?')} |")
+    return lines + [""]
 
 
 def accuracy_lines(data):
@@ -814,15 +936,16 @@ def accuracy_lines(data):
     return lines
 
 
-def write_summary(data, path):
-    rows = summary_rows(data)
-    lines = ["# lsgd against its peers", "",
-             "Per workload (the benchmark's fields without the solver): the fastest lsgd solver "
-             "(cpu.*, cuda.*), the fastest peer (torch.*, numpy.*, scipy.*), and peer time / lsgd "
-             "time (above 1: lsgd is faster). Failed runs are left out. The machine column names "
-             "an entry whose machine was busy (other processes used more than 25% of the CPUs "
-             "while it ran) or throttled: its time is not to be trusted. Times are means, with "
-             "the relative standard error of the mean and the repetitions behind it.", ""]
+def write_summary(data, path, label=None):
+    pairs = summary_rows(data)
+    lines = ["# lsgd against its like-for-like peers", ""]
+    if label:
+        lines += [f"**Run: {label}.**", ""]
+    lines += [lp.describe_rules() + " peer / lsgd above 1: lsgd is faster. rel_err: forward "
+              "error against the generator's x_true (the problem's exact solution up to the "
+              "rounding of b); batched: the maximum over the batch. The machine column names an "
+              "entry whose machine was busy (other processes used more than 25% of the CPUs "
+              "while it ran) or throttled: its time is not to be trusted.", ""]
     run_flags = [(path, f) for path, machine in data.machines for f in machine.get("flags") or []]
     busy = sum(1 for r in data.records if r.flags)
     if run_flags or busy:
@@ -831,30 +954,76 @@ def write_summary(data, path):
         lines += [f"- {os.path.basename(path)}: {flag}" for path, flag in run_flags] + [""]
     else:
         lines += ["Machine: no entry was flagged busy or throttled.", ""]
-    lines += ["| workload | best lsgd | time | best peer | time | peer / lsgd | machine |",
-              "| --- | --- | ---: | --- | ---: | ---: | --- |"]
-
-    def flags(r, side):
-        return [f"{side}: {f}" for f in r.flags] if r else []
-    for workload, ours, peer, ratio in rows:
-        marks = flags(ours, "lsgd") + flags(peer, "peer")
-        lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
-            workload, ours.solver if ours else "-", _time_cell(ours),
-            peer.solver if peer else "-", _time_cell(peer),
-            f"{ratio:.3g}" if ratio is not None else "-",
-            "**" + "; ".join(marks) + "**" if marks else ""))
+    lines += ["## Same family, same precision, same problem", ""]
+    lines += pair_lines(pairs) if pairs else [
+        "No lsgd solver has a peer of its own algorithm family on the same problem data (peers "
+        "run on the binaries' case list write the problem id; older peer files do not).", ""]
+    lines += unpaired_lines(data)
+    lines += frontier_lines(data)
+    lines += skipped_lines(data)
     lines += accuracy_lines(data)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-    return rows
+    return pairs
 
 
 # Main
 
 
+def fig_frontier(data, styler, out_dir, family):
+    """Accuracy against time across algorithm families for one benchmark family: per precision,
+    the largest workload where at least two families ran; every solver one marker, the Pareto
+    front joined. A view without ratios (tools/lsgd_pairs.frontier)."""
+    entries = [e for e in data.entries if e.fields["family"] == family]
+    front = lp.frontier(entries)
+    if not front:
+        return []
+    chosen = {}
+    for e in entries:
+        if not lp.usable(e) or e.rel_err is None or not math.isfinite(e.rel_err):
+            continue
+        if e.workload_label() not in front:
+            continue
+        f = e.fields
+        size = (f.get("batch") or 1) * f["m"] * f["n"] * (f.get("iterations") or 1)
+        key = (f["precision"], e.fields["device"])
+        if key not in chosen or size > chosen[key][0]:
+            chosen[key] = (size, e.workload_label())
+    if not chosen:
+        return []
+    keys = sorted(chosen)
+    fig, axes = plt.subplots(1, len(keys), figsize=(6.6 * len(keys), 5.2), squeeze=False,
+                             layout="constrained")
+    fig.suptitle(f"{family}: forward error against median time, across algorithm families "
+                 "(no speedups across families)\ncolour = algorithm family, its solvers in shades; "
+                 "the Pareto front joined", fontsize=11)
+    for ax, key in zip(axes[0], keys):
+        label = chosen[key][1]
+        es = [e for e in entries if lp.usable(e) and e.workload_label() == label
+              and e.fields["device"] == key[1] and e.rel_err is not None
+              and math.isfinite(e.rel_err)]
+        for e in sorted(es, key=lambda e: e.solver):
+            st = styler.kwargs(e.solver, e.gpu)
+            ax.plot([e.time_s], [max(e.rel_err, 1e-18)], linestyle="none", marker=st["marker"],
+                    markersize=8, color=st["color"], markerfacecolor=st["markerfacecolor"],
+                    markeredgecolor=st["color"],
+                    label=f"{e.solver} ({e.fields.get('algorithm') or '?'})"
+                    + ("" if e.compute_precision == e.precision
+                       else f" [computes in {e.compute_precision}]"))
+        fr = front[label]
+        fr = [e for e in fr if e.fields["device"] == key[1]]
+        ax.plot([e.time_s for e in fr], [max(e.rel_err, 1e-18) for e in fr], color="gray",
+                linewidth=1, linestyle=(0, (4, 2)), zorder=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{label} [{key[1].upper()}]", fontsize=10)
+        _finish(ax, None, "median time per solve (s)", "forward error ||x - x_true|| / ||x_true||")
+    return save(fig, out_dir, f"frontier_{family}")
+
+
 def make_figures(data, out_dir):
     """Write every figure that has data; returns (paths, crossovers, skipped figure names)."""
-    styler = Styler([r.solver for r in data.records])
+    styler = Styler(data.records)
     written, crossovers, skipped = [], [], []
 
     def run(name, fn, *args):
@@ -870,6 +1039,8 @@ def make_figures(data, out_dir):
         run(f"roofline_{panel.key}", fig_roofline, data, panel, styler, out_dir)
         if panel.batched:
             run(f"throughput_{panel.key}", fig_throughput, data, panel, styler, out_dir)
+    for family in ("ls", "bls", "gd", "bgd"):
+        run(f"frontier_{family}", fig_frontier, data, styler, out_dir, family)
     run("accuracy_kappa", fig_accuracy, data, styler, out_dir)
     run("digits_time", fig_digits_time, data, styler, out_dir)
     run("convergence", fig_convergence, data, out_dir)
@@ -883,7 +1054,10 @@ def main(argv=None):
                         help="benchmark files (Google Benchmark JSON) and history files")
     parser.add_argument("--out", default="plots", help="output directory (default: plots)")
     parser.add_argument("--summary", action="store_true",
-                        help="also write OUT/summary.md: best lsgd solver against best peer")
+                        help="also write OUT/summary.md: each lsgd solver against the fastest peer "
+                             "of its own algorithm family, precision and problem")
+    parser.add_argument("--label", help="a line for summary.md's head (e.g. 'quick preset, BUSY "
+                                        "machine: not for publication')")
     args = parser.parse_args(argv)
     try:
         data = load(args.files)
@@ -918,8 +1092,8 @@ def main(argv=None):
         print("convergence: no history file given (schema in docs/peers-and-figures.md): skipped")
     if args.summary:
         path = os.path.join(args.out, "summary.md")
-        rows = write_summary(data, path)
-        print(f"wrote {path} ({len(rows)} workloads)")
+        rows = write_summary(data, path, args.label)
+        print(f"wrote {path} ({len(rows)} like-for-like pairs)")
     return 0
 
 

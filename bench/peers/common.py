@@ -28,95 +28,13 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import lsgd_results as lr  # noqa: E402  (stdlib only: safe before NumPy is known to import)
 
-# Flop and byte models: the same as lsgd's core/metrics.cpp (LAWN 41).
+# Sizes, flop/byte models, the problems and the repetition rule are NOT kept here: the benchmark
+# binaries describe their cases (--lsgd_list_cases, bench/case_list.cpp) and write the problems
+# (--lsgd_write_problem); cases.py reads both, so every peer entry has an lsgd twin on the same
+# numbers.
 
-
-def flops_qr_ls(m, n):
-    """GEQRF 2mn^2 - 2n^3/3 + ORMQR 4mn - 2n^2 + TRSV n^2 (m >= n)."""
-    return 2.0 * m * n * n - 2.0 * n ** 3 / 3.0 + 4.0 * m * n - 2.0 * n * n + n * n
-
-
-def flops_cholesky_ls(m, n):
-    """SYRK n^2 m + GEMV 2mn + POTRF n^3/3 + two TRSV 2n^2."""
-    return float(n) * n * m + 2.0 * m * n + n ** 3 / 3.0 + 2.0 * n * n
-
-
-def flops_gd_iter(m, n):
-    """One gradient step on an m x n problem: two matrix-vector products, 4mn flops."""
-    return 4.0 * m * n
-
-
-def bytes_ls(m, n, elem_bytes):
-    """Bytes of A and b read once and x written once."""
-    return (float(m) * n + m + n) * elem_bytes
-
-
-def bytes_gd_iter(m, n, elem_bytes):
-    """The model lsgd uses for a GD iteration: A read once (a fused kernel's traffic)."""
-    return float(m) * n * elem_bytes
-
-
-ELEM_BYTES = {"f32": 4, "f64": 8}
-
-
-# Size lists: those of lsgd's bench/presets.cpp, so that every peer run has an lsgd twin of the same
-# name (the summary pairs them by name). Each peer adds its own headline shapes and caps for its device.
-
-
-def ls_shapes(preset):
-    """(m, n) of the ls benchmarks: square, tall (m = 16 n), tall-skinny."""
-    if preset == "quick":
-        return ([(n, n) for n in (64, 128, 256)] + [(16 * n, n) for n in (32, 64)]
-                + [(1 << 14, n) for n in (8, 32)])
-    out = [(1 << k, 1 << k) for k in range(6, 14)]
-    out += [(16 << k, 1 << k) for k in range(6, 11) if (16 << k, 1 << k) not in out]
-    out += [(m, n) for m in (1 << 14, 1 << 16, 1 << 18, 1 << 20) for n in (8, 32, 64, 256)
-            if (m, n) not in out]
-    return out
-
-
-BATCHES_FULL = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
-
-
-def bls_shapes(preset):
-    """(batch, m, n) of the batched least-squares benchmarks."""
-    if preset == "quick":
-        return [(b, 64, 8) for b in (1, 16, 256)] + [(b, 256, 32) for b in (1, 64)]
-    return [(b, m, n) for m, n in ((64, 8), (256, 32), (1024, 64)) for b in BATCHES_FULL]
-
-
-def gd_shapes(preset):
-    """(m, n, iters) of the single-problem GD benchmarks."""
-    if preset == "quick":
-        return [(m, n, k) for k in (10, 100) for m, n in ((1024, 32), (16384, 64))]
-    shapes = ((4096, 64), (16384, 1024), (65536, 256), (262144, 64), (1048576, 32), (8192, 8192))
-    return [(m, n, k) for m, n in shapes for k in (10, 100, 1000)]
-
-
-def bgd_shapes(preset):
-    """(batch, m, n, iters) of the batched GD benchmarks: the issue's targets, then batch sweeps."""
-    if preset == "quick":
-        return [(16, 64, 8, 100), (1024, 64, 8, 100), (64, 256, 32, 100), (64, 256, 32, 10)]
-    out = [(b, m, n, k) for b, m, n in ((65536, 64, 8), (16384, 256, 32), (1024, 4096, 64),
-                                        (64, 65536, 256)) for k in (10, 100, 1000)]
-    out += [(b, m, n, 100) for m, n in ((64, 8), (256, 32)) for b in BATCHES_FULL
-            if (b, m, n, 100) not in out]
-    return out
-
-
-def tta_shapes(preset):
-    """(m, n) of the time-to-accuracy benchmarks."""
-    return [(256, 16)] if preset == "quick" else [(1024, 32), (65536, 256)]
-
-
-# The `kappa:` of tta names is the condition number of the Hessian A^T A, kappa(A)^2 (lsgd's
-# convention: GD's rate depends on it), written as an integer. lsgd sweeps 10..1000; the peers add
-# decades up to where f64 QR still has digits left, for the accuracy-against-kappa figure.
-TTA_KAPPAS_H = {"quick": (10.0, 100.0), "full": (10.0, 100.0, 1000.0)}
-EXTRA_KAPPAS_H = {"f32": (1e4, 1e6, 1e8), "f64": (1e4, 1e6, 1e8, 1e12, 1e16)}
-TTA_TARGETS = (1e-3, 1e-6)
-# Convergence histories (docs/peers-and-figures.md): "kappa" is kappa(A^T A) too, so that GD's theoretical rate
-# is (1 - 1/kappa)^k.
+# Convergence histories (docs/peers-and-figures.md): "kappa" is kappa(A^T A), so that GD's theoretical
+# rate is (1 - 1/kappa)^k. A figure of the peers' own; no lsgd twin.
 HISTORY_KAPPAS_H = (10.0, 100.0, 1000.0)
 
 
@@ -218,32 +136,45 @@ def machine_of(before, after):
             "cpu_end": {"loadavg1": after[3] if after else None}}
 
 
-# Repetitions (the rule of lsgd's binaries, bench/bench_config.hpp)
+# Repetitions: the rule of lsgd's binaries (bench/bench_config.hpp, stop_reason), its parameters
+# from the case list; tests/data/stop_rule.json holds cases both implementations are tested on.
 
-RSE_TARGET = 0.01
 MAX_REPS = 2000
+DEFAULT_RULE = {"min_reps": 5, "min_time_s": 0.02, "rse": 0.01, "max_time_s": 0.25,
+                "max_reps": MAX_REPS}
 
 
 def relative_stderr(times):
     if len(times) < 2:
-        return float("inf")
+        return float("nan")
     mean = statistics.fmean(times)
-    return statistics.stdev(times) / math.sqrt(len(times)) / mean if mean > 0 else float("inf")
+    return statistics.stdev(times) / math.sqrt(len(times)) / mean if mean > 0 else float("nan")
 
 
-def repeat_until(timed, times, min_reps, budget_s, rse=RSE_TARGET):
-    """Calls timed() (which appends one time to `times`) until at least min_reps and the relative
-    standard error of the mean is below `rse`, or the wall time reaches budget_s, or MAX_REPS.
-    Returns why it stopped: "rse", "time_cap" or "max_reps"."""
+def stop_reason(rule, reps, wall_s, rse):
+    """Why to stop after `reps` timed solves, `wall_s` seconds and relative standard error `rse`:
+    "rse", "time_cap", "max_reps", or "" to go on. The time cap never stops before min_reps."""
+    if reps < rule["min_reps"]:
+        return ""
+    if wall_s >= rule["min_time_s"] and rse < rule["rse"]:  # NaN: never
+        return "rse"
+    if wall_s >= rule["max_time_s"]:
+        return "time_cap"
+    if reps >= rule["max_reps"]:
+        return "max_reps"
+    return ""
+
+
+def repeat(timed, rule):
+    """Calls timed() (returns one solve's seconds) until stop_reason says stop; returns
+    (seconds per solve, why it stopped)."""
+    times = []
     t0 = time.perf_counter()
     while True:
-        timed()
-        if len(times) >= min_reps and relative_stderr(times) < rse:
-            return "rse"
-        if time.perf_counter() - t0 >= budget_s:
-            return "time_cap"
-        if len(times) >= MAX_REPS:
-            return "max_reps"
+        times.append(timed())
+        why = stop_reason(rule, len(times), time.perf_counter() - t0, relative_stderr(times))
+        if why:
+            return times, why
 
 
 # Output
@@ -265,10 +196,10 @@ def pick_unit(seconds):
 class BenchWriter:
     """Collects timed runs and writes them in Google Benchmark's JSON schema with lsgd's fields.
 
-    One "iteration" entry per benchmark: real_time is the mean of the timed repetitions (each one
-    call), "iterations" their count, and the lsgd object holds the fields, the repetition statistics
-    (samples included) and the machine state since the previous entry, as lsgd's binaries write.
-    Counters are top-level numbers (GFLOP/s, GB/s, pct_peak from the mean time).
+    One "iteration" entry per benchmark: real_time is the median of the timed repetitions (each
+    one call), "iterations" their count, and the lsgd object holds the fields, the repetition
+    statistics (samples included) and the machine state since the previous entry, as lsgd's
+    binaries write. Counters are top-level numbers (GFLOP/s, GB/s, pct_peak from the median).
     """
 
     def __init__(self, context, device="cpu"):
@@ -295,7 +226,7 @@ class BenchWriter:
         self._last = now
         return obj
 
-    def add(self, name, seconds, counters=None, label=None, rate=None):
+    def add(self, name, seconds, counters=None, label=None, rate=None, stop=None):
         """Record one benchmark: `name` is a Fields (or a plain string for benchmarks outside
         lsgd's schema), `seconds` one wall time per repetition.
 
@@ -308,19 +239,20 @@ class BenchWriter:
         counters = dict(counters or {})
         rate = rate or {}
         mean = statistics.fmean(seconds)
-        unit = pick_unit(statistics.median(seconds))
+        median = statistics.median(seconds)
+        unit = pick_unit(median)
         scale = _UNIT_SCALE[unit]
         text = str(name)
         entry = {
             "name": text, "family_index": self._family_index(name), "per_family_instance_index": 0,
             "run_name": text, "run_type": "iteration", "repetitions": 1, "repetition_index": 0,
             "threads": 1, "iterations": len(seconds),
-            "real_time": mean * scale, "cpu_time": mean * scale, "time_unit": unit,
+            "real_time": median * scale, "cpu_time": median * scale, "time_unit": unit,
         }
-        if "flops" in rate and mean > 0:
-            counters["GFLOP/s"] = rate["flops"] / mean / 1e9
-        if "bytes" in rate and mean > 0:
-            counters["GB/s"] = rate["bytes"] / mean / 1e9
+        if rate.get("flops") and median > 0:
+            counters["GFLOP/s"] = rate["flops"] / median / 1e9
+        if rate.get("bytes") and median > 0:
+            counters["GB/s"] = rate["bytes"] / median / 1e9
         if rate.get("peak"):
             key, ceiling = rate["peak"]
             if key in counters and ceiling > 0:
@@ -335,8 +267,7 @@ class BenchWriter:
             stats = {"reps": n, "mean_s": mean, "median_s": statistics.median(seconds),
                      "min_s": min(seconds), "stddev_s": sd,
                      "rse": sd / math.sqrt(n) / mean if n > 1 and mean > 0 else None,
-                     "stop": ("max_reps" if n >= MAX_REPS else "rse"
-                              if n > 1 and sd / math.sqrt(n) / mean < RSE_TARGET else "time_cap"),
+                     "stop": stop or ("max_reps" if n >= MAX_REPS else "time_cap"),
                      "samples_s": list(seconds)}
             entry["lsgd"] = self._lsgd(name, stats, rate)
         self.benchmarks.append(entry)
@@ -420,14 +351,6 @@ def reexec_with(modules, candidates=("/usr/bin/python3",)):
     """Re-run this script under an interpreter that can import `modules`, if this one cannot
     (tools/lsgd_results.reexec_if_missing, the one copy). Returns the modules still missing."""
     return lr.reexec_if_missing(modules, os.path.basename(sys.argv[0]), candidates)
-    for exe in candidates:
-        if os.path.realpath(exe) == os.path.realpath(sys.executable) or not os.access(exe, os.X_OK):
-            continue
-        print(f"{os.path.basename(sys.argv[0])}: {sys.executable} lacks {', '.join(missing)}; "
-              f"using {exe}", file=sys.stderr, flush=True)
-        env = dict(os.environ, LSGD_PY_REEXEC="1")
-        os.execve(exe, [exe] + sys.argv, env)
-    return missing
 
 
 # OpenBLAS releases older than a CPU do not recognise it and fall back to their generic x86-64

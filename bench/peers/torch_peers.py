@@ -1,537 +1,268 @@
 #!/usr/bin/env python3
-"""GPU peers: lsgd's least-squares and gradient-descent jobs as a PyTorch user would write them.
+"""PyTorch peers: lsgd's jobs as a PyTorch user writes them, on lsgd's own problems
+(bench/peers/cases.py), on the GPU (--device cuda) or the CPU (--device cpu), in the data's
+precision (TF32 off).
 
-  torch.lstsq        torch.linalg.lstsq (driver "gels" on CUDA, the only one there; "gelsy" on CPU)
-  torch.normal_eq    torch.linalg.solve(A^T A, A^T b) (accuracy sweep only: the normal-equation
-                     penalty)
-  torch.bmm          batched GD: r = bmm(A, x) - b; g = bmm(A^T, r) / m; x -= (1/L) g, 100
-                     iterations, one kernel launch per operation, L per problem from 20 power
-                     iterations (not timed)
-  torch.bmm_graph    the same 100-iteration loop captured once in a CUDA graph and replayed
-  torch.matmul       single-problem GD with matmul (A @ x); torch.matmul_graph: captured in a graph
+  family     solver                   what it calls
+  normal_eq  torch.cholesky           A^T A, torch.linalg.cholesky + torch.cholesky_solve
+  qr         torch.lstsq.gels         torch.linalg.lstsq(driver="gels") (Householder QR; the only
+                                      driver on CUDA)
+  rrqr       torch.lstsq.gelsy        driver "gelsy" (CPU only)
+  svd        torch.lstsq.gelsd        driver "gelsd" (CPU only)
+  batched    torch.batched.cholesky, torch.batched.lstsq.gels: the same on the (B, m, n) stack
+  gd         torch.matmul             r = A x - b; g = A^T r / m; x -= g / L, k steps from 0, with
+  (momentum, nesterov)                lsgd's update rules; L from 20 power iterations from
+                                      ones / sqrt(n) INSIDE the timed call, as lsgd's solvers
+  bgd        torch.bmm                the same loop with bmm on the stack
+  on CUDA    *_graph                  the whole call (power iteration + loop) captured once in a
+                                      CUDA graph and replayed
+Timing: CUDA events on the current stream around the call (data resident on the device); mode
+e2e (where lsgd runs e2e cases): A and b in PINNED host memory (as lsgd's end-to-end mode), copied
+in, solved, x copied back, timed by the host clock with the device drained.
 
-Timing: one warm-up call outside the timed region, then repetitions, each between two CUDA events on
-the current stream (resident mode: data already on the device); the end-to-end mode (ls only) takes
-host tensors in and returns host tensors, timed by the host clock. Accuracy: rel_err against the
-generated x_true (b = A x_true consistent; Gaussian A, or A = U diag(sigma) V^T for a prescribed
-kappa). Writes Google Benchmark-schema JSON (see common.py) with the torch version and device in the
-context; "peer": "torch". Exits 77 (skip) with one line when torch, or CUDA for --device cuda, is
-missing.
+  torch_peers.py --worker [--device cuda|cpu]          (run by bench/peers/run_peers.py)
+  torch_peers.py --preset quick|full [--device cuda|cpu] [--build-dir DIR] --out FILE
+        standalone: run_peers.py for torch alone (no interleaving), the JSON to FILE
+Exits 77 (skip) with one line when torch, or CUDA for --device cuda, is missing.
 """
 
 import argparse
-import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402  (path set above)
+import cases  # noqa: E402
+import common  # noqa: E402
 
 SKIP = 77
 
 if __name__ == "__main__":
-    if common.reexec_with(["torch"]):
+    if common.reexec_with(["torch", "numpy"]):
         print(f"torch_peers.py: torch not available ({sys.executable} cannot import it): "
               "nothing measured", file=sys.stderr)
         sys.exit(SKIP)
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-DTYPES = {"f32": torch.float32, "f64": torch.float64}
-OOM_ERRORS = (getattr(torch.cuda, "OutOfMemoryError", RuntimeError), RuntimeError)
-
-# lsgd's sizes (common.py mirrors bench/presets.cpp) plus the headline shapes of DESIGN.md.
-PRESETS = {
-    "quick": {
-        "precisions": ["f32", "f64"],
-        "ls": common.ls_shapes("quick") + [(1024, 1024), (4096, 4096), (262144, 64),
-                                           (1048576, 32)],
-        "e2e": [(262144, 64), (1048576, 32)],          # f64, host in / host out
-        "bls": common.bls_shapes("quick") + [(1024, 1024, 64), (16384, 64, 8)],
-        "gd": common.gd_shapes("quick") + [(262144, 64, 100), (1048576, 32, 100)],
-        "bgd": common.bgd_shapes("quick") + [(65536, 64, 8, 100), (16384, 256, 32, 100)],
-        "tta": common.tta_shapes("quick") + [(4096, 64)],
-        "kappas_h": common.TTA_KAPPAS_H["quick"],
-        "repetitions": 5, "budget_s": 1.0, "ceiling_n": 4096,
-    },
-    "full": {
-        "precisions": ["f32", "f64"],
-        "ls": common.ls_shapes("full") + [(4194304, 16)],
-        "e2e": [(65536, 256), (262144, 64), (1048576, 32), (4096, 4096)],
-        "bls": common.bls_shapes("full"),
-        "gd": common.gd_shapes("full"),
-        "bgd": common.bgd_shapes("full"),
-        "tta": common.tta_shapes("full") + [(4096, 64)],
-        "kappas_h": common.TTA_KAPPAS_H["full"],
-        "repetitions": 10, "budget_s": 3.0, "ceiling_n": 8192,
-    },
-}
-# On a CPU (--device cpu: a check of this script, or a torch-on-CPU peer) the GPU sizes take hours:
-# lsgd's quick sizes only, whatever --preset says.
-CPU_PRESET = {
-    "precisions": ["f32", "f64"],
-    "ls": common.ls_shapes("quick"), "e2e": [], "bls": common.bls_shapes("quick"),
-    "gd": common.gd_shapes("quick"), "bgd": common.bgd_shapes("quick"),
-    "tta": common.tta_shapes("quick"), "kappas_h": common.TTA_KAPPAS_H["quick"],
-    "repetitions": 3, "budget_s": 0.5, "ceiling_n": 512,
-}
+LIBRARY = "torch"
+POWER_ITERS = 20
+MOMENTUM = 0.9
+DEVICE = torch.device("cpu")
 
 
-class Device:
-    """The torch device and its clock: CUDA events on the current stream, or the host clock."""
-
-    def __init__(self, name):
-        self.dev = torch.device(name)
-        self.cuda = self.dev.type == "cuda"
-
-    def sync(self):
-        if self.cuda:
-            torch.cuda.synchronize(self.dev)
-
-    def time(self, fn, repetitions, budget_s):
-        """Warm-up call (not timed), then timed calls until the mean is known
-        (common.repeat_until: at least `repetitions`, then relative standard error below 1%) or
-        about `budget_s`. Returns (seconds per call, last result)."""
-        self.sync()
-        out = fn()
-        self.sync()
-        times = []
-
-        def timed():
-            nonlocal out
-            if self.cuda:
-                start = torch.cuda.Event(enable_timing=True)
-                end = torch.cuda.Event(enable_timing=True)
-                start.record()
-                out = fn()
-                end.record()
-                end.synchronize()
-                times.append(start.elapsed_time(end) / 1e3)
-            else:
-                t0 = time.perf_counter()
-                out = fn()
-                times.append(time.perf_counter() - t0)
-        common.repeat_until(timed, times, max(2, repetitions), budget_s)
-        return times, out
-
-    def time_host(self, fn, repetitions, budget_s):
-        """As time(), by the host clock with the device drained before and after (end-to-end)."""
-        self.sync()
-        fn()
-        self.sync()
-        times = []
-        for _ in range(repetitions):
-            self.sync()
-            t0 = time.perf_counter()
-            out = fn()
-            self.sync()
-            times.append(time.perf_counter() - t0)
-            if sum(times) > budget_s and len(times) >= 2:
-                break
-        return times, out
-
-    def fits(self, nbytes):
-        """Whether `nbytes` of working set fit in 80% of the device's free memory."""
-        if not self.cuda:
-            return True
-        free, _ = torch.cuda.mem_get_info(self.dev)
-        return nbytes < 0.8 * free
-
-    def release(self):
-        if self.cuda:
-            torch.cuda.empty_cache()
+def set_device(name):
+    global DEVICE
+    DEVICE = torch.device(name)
+    if DEVICE.type == "cpu":
+        # All the CPUs this process may use, as lsgd's OpenMP and OpenBLAS use them (Debian's torch
+        # can start with one intra-op thread); recorded as torch_threads.
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
+    # TF32 would change f32 results and rates: off, as in lsgd's FP32 GEMM ceiling.
+    torch.backends.cuda.matmul.allow_tf32 = False
 
 
-# Problems
+def cuda():
+    return DEVICE.type == "cuda"
 
 
-def consistent_b(a, x_true):
-    """b = A x_true formed in double, rounded to A's precision; in chunks (bounded temporaries)."""
-    if a.dim() == 2:
-        return (a.double() @ x_true).to(a.dtype)
-    b = torch.empty(a.shape[0], a.shape[1], 1, dtype=a.dtype, device=a.device)
-    chunk = max(1, (1 << 27) // (a.shape[1] * a.shape[2]))
-    for p in range(0, a.shape[0], chunk):
-        b[p:p + chunk] = torch.bmm(a[p:p + chunk].double(), x_true[p:p + chunk]).to(a.dtype)
-    return b
+def context():
+    ctx = {"torch": torch.__version__, "torch_device": DEVICE.type, "numpy": np.__version__,
+           "allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+           "torch_threads": torch.get_num_threads()}
+    if cuda():
+        props = torch.cuda.get_device_properties(DEVICE)
+        ctx.update({"gpu_name": props.name, "gpu_sms": props.multi_processor_count,
+                    "gpu_memory_GiB": f"{props.total_memory / 2**30:.1f}",
+                    "cuda_runtime": torch.version.cuda})
+    else:
+        torch.linalg.qr(torch.ones(4, 4))  # LAPACK loaded
+        ctx.update(cases.blas_info())
+    return ctx
 
 
-def gaussian_problem(dev, m, n, prec, seed, batch=None):
-    """Gaussian A (row-major, as torch.randn gives it), unit-norm x_true (double), consistent b."""
-    g = torch.Generator(device=dev.dev)
-    g.manual_seed(seed)
-    shape = (m, n) if batch is None else (batch, m, n)
-    a = torch.randn(shape, generator=g, device=dev.dev, dtype=DTYPES[prec])
-    x_true = torch.randn(shape[:-2] + (n, 1), generator=g, device=dev.dev, dtype=torch.float64)
-    x_true /= torch.linalg.norm(x_true, dim=-2, keepdim=True)
-    return a, consistent_b(a, x_true), x_true
+def load(directory, problem):
+    a, b, x = cases.read_problem(directory, problem)
+    b, x = b[..., None], x[..., None]  # columns, as torch's solvers take them
+    host_a = torch.from_numpy(np.ascontiguousarray(a))
+    host_b = torch.from_numpy(np.ascontiguousarray(b))
+    data = {"A": host_a.to(DEVICE), "b": host_b.to(DEVICE), "x_true": np.asarray(x, np.float64)}
+    if cuda():  # for end-to-end: pinned host memory, as lsgd's e2e mode stages
+        data["A_host"], data["b_host"] = host_a.pin_memory(), host_b.pin_memory()
+    return data
 
 
-def kappa_problem(dev, m, n, kappa, prec, seed):
-    """A = U diag(sigma) V^T with sigma geometric from 1 to 1/kappa (as lsgd's generator)."""
-    g = torch.Generator(device=dev.dev)
-    g.manual_seed(seed)
-    f64 = torch.float64
-    u, _ = torch.linalg.qr(torch.randn(m, n, generator=g, device=dev.dev, dtype=f64))
-    v, _ = torch.linalg.qr(torch.randn(n, n, generator=g, device=dev.dev, dtype=f64))
-    sigma = torch.logspace(0.0, -torch.log10(torch.tensor(float(kappa))).item(), n,
-                           device=dev.dev, dtype=f64)
-    a64 = (u * sigma) @ v.T
-    x_true = torch.randn(n, 1, generator=g, device=dev.dev, dtype=f64)
-    x_true /= torch.linalg.norm(x_true)
-    return a64.to(DTYPES[prec]), (a64 @ x_true).to(DTYPES[prec]), x_true
+def error(x, data):
+    x = x.detach().to("cpu").double().numpy().reshape(data["x_true"].shape)
+    t = data["x_true"]
+    err = np.linalg.norm(x - t, axis=-2) / np.linalg.norm(t, axis=-2)
+    return float(np.max(err)) if not np.isnan(err).any() else float("nan")
 
 
-def rel_err(x, x_true):
-    """max over the batch of ||x - x_true|| / ||x_true||, in double; NaN propagates."""
-    err = torch.linalg.norm(x.double() - x_true, dim=-2) / torch.linalg.norm(x_true, dim=-2)
-    return float(err.max().item()) if not torch.isnan(err).any() else float("nan")
-
-
-def ne_resid(a, b, x):
-    """||A^T (b - A x)|| / (||A||_F (||A||_F ||x|| + ||b||)), in double."""
-    a, b, x = a.double(), b.double(), x.double()
-    norm_a = torch.linalg.norm(a)
-    r = b - a @ x
-    return float((torch.linalg.norm(a.mT @ r)
-                  / (norm_a * (norm_a * torch.linalg.norm(x) + torch.linalg.norm(b)))).item())
-
-
-# Solvers (the code a user would write)
-
-
-def lstsq(a, b):
-    driver = "gels" if a.is_cuda else "gelsy"
-    return torch.linalg.lstsq(a, b, driver=driver).solution
+def error_message(solver, exc):
+    if isinstance(exc, (RuntimeError, ValueError, MemoryError)):
+        return f"{solver.name}: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+    return None
 
 
 def normal_eq(a, b):
-    return torch.linalg.solve(a.mT @ a, a.mT @ b)
+    at = a.mT
+    return torch.cholesky_solve(at @ b, torch.linalg.cholesky(at @ a))
 
 
-def gd_step_size(a, iters=20, seed=7):
-    """alpha = 1/L per problem, L = lambda_max(A^T A) / m from `iters` power iterations."""
-    g = torch.Generator(device=a.device)
-    g.manual_seed(seed)
-    v = torch.randn(a.shape[:-2] + (a.shape[-1], 1), generator=g, device=a.device, dtype=a.dtype)
-    for _ in range(iters):
-        w = a.mT @ (a @ v)
-        v = w / torch.linalg.norm(w, dim=-2, keepdim=True)
-    av = a @ v
-    return a.shape[-2] / (av * av).sum(dim=-2, keepdim=True)
+def lstsq(driver):
+    return lambda a, b: torch.linalg.lstsq(a, b, driver=driver).solution
 
 
-class GdLoop:
-    """`iters` GD steps from x = 0, eager or captured in one CUDA graph (replayed per call)."""
-
-    def __init__(self, a, b, alpha, iters, graph):
-        self.a, self.b, self.alpha, self.iters = a, b, alpha, iters
-        self.m = a.shape[-2]
-        self.at = a.mT
-        self.mm = torch.bmm if a.dim() == 3 else torch.matmul
-        self.x = torch.zeros(a.shape[:-2] + (a.shape[-1], 1), device=a.device, dtype=a.dtype)
-        self.graph = None
-        if graph:
-            self._capture()
-
-    def _body(self):
-        self.x.zero_()
-        for _ in range(self.iters):
-            # As a user writes it: residual, gradient of 1/(2m)||Ax - b||^2, step 1/L.
-            r = self.mm(self.a, self.x) - self.b
-            g = self.mm(self.at, r) / self.m
-            self.x -= self.alpha * g
-
-    def _capture(self):
-        # Warm up on a side stream first (cuBLAS workspaces, allocator), as the PyTorch docs ask.
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            self._body()
-        torch.cuda.current_stream().wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self._body()
-
-    def __call__(self):
-        if self.graph is not None:
-            self.graph.replay()
+def gd(a, b, iters, variant):
+    """lsgd's loop (cpu/gd_common.hpp) with its power iteration, on one problem or a stack."""
+    m, n = a.shape[-2], a.shape[-1]
+    at = a.mT
+    v = torch.full(a.shape[:-2] + (n, 1), 1.0 / n ** 0.5, dtype=a.dtype, device=a.device)
+    L = None
+    for _ in range(POWER_ITERS):
+        w = at @ (a @ v) / m
+        L = torch.linalg.norm(w, dim=-2, keepdim=True)
+        v = w / L
+    alpha = 1.0 / L
+    x = torch.zeros_like(v)
+    x_prev = torch.zeros_like(v)
+    g_prev = torch.zeros_like(v)
+    for k in range(iters):
+        g = at @ (a @ x - b) / m
+        if variant == "gd":
+            x = x - alpha * g
+        elif variant == "momentum":
+            x, x_prev = x - alpha * g + MOMENTUM * (x - x_prev), x
         else:
-            self._body()
-        return self.x
+            mu = 0.0 if k == 0 else (k - 1) / (k + 2)
+            x, x_prev = x + mu * (x - x_prev) - alpha * ((1 + mu) * g - mu * g_prev), x
+            g_prev = g
+    return x
 
 
-# Runs
+def event_clock(fn):
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    out = fn()
+    end.record()
+    end.synchronize()
+    return start.elapsed_time(end) / 1e3, out
 
 
-def ceilings(dev, n):
-    """Measured ceilings of this device as context strings: copy (bytes read + written), GEMM."""
-    side = "gpu" if dev.cuda else "cpu"
-    out = {}
-    for prec in ("f32", "f64"):
-        out[f"ceiling_{side}_gemm_{prec}_GFLOPs"] = f"{gemm_rate(dev, n, DTYPES[prec]):.1f}"
-    out[f"ceiling_{side}_copy_GBps"] = f"{copy_rate(dev, 1 << 28 if dev.cuda else 1 << 23):.1f}"
-    dev.release()
+def host_clock(fn):
+    torch.cuda.synchronize(DEVICE)
+    t0 = time.perf_counter()
+    out = fn()
+    torch.cuda.synchronize(DEVICE)
+    return time.perf_counter() - t0, out
+
+
+def graphed(fn):
+    """fn() captured once in a CUDA graph (after a side-stream warm-up); each call replays it."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        out = fn()
+
+    def replay():
+        graph.replay()
+        return out
+    return replay
+
+
+DIRECT = {"normal_eq": ("cholesky", normal_eq), "qr": ("lstsq.gels", lstsq("gels")),
+          "rrqr": ("lstsq.gelsy", lstsq("gelsy")), "svd": ("lstsq.gelsd", lstsq("gelsd"))}
+CPU_ONLY = {"rrqr", "svd"}
+GD = {"gd": "", "momentum": ".momentum", "nesterov": ".nesterov"}
+
+
+def solvers(w, data):
+    if (w.device == "gpu") != cuda():
+        return []
+    a, b = data["A"], data["b"]
+    clock = event_clock if cuda() else None
+    out = []
+    if w.family in ("ls", "tta", "bls"):
+        batched = "batched." if w.family == "bls" else ""
+        for fam in sorted(w.wanted & set(DIRECT)):
+            if cuda() and fam in CPU_ONLY:
+                continue
+            what, fn = DIRECT[fam]
+            if w.mode == "e2e":
+                ha, hb = data["A_host"], data["b_host"]
+
+                def e2e(fn=fn, ha=ha, hb=hb):
+                    da = ha.to(DEVICE, non_blocking=True)
+                    db = hb.to(DEVICE, non_blocking=True)
+                    return fn(da, db).to("cpu")
+                out.append(cases.Solver(f"torch.{batched}{what}", fam, e2e, mode="e2e",
+                                        clock=host_clock))
+            else:
+                out.append(cases.Solver(f"torch.{batched}{what}", fam,
+                                        (lambda fn=fn: fn(a, b)), clock=clock))
+    elif w.family in ("gd", "bgd") and w.mode != "e2e":
+        base = "torch.bmm" if w.family == "bgd" else "torch.matmul"
+        for fam in sorted(w.wanted & set(GD)):
+            def run(fam=fam):
+                return gd(a, b, w.iterations, fam)
+            out.append(cases.Solver(f"{base}{GD[fam]}", fam, run, clock=clock))
+            if cuda():
+                out.append(cases.Solver(f"{base}_graph{GD[fam]}", fam, graphed(run),
+                                        clock=clock))
     return out
 
 
-def gemm_rate(dev, n, dtype):
-    """GFLOP/s of an n x n x n GEMM (best of the repetitions)."""
-    x = torch.randn(n, n, device=dev.dev, dtype=dtype)
-    times, _ = dev.time(lambda: x @ x, 5, 2.0)
-    return 2.0 * n ** 3 / min(times) / 1e9
-
-
-def copy_rate(dev, elems):
-    """GB/s of a device copy of `elems` floats, bytes read + written (best of the repetitions)."""
-    src = torch.ones(elems, device=dev.dev, dtype=torch.float32)
-    dst = torch.empty_like(src)
-    times, _ = dev.time(lambda: dst.copy_(src), 10, 1.0)
-    return 2.0 * 4 * elems / min(times) / 1e9
-
-
-class Runner:
-    """Runs a preset's benchmarks into a BenchWriter, reporting progress."""
-
-    def __init__(self, preset, dev, writer, only):
-        self.p = preset
-        self.dev = dev
-        self.w = writer
-        self.only = only
-        self.mode = "resident" if dev.cuda else None
-        self.progress = common.Progress()
-        side = "gpu" if dev.cuda else "cpu"
-        self.gemm = {p: float(writer.context.get(f"ceiling_{side}_gemm_{p}_GFLOPs", 0))
-                     for p in ("f32", "f64")}
-        self.copy = float(writer.context.get(f"ceiling_{side}_copy_GBps", 0))
-
-    def _guard(self, name, nbytes, body):
-        """Run body() unless the working set does not fit; record an error entry on OOM."""
-        if not self.dev.fits(nbytes):
-            self.w.add_error(name, f"skipped: needs about {nbytes / 2**30:.1f} GiB")
-            self.progress.skip(name, "does not fit in device memory")
-            return
-        try:
-            body()
-        except OOM_ERRORS as e:
-            msg = str(e).splitlines()[0][:200]
-            self.w.add_error(name, msg)
-            self.progress.skip(name, msg)
-        finally:
-            self.dev.release()
-
-    def _record(self, name, times, counters, rate):
-        self.w.add(name, times, counters, rate=rate)
-        self.progress.report(name, times, f"rel_err {counters.get('rel_err', float('nan')):.2e}")
-
-    def ls(self):
-        for prec in self.p["precisions"]:
-            eb = common.ELEM_BYTES[prec]
-            for m, n in self.p["ls"]:
-                name = common.ls_name("torch.lstsq", prec, m, n, self.mode)
-
-                def body(m=m, n=n, prec=prec, name=name):
-                    a, b, x_true = gaussian_problem(self.dev, m, n, prec, seed=m + n)
-                    times, x = self.dev.time(lambda: lstsq(a, b), self.p["repetitions"],
-                                             self.p["budget_s"])
-                    counters = {"rel_err": rel_err(x, x_true), "ne_resid": ne_resid(a, b, x),
-                                "failed": 0}
-                    rate = {"flops": common.flops_qr_ls(m, n), "bytes": common.bytes_ls(m, n, eb),
-                            "peak": ("GFLOP/s", self.gemm[prec])}
-                    self._record(name, times, counters, rate)
-                # A, b, the factorization's copy of A, and the double temporaries of the checks.
-                self._guard(name, m * n * (2 * eb + 8) + 16 * m, body)
-
-    def ls_e2e(self):
-        """Host tensors in, host solution out: what a NumPy user moving to the GPU pays."""
-        if not self.dev.cuda:
-            return
-        prec = "f64"
-        for m, n in self.p["e2e"]:
-            name = common.ls_name("torch.lstsq", prec, m, n, "e2e")
-
-            def body(m=m, n=n, name=name):
-                a, b, x_true = gaussian_problem(self.dev, m, n, prec, seed=m + n)
-                a_host, b_host = a.cpu(), b.cpu()
-                del a, b
-                times, x = self.dev.time_host(lambda: lstsq(a_host.cuda(), b_host.cuda()).cpu(),
-                                              self.p["repetitions"], self.p["budget_s"])
-                counters = {"rel_err": rel_err(x.to(x_true.device), x_true), "failed": 0}
-                rate = {"flops": common.flops_qr_ls(m, n), "bytes": common.bytes_ls(m, n, 8)}
-                self._record(name, times, counters, rate)
-            self._guard(name, m * n * 8 * 3, body)
-
-    def bls(self):
-        for prec, (batch, m, n) in ((p, s) for p in self.p["precisions"] for s in self.p["bls"]):
-            name = common.bls_name("torch.lstsq", prec, batch, m, n, self.mode)
-            eb = common.ELEM_BYTES[prec]
-
-            def body(batch=batch, m=m, n=n, name=name, prec=prec, eb=eb):
-                a, b, x_true = gaussian_problem(self.dev, m, n, prec, seed=batch + m + n,
-                                                batch=batch)
-                times, x = self.dev.time(lambda: lstsq(a, b), self.p["repetitions"],
-                                         self.p["budget_s"])
-                rate = {"flops": batch * common.flops_qr_ls(m, n),
-                        "bytes": batch * common.bytes_ls(m, n, eb),
-                        "peak": ("GFLOP/s", self.gemm[prec])}
-                self._record(name, times, {"rel_err": rel_err(x, x_true), "failed": 0}, rate)
-            self._guard(name, batch * m * n * eb * 4, body)
-
-    def _gd(self, solver, prec, batch, m, n, iters, make):
-        """GD on `batch` problems (batch None: one problem), eager and graph-captured."""
-        eb = common.ELEM_BYTES[prec]
-        nb = batch or 1
-        variants = [(solver, False)] + ([(solver + "_graph", True)] if self.dev.cuda else [])
-        for variant, graph in variants:
-            if batch is None:
-                name = common.gd_name(variant, prec, m, n, iters, self.mode)
-            else:
-                name = common.bgd_name(variant, prec, batch, m, n, iters, self.mode)
-
-            def body(variant=variant, graph=graph, name=name):
-                a, b, x_true = make()
-                loop = GdLoop(a, b, gd_step_size(a), iters, graph)
-                times, x = self.dev.time(loop, self.p["repetitions"], self.p["budget_s"])
-                rate = {"flops": nb * iters * common.flops_gd_iter(m, n),
-                        "bytes": nb * iters * common.bytes_gd_iter(m, n, eb),
-                        "peak": ("GB/s", self.copy)}
-                self._record(name, times, {"rel_err": rel_err(x, x_true), "iters": iters,
-                                           "failed": 0}, rate)
-            # A, plus b and double temporaries of generation (chunked) and checks.
-            self._guard(name, nb * m * n * eb + nb * (m + n) * 8 * 4 + (1 << 30), body)
-
-    def bgd(self):
-        for prec in self.p["precisions"]:
-            for batch, m, n, iters in self.p["bgd"]:
-                self._gd("torch.bmm", prec, batch, m, n, iters,
-                         lambda batch=batch, m=m, n=n, prec=prec: gaussian_problem(
-                             self.dev, m, n, prec, seed=batch + m + n, batch=batch))
-
-    def gd(self):
-        for prec in self.p["precisions"]:
-            for m, n, iters in self.p["gd"]:
-                self._gd("torch.matmul", prec, None, m, n, iters,
-                         lambda m=m, n=n, prec=prec: gaussian_problem(self.dev, m, n, prec,
-                                                                      seed=m + n))
-
-    def tta(self):
-        """Direct solvers against kappa: the solve's time, failed where rel_err misses the target.
-
-        kappa in the names is kappa(A^T A) = kappa(A)^2 (lsgd's convention); one solve serves both
-        targets."""
-        for m, n in self.p["tta"]:
-            for prec in self.p["precisions"]:
-                for kappa_h in self.p["kappas_h"] + common.EXTRA_KAPPAS_H[prec]:
-                    a, b, x_true = kappa_problem(self.dev, m, n, kappa_h ** 0.5, prec,
-                                                 seed=int(kappa_h) % 1000)
-                    for solver, fn in (("torch.lstsq", lstsq), ("torch.normal_eq", normal_eq)):
-                        self._tta_one(solver, fn, a, b, x_true, prec, m, n, kappa_h)
-                    self.dev.release()
-
-    def _tta_one(self, solver, fn, a, b, x_true, prec, m, n, kappa_h):
-        names = [common.tta_name(solver, prec, m, n, kappa_h, t) for t in common.TTA_TARGETS]
-        try:
-            times, x = self.dev.time(lambda: fn(a, b), self.p["repetitions"], self.p["budget_s"])
-        except RuntimeError as e:   # singular normal equations in low precision
-            msg = str(e).splitlines()[0][:200]
-            for name in names:
-                self.w.add_error(name, msg)
-            self.progress.skip(names[0], msg)
-            return
-        err = rel_err(x, x_true)
-        for name, target in zip(names, common.TTA_TARGETS):
-            counters = {"rel_err": err, "ne_resid": ne_resid(a, b, x),
-                        "failed": int(not err <= target)}
-            self._record(name, times, counters, {"flops": common.flops_qr_ls(m, n)})
-
-    def run(self, kinds):
-        for kind in kinds:
-            if not self.only or kind in self.only:
-                getattr(self, kind)()
-        if not self.only or "ls" in self.only:
-            self.ls_e2e()
-
-
-def histories(dev, path, quick):
-    """GD convergence histories (rel_err every `every` steps) for a few kappas; docs/peers-and-figures.md."""
-    m, n = (4096, 64) if quick or not dev.cuda else (65536, 256)
-    iters, every = (500, 10) if quick else (3000, 20)
-    out = []
-    for prec in ("f64", "f32"):
-        for kappa in common.HISTORY_KAPPAS_H:
-            a, b, x_true = kappa_problem(dev, m, n, kappa ** 0.5, prec, seed=int(kappa))
-            alpha = gd_step_size(a)
-            timed = GdLoop(a, b, alpha, 100, graph=False)
-            times, _ = dev.time(timed, 3, 1.0)
-            x = torch.zeros(n, 1, device=dev.dev, dtype=a.dtype)
-            errs = [rel_err(x, x_true)]
-            for _ in range(iters // every):
-                for _ in range(every):   # GdLoop restarts from 0: continue from x by hand
-                    x -= alpha * (a.mT @ (a @ x - b)) / m
-                errs.append(rel_err(x, x_true))
-            out.append({"solver": "torch.matmul", "precision": prec, "kappa": kappa, "m": m,
-                        "n": n, "method": "gd", "step": "1/L",
-                        "seconds_per_iter": min(times) / 100, "every": every, "rel_err": errs})
-            print(f"history torch.matmul {prec} kappa {kappa:g}: rel_err {errs[-1]:.2e} after "
-                  f"{iters} iterations", file=sys.stderr, flush=True)
-    ctx = common.base_context("torch", device_name(dev), {"torch": torch.__version__,
-                                                          "torch_device": dev.dev.type})
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"context": ctx, "histories": out}, f, indent=1)
-        f.write("\n")
-
-
-def device_name(dev):
-    return torch.cuda.get_device_name(dev.dev) if dev.cuda else "cpu"
-
-
-def context_extra(dev, preset_name):
-    extra = {"torch": torch.__version__, "torch_device": dev.dev.type, "preset": preset_name,
-             "allow_tf32": torch.backends.cuda.matmul.allow_tf32,
-             "threads": torch.get_num_threads()}
-    if dev.cuda:
-        props = torch.cuda.get_device_properties(dev.dev)
-        extra.update({"gpu_name": props.name, "gpu_sms": props.multi_processor_count,
-                      "gpu_memory_GiB": f"{props.total_memory / 2**30:.1f}",
-                      "cuda_runtime": torch.version.cuda})
-    return extra
+def standalone(args):
+    """run_peers.py for torch alone: the binaries' case list, no interleaving, JSON to --out."""
+    import run_peers
+    build_dir = args.build_dir or next((d for d in ("build/gpu-check", "build/cuda", "build/cpu")
+                                        if os.path.isdir(os.path.join(d, "bench"))), None)
+    if build_dir is None:
+        print("torch_peers.py: no build directory with the bench binaries (--build-dir)",
+              file=sys.stderr)
+        return 2
+    tmp = tempfile.mkdtemp(prefix="lsgd_torch_")
+    try:
+        rc = run_peers.main(["--build-dir", build_dir, "--preset", args.preset, "--out", tmp,
+                             "--peers", "torch", "--torch-device", args.device,
+                             "--torch-python", sys.executable, "--no-interleave"])
+        src = os.path.join(tmp, "peers_torch.json")
+        if rc == 0 and os.path.exists(src):
+            shutil.copy(src, args.out)
+            print(f"torch_peers: wrote {args.out}", file=sys.stderr)
+        return rc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
-    parser.add_argument("--out", default="-", help="JSON output file ('-': stdout)")
-    parser.add_argument("--only", nargs="*", choices=["ls", "bls", "gd", "bgd", "tta"],
-                        help="run only these benchmark kinds")
-    parser.add_argument("--history", metavar="FILE",
-                        help="also write GD convergence histories to FILE")
-    args = parser.parse_args(argv)
-
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--device", choices=("cuda", "cpu"), default="cuda")
+    ap.add_argument("--preset", choices=("quick", "full"), default="quick")
+    ap.add_argument("--build-dir")
+    ap.add_argument("--out", help="standalone: the JSON file")
+    args = ap.parse_args(argv)
     if args.device == "cuda" and not torch.cuda.is_available():
         print(f"torch_peers.py: CUDA not available to torch {torch.__version__} "
               f"({sys.executable}); nothing measured (--device cpu runs on the CPU)",
               file=sys.stderr)
         return SKIP
-    # TF32 would change f32 results and rates: off, as in lsgd's FP32 GEMM ceiling.
-    torch.backends.cuda.matmul.allow_tf32 = False
-    dev = Device(args.device)
-    preset = PRESETS[args.preset] if dev.cuda else CPU_PRESET
-    print(f"torch_peers: {sys.executable}, torch {torch.__version__}, device {device_name(dev)}, "
-          f"preset {args.preset if dev.cuda else 'cpu'}", file=sys.stderr, flush=True)
-    extra = context_extra(dev, args.preset if dev.cuda else "cpu")
-    extra.update(ceilings(dev, preset["ceiling_n"]))
-    writer = common.BenchWriter(common.base_context("torch", device_name(dev), extra),
-                                device="gpu" if dev.cuda else "cpu")
-    Runner(preset, dev, writer, args.only).run(["ls", "bls", "gd", "bgd", "tta"])
-    writer.write(args.out)
-    if args.out != "-":
-        print(f"torch_peers: wrote {len(writer.benchmarks)} entries to {args.out}", file=sys.stderr)
-    if args.history:
-        histories(dev, args.history, args.preset == "quick")
-        print(f"torch_peers: wrote histories to {args.history}", file=sys.stderr)
-    return 0
+    set_device(args.device)
+    if args.worker:
+        cases.worker_main(sys.modules[__name__])
+        return 0
+    if not args.out:
+        ap.error("--out FILE (or --worker)")
+    return standalone(args)
 
 
 if __name__ == "__main__":
