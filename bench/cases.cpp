@@ -515,7 +515,7 @@ void run_case(benchmark::State& state, const Case& c, const RunEnv& env) {
   if (c.entry->is_iterative()) result.fields.iterations = prep->acc.iters;
   if (c.family == Family::gd || c.family == Family::bgd) {
     const Roofline& rl = result.fields.roofline =
-        roofline_of(c, env, prep->flops, prep->bytes, prep->acc.iters, mean);
+        roofline_of(c, env, prep->flops, prep->bytes, prep->acc.iters, median);
     if (rl.compute_GFLOPs > 0.0) state.counters["pct_fma"] = 100.0 * rl.gflops / rl.compute_GFLOPs;
     if (rl.read_GBps > 0.0) state.counters["pct_read"] = 100.0 * rl.gbps / rl.read_GBps;
     if (rl.roof_GFLOPs > 0.0) state.counters["pct_roof"] = 100.0 * rl.gflops / rl.roof_GFLOPs;
