@@ -29,7 +29,7 @@ def _float_dtype_of(obj):
     return np.dtype(name) if name in ("float32", "float64") else None
 
 
-def _arrays(A, b):
+def _arrays(fn, A, b):
     """A and b as objects _lsgd reads without a copy: NumPy arrays and DLPack producers (PyTorch,
     JAX, CuPy) pass through; other array-likes (lists) become NumPy arrays. Integer and bool NumPy
     input becomes floating point (as numpy.linalg.lstsq does): the other operand's float32 or
@@ -40,15 +40,18 @@ def _arrays(A, b):
         return np.asarray(x)
     A, b = as_np(A), as_np(b)
 
-    def fix(x, other):
+    def fix(x, other, name):
         if not isinstance(x, np.ndarray):
             return x
         if x.dtype.kind in "biu":
             return x.astype(_float_dtype_of(other) or np.float64)
+        if x.dtype not in _FLOATS and x.dtype.newbyteorder("=") not in _FLOATS:
+            raise TypeError("%s: %s has dtype %s; lsgd solves in float32 or float64: cast it first "
+                            "(e.g. %s.astype(numpy.float64))" % (fn, name, x.dtype, name))
         if not x.dtype.isnative and x.dtype.kind == "f":
             return x.astype(x.dtype.newbyteorder("="))  # byte-swapped data: one conversion copy
         return x
-    return fix(A, b), fix(b, A)
+    return fix(A, b, "A"), fix(b, A, "b")
 
 
 def _dtype(x):
@@ -58,7 +61,7 @@ def _dtype(x):
 def _single(fn, A, b, solver, options, iterative_only):
     allow_unconverged = options.pop("allow_unconverged", False)
     opt = make_options(fn, options)
-    A, b = _arrays(A, b)
+    A, b = _arrays(fn, A, b)
     d = _lsgd.solve(A, b, solver, opt, fn, iterative_only)
     r = lstsq_result(d, solver, _dtype(A), getattr(b, "ndim", 1) == 2)
     if not r.converged and not allow_unconverged:
@@ -99,7 +102,7 @@ def gd(A, b, solver="cpu.gd", **options):
 
 def _batched(fn, A, b, solver, options, iterative_only):
     opt = make_options(fn, options)
-    A, b = _arrays(A, b)
+    A, b = _arrays(fn, A, b)
     d = _lsgd.solve_batched(A, b, solver, opt, fn, iterative_only)
     return batched_result(d, solver, _dtype(A))
 
@@ -125,7 +128,7 @@ def stats(A, b, names=None):
     of A refined in double-double (float32 input is widened to double, as the CLI does). names:
     optional column names for the summary text. Returns RegressionStats; str() is the CLI's text.
     Raises InvalidInputError when m <= n and NumericalError when A is rank deficient."""
-    A, b = _arrays(A, b)
+    A, b = _arrays("lsgd.stats", A, b)
     d = _lsgd.stats(A, b, [] if names is None else [str(n) for n in names])
     d["summary"] = d["summary"].lstrip("\n")
     return RegressionStats(**d)
