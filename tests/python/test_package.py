@@ -10,6 +10,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def test_version_matches_pyproject_and_cmake():
+    if not os.path.isfile(os.path.join(ROOT, "pyproject.toml")):
+        import pytest
+        pytest.skip("the tests run outside the repository")
     with open(os.path.join(ROOT, "pyproject.toml")) as f:
         assert re.search(r'^version = "%s"$' % re.escape(lsgd.__version__), f.read(), re.M)
     with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
