@@ -54,7 +54,7 @@ import scipy  # noqa: E402
 import scipy.linalg as sla  # noqa: E402
 from scipy.linalg import lapack  # noqa: E402
 
-from numpy_peers import loaded_blas  # noqa: E402
+from numpy_peers import kappa_problem, loaded_blas  # noqa: E402
 
 
 def import_lsgd(build_dir):
@@ -112,17 +112,11 @@ PAIRS = {
 }
 
 
-def make_problem(m, n, kappa, dtype, seed, order):
-    """A = U diag(sigma) V^T (sigma geometric 1 .. 1/kappa), x_true of unit norm, b = A x_true, in
-    double, rounded to dtype; stored in `order` ("F": LAPACK's column-major, "C")."""
-    rng = np.random.default_rng(seed)
-    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
-    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    A = (U * np.geomspace(1.0, 1.0 / kappa, n)) @ V.T
-    x = rng.standard_normal(n)
-    x /= np.linalg.norm(x)
-    b = A @ x
-    return np.array(A, dtype=dtype, order=order), b.astype(dtype), x
+def make_problem(m, n, kappa, prec, seed, order):
+    """numpy_peers.kappa_problem (lsgd's generator: sigma geometric 1 .. 1/kappa, consistent b), A stored
+    in `order` ("F": LAPACK's column-major, "C")."""
+    A, b, x_true = kappa_problem(m, n, kappa, prec, seed)
+    return np.array(A, order=order), b, x_true
 
 
 def accuracy(A, b, x, x_true):
@@ -254,7 +248,6 @@ def main():
         if m < n:
             ap.error("shape %s: m < n" % s)
         shapes.append((m, n))
-    dtypes = {"f64": np.float64, "f32": np.float32}
     rng = random.Random(args.seed)
     info = lsgd.build_info()
     context = {
@@ -272,9 +265,12 @@ def main():
     print("| pair | dtype | m x n | lsgd (ms) | lsgd timed_solve (ms) | peer (ms) | ratio lsgd/peer: median [95% CI] | "
           "forward error lsgd / peer | busy |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for dt_name in [d.strip() for d in args.dtypes.split(",") if d.strip()]:
+    dt_names = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    if not dt_names or any(d not in ("f32", "f64") for d in dt_names):
+        ap.error("--dtypes: f32 and/or f64, got %r" % args.dtypes)
+    for dt_name in dt_names:
         for (m, n) in shapes:
-            A, b, x_true = make_problem(m, n, args.kappa, dtypes[dt_name], args.seed, args.order)
+            A, b, x_true = make_problem(m, n, args.kappa, dt_name, args.seed, args.order)
             for key in pairs:
                 res = run_pair(lsgd, key, A, b, x_true, args.rounds, args.warmup, args.threads, rng)
                 res.update({"dtype": dt_name, "m": m, "n": n, "kappa": args.kappa, "order": args.order,

@@ -142,6 +142,18 @@ void copy_rows(const Input& src, index_t batch, index_t m, T* dst) {
 }
 
 template <typename T>
+Problem<T> host_problem(const Input& A, const Input& b, index_t m, index_t n, index_t col) {
+  Problem<T> p;
+  p.m = m;
+  p.n = n;
+  p.A.resize(static_cast<size_t>(m * n));
+  p.b.resize(static_cast<size_t>(m));
+  copy_matrix<T>(A, m, n, p.A.data());
+  copy_column<T>(b, m, col, p.b.data());
+  return p;
+}
+
+template <typename T>
 nb::object to_numpy(std::vector<T>&& v, std::initializer_list<size_t> shape) {
   auto* heap = new std::vector<T>(std::move(v));
   nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
@@ -154,6 +166,7 @@ nb::object to_numpy(std::vector<T>&& v, std::initializer_list<size_t> shape) {
   template void copy_column<T>(const Input&, index_t, index_t, T*);         \
   template void copy_stack<T>(const Input&, index_t, index_t, index_t, T*); \
   template void copy_rows<T>(const Input&, index_t, index_t, T*);           \
+  template Problem<T> host_problem<T>(const Input&, const Input&, index_t, index_t, index_t); \
   template nb::object to_numpy<T>(std::vector<T>&&, std::initializer_list<size_t>);
 LSGD_PY_INSTANTIATE(float)
 LSGD_PY_INSTANTIATE(double)

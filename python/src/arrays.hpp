@@ -51,6 +51,10 @@ void copy_stack(const Input& src, index_t batch, index_t m, index_t n, T* dst);
 template <typename T>
 void copy_rows(const Input& src, index_t batch, index_t m, T* dst);
 
+// The host problem of A (m x n) and column `col` of b (col < 0: b is 1-D): one copy of each.
+template <typename T>
+Problem<T> host_problem(const Input& A, const Input& b, index_t m, index_t n, index_t col);
+
 // A NumPy array owning `v` (moved to the heap, freed with the array), C-ordered with `shape`.
 template <typename T>
 nb::object to_numpy(std::vector<T>&& v, std::initializer_list<size_t> shape);

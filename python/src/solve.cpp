@@ -95,15 +95,10 @@ nb::dict solve_host(const Input& A, const Input& b, const SolverEntry& e, const 
   double seconds = 0.0;
   {
     nb::gil_scoped_release release;
-    Problem<T> p;
-    p.m = m;
-    p.n = n;
-    p.A.resize(static_cast<size_t>(m * n));
-    p.b.resize(static_cast<size_t>(m));
-    copy_matrix<T>(A, m, n, p.A.data());
+    Problem<T> p = host_problem<T>(A, b, m, n, matrix_b ? 0 : -1);
     std::unique_ptr<Solver<T>> s = e.make<T>(opt);
     for (index_t c = 0; c < k; ++c) {
-      copy_column<T>(b, m, matrix_b ? c : -1, p.b.data());
+      if (c > 0) copy_column<T>(b, m, c, p.b.data());
       s->setup(p);
       seconds += s->timed_solve();
       const std::vector<T> x = s->solution();
@@ -266,25 +261,9 @@ nb::dict stats(nb::handle A_obj, nb::handle b_obj, const std::vector<std::string
   {
     nb::gil_scoped_release release;
     // Always in double from the data as given, as `lsgd solve --stats` does for --precision f32.
-    Problem<double> p;
-    if (prec == Precision::f32) {
-      Problem<float> pf;
-      pf.m = m;
-      pf.n = n;
-      pf.A.resize(static_cast<size_t>(m * n));
-      pf.b.resize(static_cast<size_t>(m));
-      copy_matrix<float>(A, m, n, pf.A.data());
-      copy_column<float>(b, m, -1, pf.b.data());
-      p = pf.cast<double>();
-    } else {
-      p.m = m;
-      p.n = n;
-      p.A.resize(static_cast<size_t>(m * n));
-      p.b.resize(static_cast<size_t>(m));
-      copy_matrix<double>(A, m, n, p.A.data());
-      copy_column<double>(b, m, -1, p.b.data());
-    }
-    st = regression_stats(p);
+    st = regression_stats(prec == Precision::f32
+                              ? host_problem<float>(A, b, m, n, -1).cast<double>()
+                              : host_problem<double>(A, b, m, n, -1));
     text = cli::stats_text(st, names, "", {});
   }
   nb::dict d;
