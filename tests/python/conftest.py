@@ -66,5 +66,17 @@ def cpu_solvers(kind):
     return [s.name for s in lsgd.solvers(backend="cpu", kind=kind)]
 
 
+def local_solvers(kind):
+    """CPU and CUDA solvers of a kind (mpi.* need MPI started: tests/test_mpi.cpp covers them)."""
+    return [s.name for s in lsgd.solvers(kind=kind) if s.backend != "mpi"]
+
+
+def skip_unless_available(name):
+    """CUDA solvers run where a GPU is (the GPU machine); elsewhere they skip, saying why."""
+    s = next(s for s in lsgd.solvers() if s.name == name)
+    if not s.available:
+        pytest.skip("%s: %s" % (name, s.why_not))
+
+
 print("lsgd under test:", os.path.dirname(lsgd.__file__), "python", sys.version.split()[0],
       "numpy", np.__version__, file=sys.stderr)

@@ -1,9 +1,11 @@
-"""Every registered CPU solver through Python against NumPy (bounds: conftest.py)."""
+"""Every registered CPU solver through Python against NumPy (bounds: conftest.py); the CUDA solvers
+the same way where a GPU is, skipped elsewhere."""
 import numpy as np
 import pytest
 
 import lsgd
-from conftest import C, EPS, cpu_solvers, forward_error, make_problem, reference
+from conftest import (C, EPS, cpu_solvers, forward_error, local_solvers, make_problem, reference,
+                      skip_unless_available)
 
 ENTRIES = {s.name: s for s in lsgd.solvers()}
 DTYPES = [np.float32, np.float64]
@@ -29,9 +31,12 @@ def test_every_cpu_solver_is_covered():
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize("shape", [(400, 40), (64, 64), (20000, 16)], ids=["tall", "square", "very-tall"])
 @pytest.mark.parametrize("kappa", [1e1, 1e4])
-@pytest.mark.parametrize("name", cpu_solvers("direct"))
+@pytest.mark.parametrize("name", local_solvers("direct"))
 def test_direct_solver_forward_error(name, kappa, shape, dtype):
+    skip_unless_available(name)
     e = ENTRIES[name]
+    if e.max_n and shape[1] > e.max_n:
+        pytest.skip("%s: n <= %d" % (name, e.max_n))
     eps = EPS[np.dtype(dtype)]
     growth = kappa ** 2 if e.error_growth == "kappa^2" else kappa
     if growth * eps >= 0.1:
@@ -54,8 +59,9 @@ def test_direct_solver_forward_error(name, kappa, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
-@pytest.mark.parametrize("name", cpu_solvers("iterative"))
+@pytest.mark.parametrize("name", local_solvers("iterative"))
 def test_iterative_solver_converges_within_tol_bound(name, dtype):
+    skip_unless_available(name)
     # As tests/test_gd.cpp: ||x - x*|| <= tol kappa(H) ||x*|| + rounding, kappa(H) = kappa(A)^2.
     # SGD with a constant step reaches the exact solution only on consistent systems.
     sgd = name.endswith(".sgd")
@@ -70,8 +76,9 @@ def test_iterative_solver_converges_within_tol_bound(name, dtype):
     assert forward_error(r.x, reference(A, b)) <= 1.01 * kh * tol + 100 * kh * eps
 
 
-@pytest.mark.parametrize("name", cpu_solvers("iterative"))
+@pytest.mark.parametrize("name", local_solvers("iterative"))
 def test_loss_history_and_iteration_options(name):
+    skip_unless_available(name)
     A, b = make_problem(100, 8, 10.0, seed=3)
     r = lsgd.gd(A, b, solver=name, tol=0.0, max_iters=37, history_every=5)
     assert r.iterations == 37 and r.converged
@@ -80,8 +87,9 @@ def test_loss_history_and_iteration_options(name):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
-@pytest.mark.parametrize("name", cpu_solvers("batched-direct") + cpu_solvers("batched-iterative"))
+@pytest.mark.parametrize("name", local_solvers("batched-direct") + local_solvers("batched-iterative"))
 def test_batched_solver_every_problem_against_numpy(name, dtype):
+    skip_unless_available(name)
     e = ENTRIES[name]
     batch, m, n = 12, 60, 6
     kappas = np.geomspace(2.0, 20.0, batch)
