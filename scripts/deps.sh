@@ -65,6 +65,26 @@ lsgd_optional_mpi_deps() {
   return 0
 }
 
+# The Python module's build and test dependencies (docs/python.md): Debian's python3-dev (headers),
+# python3-numpy and python3-pytest for /usr/bin/python3, and nanobind, which Debian 12 does not
+# package: `pip install --target` into $LSGD_PYDEPS (default ~/.cache/lsgd/pydeps, where CMake looks;
+# cmake/lsgd_python.cmake), unless the interpreter already imports it (the GPU machine's python3).
+# Without them the build goes on without the module (LSGD_BUILD_PYTHON=AUTO) and says why.
+LSGD_NANOBIND_VERSION=3.1.0
+lsgd_python_deps() {
+  lsgd_ensure_deps python3-dev python3-numpy python3-pytest || return 0
+  local py dir
+  py=$(lsgd_find_python numpy) || return 0
+  "$py" -c "import nanobind" >/dev/null 2>&1 && return 0
+  dir=${LSGD_PYDEPS:-${XDG_CACHE_HOME:-$HOME/.cache}/lsgd/pydeps}
+  [ -f "$dir/nanobind/cmake/nanobind-config.cmake" ] && return 0
+  echo "lsgd: installing nanobind $LSGD_NANOBIND_VERSION into $dir (pip --target) for the Python module"
+  "$py" -m pip install -q --disable-pip-version-check --target "$dir" \
+    "nanobind==$LSGD_NANOBIND_VERSION" >/dev/null 2>&1 ||
+    echo "lsgd: note: pip could not install nanobind; the Python module is not built" >&2
+  return 0
+}
+
 # The configure preset: cuda when nvcc is found (on PATH or in /usr/local/cuda), else cpu.
 lsgd_default_preset() {
   if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
