@@ -88,12 +88,12 @@ SolverOptions solver_options(const Args& a) {
   return o;
 }
 
-CsvOptions csv_options(const Args& a) {
+CsvOptions csv_options(const Args& a, const std::string& command) {
   CsvOptions c;
   c.target = a.str("target");
   c.intercept = a.flag("intercept");
   if (a.flag("header") && a.flag("no-header")) {
-    throw UsageError("solve: --header and --no-header contradict each other");
+    throw UsageError(command + ": --header and --no-header contradict each other");
   }
   if (a.flag("header")) c.header = CsvOptions::Header::present;
   if (a.flag("no-header")) c.header = CsvOptions::Header::absent;
@@ -105,7 +105,8 @@ CsvOptions csv_options(const Args& a) {
   } else if (d.size() == 1 && d != "\"" && d != "#") {
     c.delimiter = d[0];
   } else {
-    throw UsageError("solve: --delimiter: expected one character, 'tab' or 'space', got '" + d + "'");
+    throw UsageError(command + ": --delimiter: expected one character, 'tab' or 'space', got '" +
+                     d + "'");
   }
   return c;
 }
