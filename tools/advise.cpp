@@ -119,6 +119,7 @@ Candidate Advisor::evaluate(const GroupKey& key, const Group& g, const Query& q)
   c.iterative = family == "gd" || family == "bgd";
   const SolverEntry* entry = default_registry().find(solver);
   if (entry != nullptr && entry->max_n > 0 && q.n > static_cast<double>(entry->max_n)) {
+    c.reject = Candidate::Reject::unsupported;
     c.why_not = "declines n > " + std::to_string(entry->max_n);
     return c;
   }
@@ -126,6 +127,7 @@ Candidate Advisor::evaluate(const GroupKey& key, const Group& g, const Query& q)
     const bool measured = std::any_of(g.points.begin(), g.points.end(),
                                       [](const Measurement* p) { return p->m < p->n; });
     if (!measured) {
+      c.reject = Candidate::Reject::unsupported;
       c.why_not =
           std::string(entry != nullptr && !entry->allows_underdetermined ? "does not solve"
                                                                          : "never measured on") +
@@ -142,6 +144,7 @@ Candidate Advisor::evaluate(const GroupKey& key, const Group& g, const Query& q)
     } else {
       c.iteration_basis = im.iterations_for(q.kappa, q.digits);
       if (c.iteration_basis.unreachable) {
+        c.reject = Candidate::Reject::accuracy;
         c.why_not = g3(q.digits) + " digits unreachable at kappa(A) = " + g3(q.kappa) + " (" +
                     c.iteration_basis.basis + ")";
         return c;
@@ -159,11 +162,14 @@ Candidate Advisor::evaluate(const GroupKey& key, const Group& g, const Query& q)
   const TimeModel& model = model_of(g, table, device);
   c.time = model.predict({q.m, q.n, q.batch, c.iterations});
   if (c.digits.refused) {
+    c.reject = Candidate::Reject::accuracy;
     c.why_not = c.digits.basis;
   } else if (c.digits.digits + 1e-9 < q.digits) {
+    c.reject = Candidate::Reject::accuracy;
     c.why_not =
         g3(c.digits.digits) + " digits < goal " + g3(q.digits) + " (" + c.digits.basis + ")";
   } else if (c.time.extrapolated && c.time.beyond > q.max_beyond) {
+    c.reject = Candidate::Reject::range;
     c.why_not = "outside the measured range (" + c.time.range_note + ")";
   }
   return c;
@@ -198,7 +204,7 @@ Advice Advisor::advise(const Query& q) const {
     if (device == "gpu" && mode != q.mode) continue;
     devices_seen.insert(device);
     Candidate c = evaluate(key, g, q);
-    (c.why_not.empty() ? a.ranked : a.rejected).push_back(std::move(c));
+    (c.reject == Candidate::Reject::none ? a.ranked : a.rejected).push_back(std::move(c));
   }
   std::string sources;
   for (const Table& t : tables_) sources += (sources.empty() ? "" : ", ") + t.source;
@@ -224,33 +230,39 @@ Advice Advisor::advise(const Query& q) const {
                      return tx < ty;
                    });
   if (a.ranked.empty()) {
+    // Nothing to advise: say why, by the reason that rejected the most promising candidates.
     int range = 0, accuracy = 0;
-    const Candidate* best = nullptr;
+    const Candidate* best = nullptr;  // the most digits among those rejected for accuracy
     for (const Candidate& c : a.rejected) {
-      if (c.why_not.rfind("outside", 0) == 0) {
-        ++range;
-      } else {
+      range += c.reject == Candidate::Reject::range ? 1 : 0;
+      if (c.reject == Candidate::Reject::accuracy) {
         ++accuracy;
         if (!c.digits.refused && (best == nullptr || c.digits.digits > best->digits.digits)) {
           best = &c;
         }
       }
     }
-    if (accuracy == 0) {
-      throw InvalidInput("advise: out of range: " + a.rejected.front().time.range_note + " for " +
-                         a.rejected.front().solver + ", and every other solver (" +
-                         std::to_string(range) +
-                         ") is outside its measured range too; --extrapolate F predicts up to F "
-                         "times beyond it");
+    if (accuracy > 0) {
+      std::string msg = "advise: goal unreachable: no solver reaches " + g3(q.digits) +
+                        " digits at kappa(A) = " + g3(q.kappa) + " in " + q.precision;
+      if (best != nullptr) {
+        msg += " (the most: " + best->solver + ", " + g3(best->digits.digits) + " digits)";
+      }
+      if (q.precision == "f32") msg += "; try --precision f64";
+      if (range > 0) msg += "; " + std::to_string(range) + " more outside the measured range";
+      throw InvalidInput(msg);
     }
-    std::string msg = "advise: goal unreachable: no solver reaches " + g3(q.digits) +
-                      " digits at kappa(A) = " + g3(q.kappa) + " in " + q.precision;
-    if (best != nullptr) {
-      msg += " (the most: " + best->solver + ", " + g3(best->digits.digits) + " digits)";
+    if (range > 0) {
+      const Candidate* c = nullptr;
+      for (const Candidate& r : a.rejected) {
+        if (r.reject == Candidate::Reject::range) c = c == nullptr ? &r : c;
+      }
+      throw InvalidInput("advise: out of range: " + c->time.range_note + " for " + c->solver +
+                         (range > 1 ? ", and " + std::to_string(range - 1) + " more solvers" : "") +
+                         " (--extrapolate F predicts up to F times beyond the measured sizes)");
     }
-    if (q.precision == "f32") msg += "; try --precision f64";
-    throw InvalidInput(
-        msg + (range > 0 ? "; " + std::to_string(range) + " more outside the measured range" : ""));
+    throw InvalidInput("advise: no measured solver takes this problem: " +
+                       a.rejected.front().solver + " " + a.rejected.front().why_not);
   }
   return a;
 }

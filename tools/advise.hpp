@@ -34,7 +34,10 @@ struct Candidate {
   DigitsEstimate digits;
   double iterations = 0;  // iterative solvers: the iterations timed
   IterationEstimate iteration_basis;
-  std::string why_not;  // empty when it meets the goal and the range
+  // Why it is not advised (empty when it is): the shape is one it does not solve or was never
+  // measured on, the digits goal is out of its reach, or the sizes are too far out of range.
+  enum class Reject { none, unsupported, accuracy, range } reject = Reject::none;
+  std::string why_not;
 };
 
 struct Advice {

@@ -211,7 +211,9 @@ IterationEstimate IterationModel::iterations_for(double kappa_a, double digits) 
   double k0 = 0, r = 0;
   bool extra = false;
   rate_at(kh, &k0, &r, &extra);
-  e.iterations = std::max(1.0, std::ceil(k0 + r * digits));
+  // The iterations to reach the goal, rounded up (less 1e-9: the targets' digits are -log10 of
+  // 1e-3 and 1e-6 in binary, a hair below 3 and 6).
+  e.iterations = std::max(1.0, std::ceil(k0 + r * digits - 1e-9));
   e.measured = true;
   e.extrapolated = extra || digits > max_measured_digits_ + 1e-9;
   e.basis = std::string("tta: ") + (extra ? "extrapolated beyond" : "within") +
@@ -245,8 +247,12 @@ DigitsEstimate IterationModel::digits_after(double kappa_a, double iterations) c
                  " not reached at kappa(A^T A) = " + sci(k);
     }
   }
-  if (d > floor) {
-    d = floor;
+  // The floor, unless a measurement at this kappa or a worse one got further.
+  double reached = 0;
+  for (const auto& [k, dd] : reached_)
+    reached = k >= kh * (1 - 1e-9) ? std::max(reached, dd) : reached;
+  if (d > std::max(floor, reached)) {
+    d = std::max(floor, reached);
     e.basis += "; capped by the kappa^2 eps floor";
   }
   e.digits = std::max(0.0, d);

@@ -150,11 +150,8 @@ Table read_table(const std::string& where) {
   }
   Table t;
   t.path = path;
-  t.source = fs::path(dir ? where : fs::path(where).parent_path().string())
-                 .lexically_normal()
-                 .filename()
-                 .string();
-  if (t.source.empty()) t.source = fs::path(where).lexically_normal().parent_path().filename();
+  // The run's name: its '#@ source' line, else the directory holding the table.
+  t.source = fs::absolute(path, ec).lexically_normal().parent_path().filename().string();
   std::vector<std::string> header;
   std::string line;
   int lineno = 0;

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int kDims = 4;  // m, n, batch, iterations
 constexpr double kMinInterval = 0.05;
-constexpr double kFixedPrior = 0.3;  // weight of "no fixed cost" against one measurement  // ln: no
+constexpr double kFixedPrior = 0.0;  // weight of "no fixed cost" against one measurement  // ln: no
                                      // interval narrower than +-5% away from a measurement
 
 void coords(const Shape& s, double out[kDims]) {
@@ -136,29 +136,17 @@ std::vector<double> TimeModel::features(const Shape& s) const {
 TimeModel::Fit TimeModel::fit(const std::vector<size_t>& use) const {
   Fit out;
   const size_t nf = features(shape_of(*points_[use[0]])).size();
-  const size_t nfixed = fixed_features();
-  const auto rows = static_cast<Eigen::Index>(use.size() + nfixed);
-  Eigen::MatrixXd X = Eigen::MatrixXd::Zero(rows, static_cast<Eigen::Index>(nf));
-  Eigen::VectorXd y = Eigen::VectorXd::Zero(rows);
-  size_t smallest = use[0];
+  const auto rows = static_cast<Eigen::Index>(use.size());
+  Eigen::MatrixXd X(rows, static_cast<Eigen::Index>(nf));
+  Eigen::VectorXd y(rows);
   for (size_t r = 0; r < use.size(); ++r) {
     const Measurement& p = *points_[use[r]];
-    if (p.time_s < points_[smallest]->time_s) smallest = use[r];
     const std::vector<double> f = features(shape_of(p));
     // Relative errors: each row divided by its time, so small and large problems weigh the same.
     for (size_t c = 0; c < nf; ++c) {
       X(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = f[c] / p.time_s;
     }
     y(static_cast<Eigen::Index>(r)) = 1.0;
-  }
-  // A weak prior on the costs that do not grow with the problem (fixed, per iteration): each is
-  // zero give or take its whole share of the fastest measurement, 1 / kFixedPrior. Where the
-  // measurements cannot tell a fixed cost from a size-proportional one (sizes of equal bytes), the
-  // prior picks the proportional one, which does not invent milliseconds for small problems.
-  const std::vector<double> f0 = features(shape_of(*points_[smallest]));
-  for (size_t k = 0; k < nfixed; ++k) {
-    X(static_cast<Eigen::Index>(use.size() + k), static_cast<Eigen::Index>(k)) =
-        kFixedPrior * f0[k] / points_[smallest]->time_s;
   }
   const Eigen::VectorXd c = nnls(X, y);
   out.coef.assign(c.data(), c.data() + c.size());
