@@ -242,6 +242,18 @@ Advice Advisor::advise(const Query& q) const {
         }
       }
     }
+    // Range first: a candidate rejected for its range met the goal (accuracy is decided first).
+    if (range > 0) {
+      const Candidate* c = nullptr;
+      for (const Candidate& r : a.rejected) {
+        if (r.reject == Candidate::Reject::range && c == nullptr) c = &r;
+      }
+      throw InvalidInput(
+          "advise: out of range: " + c->time.range_note + " for " + c->solver +
+          (range > 1 ? ", and " + std::to_string(range - 1) + " more solvers" : "") +
+          " (--extrapolate F predicts up to F times beyond the measured sizes)" +
+          (accuracy > 0 ? "; " + std::to_string(accuracy) + " others do not reach the goal" : ""));
+    }
     if (accuracy > 0) {
       std::string msg = "advise: goal unreachable: no solver reaches " + g3(q.digits) +
                         " digits at kappa(A) = " + g3(q.kappa) + " in " + q.precision;
@@ -249,17 +261,7 @@ Advice Advisor::advise(const Query& q) const {
         msg += " (the most: " + best->solver + ", " + g3(best->digits.digits) + " digits)";
       }
       if (q.precision == "f32") msg += "; try --precision f64";
-      if (range > 0) msg += "; " + std::to_string(range) + " more outside the measured range";
       throw InvalidInput(msg);
-    }
-    if (range > 0) {
-      const Candidate* c = nullptr;
-      for (const Candidate& r : a.rejected) {
-        if (r.reject == Candidate::Reject::range) c = c == nullptr ? &r : c;
-      }
-      throw InvalidInput("advise: out of range: " + c->time.range_note + " for " + c->solver +
-                         (range > 1 ? ", and " + std::to_string(range - 1) + " more solvers" : "") +
-                         " (--extrapolate F predicts up to F times beyond the measured sizes)");
     }
     throw InvalidInput("advise: no measured solver takes this problem: " +
                        a.rejected.front().solver + " " + a.rejected.front().why_not);

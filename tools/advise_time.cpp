@@ -16,6 +16,8 @@ namespace {
 
 constexpr int kDims = 4;  // m, n, batch, iterations
 constexpr double kMinInterval = 0.05;
+// Farther than this from every measurement (log2 distance over m, n, batch) is extrapolation.
+constexpr double kFarOctaves = 2.0;
 constexpr double kFixedPrior = 0.0;  // weight of "no fixed cost" against one measurement  // ln: no
                                      // interval narrower than +-5% away from a measurement
 
@@ -270,6 +272,27 @@ TimePrediction TimeModel::predict(const Shape& s) const {
     } else {
       p.extrapolated = true;
       p.beyond = std::max(p.beyond, f);
+    }
+  }
+  // Inside the box but far from every measurement (the box of scattered shapes is generous):
+  // extrapolated too, and said so.
+  if (!exact && !p.extrapolated) {
+    double x[kDims], best = 1e300;
+    coords(s, x);
+    const Measurement* nearest = nullptr;
+    for (const Measurement* q : points_) {
+      double y[kDims];
+      coords(shape_of(*q), y);
+      double d2 = 0;
+      for (int d = 0; d < 3; ++d) d2 += (x[d] - y[d]) * (x[d] - y[d]);  // not the iterations
+      if (d2 < best) best = d2, nearest = q;
+    }
+    if (std::sqrt(best) > kFarOctaves) {
+      p.extrapolated = true;
+      p.range_note = (p.range_note.empty() ? "" : p.range_note + ", ") +
+                     "no measurement within a factor " + num(std::exp2(kFarOctaves)) +
+                     " (nearest: " + num(nearest->m) + "x" + num(nearest->n) +
+                     (nearest->batch > 0 ? " batch " + num(nearest->batch) : "") + ")";
     }
   }
   double half = q90_;

@@ -233,7 +233,7 @@ int run_map(const Args& args) {
   const int points = static_cast<int>(args.integer("grid", 25, 2, 200));
   const bool batched = kind == "batched";
   Axis ax, ay;
-  std::map<double, double> m_of_n;  // batched: the measured shapes, n -> m
+  std::map<double, std::map<double, int>> shapes;  // batched: n -> m -> entries measured
   for (const advise::Table& t : l.tables) {
     for (const advise::Measurement& r : t.rows) {
       if (r.failed || r.busy || r.precision != base.precision) continue;
@@ -245,8 +245,15 @@ int run_map(const Args& args) {
       ax.hi = std::max(ax.hi, x);
       ay.lo = std::min(ay.lo, r.n);
       ay.hi = std::max(ay.hi, r.n);
-      if (batched) m_of_n[r.n] = std::max(m_of_n[r.n], r.m);
+      if (batched) ++shapes[r.n][r.m];
     }
+  }
+  // batched: the m measured most often with each n (the shapes of the batched benchmarks).
+  std::map<double, double> m_of_n;
+  for (const auto& [n, ms] : shapes) {
+    m_of_n[n] = std::max_element(ms.begin(), ms.end(), [](const auto& a, const auto& b) {
+                  return a.second < b.second;
+                })->first;
   }
   if (ax.hi == 0) {
     throw InvalidInput(std::string("advise: no data: no measurements of ") +
