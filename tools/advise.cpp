@@ -36,25 +36,6 @@ std::string kind_words(const Query& q) {
 
 }  // namespace
 
-std::string format_seconds(double s) {
-  char buf[32];
-  if (!std::isfinite(s)) return "-";
-  if (s >= 1.0) {
-    std::snprintf(buf, sizeof buf, "%.3g s", s);
-  } else if (s >= 1e-3) {
-    std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3g us", s * 1e6);
-  }
-  return buf;
-}
-
-std::string format_count(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, v == std::floor(v) && std::abs(v) < 1e15 ? "%.0f" : "%.3g", v);
-  return buf;
-}
-
 Advisor::Advisor(std::vector<Table> tables) : tables_(std::move(tables)) {
   for (size_t t = 0; t < tables_.size(); ++t) {
     for (const Measurement& r : tables_[t].rows) {
@@ -145,8 +126,8 @@ Candidate Advisor::evaluate(const GroupKey& key, const Group& g, const Query& q)
       c.iteration_basis = im.iterations_for(q.kappa, q.digits);
       if (c.iteration_basis.unreachable) {
         c.reject = Candidate::Reject::accuracy;
-        c.why_not = g3(q.digits) + " digits unreachable at kappa(A) = " + g3(q.kappa) + " (" +
-                    c.iteration_basis.basis + ")";
+        c.why_not = g3(q.digits) + " digits unreachable at kappa(A) = " + format_kappa(q.kappa) +
+                    " (" + c.iteration_basis.basis + ")";
         return c;
       }
       c.iterations = c.iteration_basis.iterations;
@@ -256,7 +237,7 @@ Advice Advisor::advise(const Query& q) const {
     }
     if (accuracy > 0) {
       std::string msg = "advise: goal unreachable: no solver reaches " + g3(q.digits) +
-                        " digits at kappa(A) = " + g3(q.kappa) + " in " + q.precision;
+                        " digits at kappa(A) = " + format_kappa(q.kappa) + " in " + q.precision;
       if (best != nullptr) {
         msg += " (the most: " + best->solver + ", " + g3(best->digits.digits) + " digits)";
       }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tools/advise_accuracy.hpp"
+#include "tools/advise_format.hpp"
 #include "tools/advise_table.hpp"
 #include "tools/advise_time.hpp"
 
@@ -104,10 +105,5 @@ class Advisor {
 // keeps the 1st, 3rd, ... and 1 the 2nd, 4th, ..., each with all its iteration counts; acc and tta
 // rows (and failed ones) stay in both. For validation on entries held out of the fit.
 Table every_other_size(const Table& t, int keep);
-
-// "1.23 ms", "45.6 us", "2.1 s".
-std::string format_seconds(double s);
-// A size or count: "1048576", "1.5e+20" beyond 1e15.
-std::string format_count(double v);
 
 }  // namespace lsgd::advise

@@ -5,28 +5,14 @@
 #include <cstdio>
 #include <map>
 
+#include "tools/advise_format.hpp"
+
 namespace lsgd::advise {
 namespace {
 
 // Unit roundoff u = eps / 2 of the working precision.
 double unit_roundoff(const std::string& precision) {
   return precision == "f32" ? 5.9604644775390625e-8 : 1.1102230246251565e-16;
-}
-
-std::string sci(double v) {
-  char buf[32];
-  if (v > 0 && std::abs(std::log10(v) - std::round(std::log10(v))) < 1e-9) {
-    std::snprintf(buf, sizeof buf, "1e%d", static_cast<int>(std::round(std::log10(v))));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3g", v);
-  }
-  return buf;
-}
-
-std::string dig(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", d);
-  return buf;
 }
 
 // Linear interpolation of y over sorted x (clamped to the ends).
@@ -78,7 +64,7 @@ DigitsEstimate DigitsModel::at(double kappa_a) const {
   if (refused_at_ > 0 && kappa_a >= refused_at_) {
     e.refused = true;
     e.measured = true;
-    e.basis = "refused at kappa(A) = " + sci(refused_at_) + " in the acc run";
+    e.basis = "refused at kappa(A) = " + format_kappa(refused_at_) + " in the acc run";
     return e;
   }
   if (ok_.empty()) {
@@ -89,19 +75,21 @@ DigitsEstimate DigitsModel::at(double kappa_a) const {
   e.measured = true;
   if (lk <= ok_.front().first) {
     e.digits = ok_.front().second;
-    e.basis = "acc: " + dig(e.digits) + " at kappa(A) = " + sci(std::pow(10.0, ok_.front().first)) +
+    e.basis = "acc: " + format_digits(e.digits) +
+              " at kappa(A) = " + format_kappa(std::pow(10.0, ok_.front().first)) +
               " (the lowest measured; at least this)";
   } else if (lk <= ok_.back().first) {
     e.digits = interp(ok_, lk);
-    e.basis = "acc: interpolated between kappa(A) = " + sci(std::pow(10.0, ok_.front().first)) +
-              " and " + sci(std::pow(10.0, ok_.back().first));
+    e.basis =
+        "acc: interpolated between kappa(A) = " + format_kappa(std::pow(10.0, ok_.front().first)) +
+        " and " + format_kappa(std::pow(10.0, ok_.back().first));
   } else {
     e.digits = std::clamp(ok_.back().second - slope * (lk - ok_.back().first), 0.0,
                           max_digits(precision_));
     e.extrapolated = true;
-    e.basis = "acc up to kappa(A) = " + sci(std::pow(10.0, ok_.back().first)) + ", then " + growth +
-              " (extrapolated)";
-    if (refused_at_ > 0) e.basis += "; refused at " + sci(refused_at_);
+    e.basis = "acc up to kappa(A) = " + format_kappa(std::pow(10.0, ok_.back().first)) + ", then " +
+              growth + " (extrapolated)";
+    if (refused_at_ > 0) e.basis += "; refused at " + format_kappa(refused_at_);
   }
   return e;
 }
@@ -185,8 +173,8 @@ IterationEstimate IterationModel::iterations_for(double kappa_a, double digits) 
     if (kh >= k * (1 - 1e-9) && digits >= d - 1e-9) {
       e.unreachable = true;
       e.measured = true;
-      e.basis = "tta: 1e-" + dig(d).substr(0, dig(d).find('.')) +
-                " not reached at kappa(A^T A) = " + sci(k);
+      e.basis = "tta: a target of " + format_kappa(std::pow(10.0, -d)) +
+                " not reached at kappa(A^T A) = " + format_kappa(k);
       return e;
     }
   }
@@ -197,8 +185,8 @@ IterationEstimate IterationModel::iterations_for(double kappa_a, double digits) 
   for (const auto& [k, d] : reached_) reached = reached || (k >= kh * (1 - 1e-9) && d >= digits);
   if (digits > floor && !reached) {
     e.unreachable = true;
-    e.basis = "beyond the kappa^2 eps floor (" + dig(floor) +
-              " digits at kappa(A) = " + sci(kappa_a) + ")";
+    e.basis = "beyond the kappa^2 eps floor (" + format_digits(floor) +
+              " digits at kappa(A) = " + format_kappa(kappa_a) + ")";
     return e;
   }
   if (rates_.empty()) {
@@ -216,10 +204,11 @@ IterationEstimate IterationModel::iterations_for(double kappa_a, double digits) 
   e.iterations = std::max(1.0, std::ceil(k0 + r * digits - 1e-9));
   e.measured = true;
   e.extrapolated = extra || digits > max_measured_digits_ + 1e-9;
-  e.basis = std::string("tta: ") + (extra ? "extrapolated beyond" : "within") +
-            " the measured kappa(A^T A) = " + sci(std::pow(10.0, rates_.front().log_kappa)) + ".." +
-            sci(std::pow(10.0, rates_.back().log_kappa)) +
-            (digits > max_measured_digits_ + 1e-9 ? ", beyond the measured digits" : "");
+  e.basis =
+      std::string("tta: ") + (extra ? "extrapolated beyond" : "within") +
+      " the measured kappa(A^T A) = " + format_kappa(std::pow(10.0, rates_.front().log_kappa)) +
+      ".." + format_kappa(std::pow(10.0, rates_.back().log_kappa)) +
+      (digits > max_measured_digits_ + 1e-9 ? ", beyond the measured digits" : "");
   return e;
 }
 
@@ -243,8 +232,8 @@ DigitsEstimate IterationModel::digits_after(double kappa_a, double iterations) c
   for (const auto& [k, dd] : unreached_) {
     if (kh >= k * (1 - 1e-9) && d >= dd) {
       d = std::min(d, dd);  // measured not to get there
-      e.basis += "; 1e-" + dig(dd).substr(0, dig(dd).find('.')) +
-                 " not reached at kappa(A^T A) = " + sci(k);
+      e.basis += "; a target of " + format_kappa(std::pow(10.0, -dd)) +
+                 " not reached at kappa(A^T A) = " + format_kappa(k);
     }
   }
   // The floor, unless a measurement at this kappa or a worse one got further.

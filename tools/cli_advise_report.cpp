@@ -90,8 +90,8 @@ std::string query_line(const advise::Query& q) {
   if (q.batch > 0) s += ", batch = " + format_count(q.batch);
   s += ", " + q.precision;
   if (q.iterations > 0) s += ", " + format_count(q.iterations) + " iterations";
-  s +=
-      "; kappa(A) = " + g3(q.kappa) + " (" + q.kappa_source + "); goal " + g3(q.digits) + " digits";
+  s += "; kappa(A) = " + advise::format_kappa(q.kappa) + " (" + q.kappa_source + "); goal " +
+       g3(q.digits) + " digits";
   return s;
 }
 
