@@ -62,12 +62,13 @@ const char* kHeader =
 
 std::string row(const std::string& family, const std::string& solver, double m, double n,
                 double batch, double iters, double time_s, const std::string& flop_model = "qr",
-                double rel_err = 1e-15, const std::string& precision = "f64") {
+                double rel_err = 1e-15, const std::string& precision = "f64",
+                const std::string& device = "cpu", const std::string& mode = "") {
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "%s\t%s\tcpu\t\t%s\t%.17g\t%.17g\t%s\t%s\t\t\t%s\t\t\t%.17g\t0.01\t%g\t\t0",
-                family.c_str(), solver.c_str(), precision.c_str(), m, n,
-                batch > 0 ? std::to_string(static_cast<long long>(batch)).c_str() : "",
+                "%s\t%s\t%s\t%s\t%s\t%.17g\t%.17g\t%s\t%s\t\t\t%s\t\t\t%.17g\t0.01\t%g\t\t0",
+                family.c_str(), solver.c_str(), device.c_str(), mode.c_str(), precision.c_str(), m,
+                n, batch > 0 ? std::to_string(static_cast<long long>(batch)).c_str() : "",
                 iters > 0 ? std::to_string(static_cast<long long>(iters)).c_str() : "",
                 flop_model.c_str(), time_s, rel_err);
   return buf;
@@ -376,6 +377,37 @@ TEST(Advise, RefusalsAreClearErrors) {
   u.m = 10;
   u.n = 1000;
   EXPECT_NE(error_of(small, u).find("underdetermined"), std::string::npos) << error_of(small, u);
+}
+
+// A CPU and a GPU of one run: both ranked, each GPU time from the mode asked (end to end by
+// default: the data starts in host memory), and no "no data" line.
+TEST(Advise, RanksAcrossDevicesInTheModeAsked) {
+  std::vector<std::string> rows;
+  for (const double m : {4096.0, 16384.0, 65536.0, 262144.0}) {
+    rows.push_back(row("ls", "cpu.qr", m, 64, 0, 0, 4e-9 * m * 64));
+    rows.push_back(
+        row("ls", "cuda.qr", m, 64, 0, 0, 2e-3 + 1e-9 * m * 64, "qr", 1e-15, "f64", "gpu", "e2e"));
+    rows.push_back(row("ls", "cuda.qr", m, 64, 0, 0, 1e-4 + 1e-10 * m * 64, "qr", 1e-15, "f64",
+                       "gpu", "resident"));
+  }
+  const TableFile tf("devices", kHeader, rows, "#@\tdevice\tgpu\ttest GPU\n");
+  const Advisor adv(std::vector<Table>{read_table(tf.dir())});
+  Query q;
+  q.m = 65536;
+  q.n = 64;
+  const Advice e2e = adv.advise(q);
+  EXPECT_TRUE(e2e.no_data.empty());
+  ASSERT_EQ(e2e.ranked.size(), 2u);
+  // cpu.qr 16.8 ms, cuda.qr end to end 6.2 ms: the GPU first, at its e2e time.
+  EXPECT_EQ(e2e.ranked[0].device, "gpu");
+  EXPECT_NEAR(e2e.ranked[0].time.time_s, 2e-3 + 1e-9 * 65536 * 64, 1e-9);
+  EXPECT_EQ(e2e.ranked[0].device_label, "gpu: test GPU [devices]");
+  q.mode = "resident";
+  EXPECT_NEAR(adv.advise(q).ranked[0].time.time_s, 1e-4 + 1e-10 * 65536 * 64, 1e-9);
+  // Small problems: the transfer does not pay, the CPU comes first end to end.
+  q.mode = "e2e";
+  q.m = 4096;
+  EXPECT_EQ(adv.advise(q).ranked[0].device, "cpu");
 }
 
 TEST(Advise, EveryOtherSizeSplitsTheTimeRowsInTwo) {

@@ -55,6 +55,7 @@ def entry(family, solver, m, n, mean_s, batch=None, iterations=None, kappa=None,
 
 def bench_file(entries, path):
     doc = {"context": {"cpu_model": "Test CPU", "num_cpus": 2, "git_revision": "abc1234",
+                       "gpu_name": "Test GPU", "gpu_sms": "132",
                        "date": "2026-12-04T00:00:00+00:00",
                        "caches": [{"type": "Unified", "level": 2, "size": 2097152,
                                    "num_sharing": 1}]},
@@ -195,6 +196,34 @@ class Crossover(unittest.TestCase):
                 self.assertIn(f"crossover_{kind}_{prec}_cpu.png", names)
                 self.assertIn(f"crossover_{kind}_{prec}_cpu.svg", names)
         self.assertFalse([n for n in names if "cpu_vs_gpu" in n])  # no GPU measured there
+
+    def test_a_cpu_vs_gpu_map_when_one_run_measured_both(self):
+        import crossover
+        entries = []
+        for m in (4096, 16384, 65536, 262144):
+            for n in (16, 64):
+                entries.append(entry("ls", "cpu.qr", m, n, 4e-9 * m * n))
+                entries.append(entry("ls", "cuda.qr", m, n, 1e-3 + 1e-9 * m * n,
+                                     extra={"mode": "e2e"}))
+        bench_file(entries, os.path.join(self.dir, "bench_ls.json"))
+        with open(os.path.join(self.dir, advise_table.FILENAME), "w", encoding="utf-8") as f:
+            f.write(advise_table.table_text(self.dir))
+        rc = crossover.main(["--results", self.dir, "--grid", "5", "--lsgd",
+                             os.environ["LSGD_CLI"]])
+        self.assertEqual(rc, 0)
+        names = os.listdir(self.dir)
+        for fig in ("crossover_single_f64_cpu", "crossover_single_f64_gpu",
+                    "crossover_single_f64_cpu_vs_gpu"):
+            self.assertIn(fig + ".png", names)
+        # Small problems on the CPU, large on the GPU (the 1 ms transfer pays from 1/3 M elements).
+        _, rows = crossover.run_map(os.environ["LSGD_CLI"], self.dir, "single", "f64", 6, 100, 5)
+        best = {}
+        for r in rows:
+            key = (float(r["x"]), float(r["y"]))
+            if r["solver"] and (key not in best or float(r["time_s"]) < best[key][1]):
+                best[key] = (r["device"].split(":")[1], float(r["time_s"]))
+        self.assertEqual(best[(4096.0, 16.0)][0], "cpu")
+        self.assertEqual(best[(262144.0, 64.0)][0], "gpu")
 
     def test_the_grid_names_the_fastest_solver_where_it_was_measured(self):
         import crossover

@@ -123,6 +123,9 @@ def table_text(directory):
     rows.sort(key=lambda r: (r["family"], r["solver"], r["precision"], r["batch"] or 0, r["m"],
                              r["n"], r["iterations"] or 0, r["kappa"] or 0, r["target"] or 0))
     labels, caches = _device_labels(results)
+    measured = {r["device"] for r in rows}  # a device only where something ran on it
+    labels = {d: v for d, v in labels.items() if d in measured}
+    caches = {k: v for k, v in caches.items() if k[0] in measured}
     gits = sorted({c.get("git_revision") for c in results.contexts if c.get("git_revision")})
     dates = sorted({c.get("date", "")[:10] for c in results.contexts if c.get("date")})
     lines = [f"# lsgd advise table: the measurements of {os.path.basename(os.path.normpath(directory))}"
