@@ -6,11 +6,15 @@
 
 namespace lsgd::advise {
 
-// "1.23 ms", "45.6 us", "2.1 s".
+// "1.23 ms", "45.6 us", "2.1 s", "12.5 min", "54.4 h".
 inline std::string format_seconds(double s) {
   char buf[32];
   if (!std::isfinite(s)) return "-";
-  if (s >= 1.0) {
+  if (s >= 7200.0) {
+    std::snprintf(buf, sizeof buf, "%.3g h", s / 3600.0);
+  } else if (s >= 120.0) {
+    std::snprintf(buf, sizeof buf, "%.3g min", s / 60.0);
+  } else if (s >= 1.0) {
     std::snprintf(buf, sizeof buf, "%.3g s", s);
   } else if (s >= 1e-3) {
     std::snprintf(buf, sizeof buf, "%.3g ms", s * 1e3);

@@ -120,7 +120,7 @@ std::string advice_text(const Advice& a, const Advisor& adv, const std::string& 
   size_t w = 6;
   for (const Candidate& c : a.ranked) w = std::max(w, c.solver.size());
   char line[512];
-  std::snprintf(line, sizeof line, "%-4s  %s  %-8s  %-10s  %-22s  %-6s  %s\n", "rank",
+  std::snprintf(line, sizeof line, "%-4s  %s  %-8s  %-10s  %-24s  %-6s  %s\n", "rank",
                 pad("solver", w).c_str(), "device", "time", "interval (90%)", "digits", "rests on");
   out += line;
   bool any_star = false;
@@ -129,7 +129,7 @@ std::string advice_text(const Advice& a, const Advisor& adv, const std::string& 
     const bool star =
         c.time.extrapolated || c.digits.extrapolated || c.time.iterations_extrapolated;
     any_star = any_star || star;
-    std::snprintf(line, sizeof line, "%-4s  %s  %-8s  %-10s  %-22s  %-6s  %s\n",
+    std::snprintf(line, sizeof line, "%-4s  %s  %-8s  %-10s  %-24s  %-6s  %s\n",
                   (std::to_string(i + 1) + (star ? "*" : "")).c_str(), pad(c.solver, w).c_str(),
                   device_tag(c, adv).c_str(), format_seconds(c.time.time_s).c_str(),
                   interval(c.time).c_str(), fmt("%.1f", c.digits.digits).c_str(),
