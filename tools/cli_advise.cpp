@@ -43,7 +43,7 @@ const char* kSummary =
     "tools/crossover.py draws. Details: docs/advise.md.";
 
 std::vector<OptionSpec> advise_options() {
-  return {
+  std::vector<OptionSpec> o = {
       {"m", "M", "rows of A"},
       {"n", "N", "columns of A"},
       {"batch", "B", "B problems of m x n (batched solvers); default: one problem"},
@@ -51,18 +51,19 @@ std::vector<OptionSpec> advise_options() {
       {"kappa", "K", "condition number of A (default 100, assumed and said so)"},
       {"input", "FILE",
        "the data (.csv/.txt/.tsv/.mtx, as lsgd solve reads it): m, n and kappa(A) from it"},
-      {"target", "COL", "with --input: CSV target column (default: last)"},
-      {"intercept", "", "with --input: prepend a column of ones"},
-      {"header", "", "with --input: the first CSV row is a header"},
-      {"no-header", "", "with --input: the first CSV row is data"},
-      {"delimiter", "C", "with --input: CSV delimiter (default ',')"},
-      {"b", "FILE", "with an .mtx --input: b as an m x 1 Matrix Market file"},
+  };
+  // --input is read as lsgd solve reads it: the same CSV / Matrix Market options.
+  for (const OptionSpec& s : solve_options()) {
+    for (const char* csv : {"target", "intercept", "header", "no-header", "delimiter", "b"}) {
+      if (s.name == csv) o.push_back(s);
+    }
+  }
+  const std::vector<OptionSpec> rest = {
       {"digits", "D", "goal: digits correct (default 6 in f64, 3 in f32)"},
       {"iterations", "K", "rank iterative solvers at exactly K iterations (digits predicted)"},
       {"mode", "M", "GPU solvers: end-to-end (data in host memory; default) or resident"},
       {"results", "DIR",
-       "a results directory with advise_table.tsv (repeatable; default: every "
-       "committed one)"},
+       "a results directory with advise_table.tsv (repeatable; default: every committed one)"},
       {"extrapolate", "F", "predict up to F times beyond a solver's measured sizes (default 4)"},
       {"json", "", "print one JSON object"},
       {"check", "DIR", "validate the model on the measurements of DIR"},
@@ -70,6 +71,8 @@ std::vector<OptionSpec> advise_options() {
       {"map", "KIND", "single ((m, n) plane) or batched ((batch, n) plane): the grid as TSV"},
       {"grid", "N", "with --map: points per axis (default 25)"},
   };
+  o.insert(o.end(), rest.begin(), rest.end());
+  return o;
 }
 
 double default_digits(const std::string& precision) { return precision == "f32" ? 3.0 : 6.0; }
