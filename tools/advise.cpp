@@ -135,7 +135,7 @@ Candidate Advisor::evaluate(const GroupKey& key, const Group& g, const Query& q)
       c.digits.measured = c.iteration_basis.measured;
       c.digits.extrapolated = c.iteration_basis.extrapolated;
       c.digits.basis =
-          g3(c.iterations) + " iterations for the goal (" + c.iteration_basis.basis + ")";
+          format_count(c.iterations) + " iterations for the goal (" + c.iteration_basis.basis + ")";
     }
   } else {
     c.digits = direct_digits(table, device, solver, precision, q.kappa);
@@ -255,7 +255,9 @@ CheckReport Advisor::check(const Table& other, double digits_f64, double digits_
   // Workload -> (predicted, measured) times of the solvers meeting the goal by measurement.
   using Workload =
       std::tuple<std::string, std::string, double, double, double, double, std::string>;
-  // Per solver: predicted seconds, measured seconds, "device solver", extrapolated.
+  // Per solver: predicted seconds, measured seconds, "device solver", extrapolated. Workloads as
+  // tools/lsgd_results.py keys them: a CPU solver and a resident GPU solver time the same thing,
+  // end to end is another workload.
   std::map<Workload, std::vector<std::tuple<double, double, std::string, bool>>> by_workload;
   for (const Measurement& r : other.rows) {
     if (!is_time_family(r.family) || r.failed || r.busy || !(r.time_s > 0)) continue;
@@ -286,7 +288,8 @@ CheckReport Advisor::check(const Table& other, double digits_f64, double digits_
     rep.rows.push_back(row);
     const double goal = r.precision == "f32" ? digits_f32 : digits_f64;
     if (std::isfinite(r.rel_err) && r.rel_err <= std::pow(10.0, -goal)) {
-      by_workload[{r.family, r.precision, r.batch, r.m, r.n, r.iterations, mode_of(r)}]
+      by_workload[{r.family, r.precision, r.batch, r.m, r.n, r.iterations,
+                   r.mode == "e2e" ? "e2e" : ""}]
           .emplace_back(row.predicted.time_s, r.time_s, r.device + " " + r.solver,
                         row.predicted.extrapolated);
     }
