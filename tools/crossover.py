@@ -189,8 +189,10 @@ def draw(cells, xs, ys, colours, title, xlabel, measured, legend_items, out_base
               loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.text(0.01, 0.01, note, fontsize=7, color="0.3")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    for ext in ("png", "svg"):
-        fig.savefig(f"{out_base}.{ext}", dpi=110)
+    # Same input, same bytes: no date in the files, fixed SVG ids.
+    with plt.rc_context({"svg.hashsalt": "lsgd-crossover"}):
+        fig.savefig(f"{out_base}.png", dpi=110, metadata={"Software": None})
+        fig.savefig(f"{out_base}.svg", metadata={"Date": None})
     plt.close(fig)
 
 
