@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "lsgd/metrics.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd {
@@ -41,6 +42,26 @@ const char* to_string(FlopModel f) {
     case FlopModel::gd_iter: return "gd_iter";
   }
   return "?";
+}
+
+bool flop_model_from_string(const std::string& name, FlopModel* f) {
+  for (const FlopModel m : {FlopModel::qr, FlopModel::cholesky, FlopModel::svd, FlopModel::gd_iter}) {
+    if (name == to_string(m)) {
+      *f = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+double model_flops(FlopModel f, double m, double n) {
+  switch (f) {
+    case FlopModel::cholesky: return flops_cholesky_ls(m, n);
+    case FlopModel::svd: return flops_svd_ls(m, n);
+    case FlopModel::gd_iter: return flops_gd_iter(m, n);
+    case FlopModel::qr: break;
+  }
+  return flops_qr_ls(m, n);
 }
 
 std::vector<index_t> failed_indices(const SolveInfo& info) {

@@ -28,3 +28,8 @@ function(lsgd_python_test name script modules)
 endfunction()
 lsgd_python_test(test_plot test_plot.py "numpy, matplotlib")
 lsgd_python_test(test_compare test_compare.py "scipy, matplotlib")
+# tools/advise_table.py and tools/crossover.py (issue 26): the maps ask the lsgd binary.
+lsgd_python_test(test_advise_py test_advise_py.py "numpy, matplotlib")
+if(TEST test_advise_py)
+  set_tests_properties(test_advise_py PROPERTIES ENVIRONMENT "LSGD_CLI=$<TARGET_FILE:lsgd_cli>")
+endif()

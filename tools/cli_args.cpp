@@ -57,6 +57,7 @@ bool Args::parse(const std::vector<std::string>& argv) {
                        (list ? " (several columns: one comma-separated list)" : ""));
     }
     values_[name] = value;
+    all_values_[name].push_back(value);
   }
   return true;
 }
@@ -82,6 +83,11 @@ std::string Args::usage() const {
 std::string Args::str(const std::string& name, const std::string& def) const {
   const auto it = values_.find(name);
   return it == values_.end() ? def : it->second;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  const auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string Args::required(const std::string& name) const {

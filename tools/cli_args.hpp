@@ -33,6 +33,8 @@ class Args {
   bool flag(const std::string& name) const { return values_.count(name) > 0; }
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   std::string str(const std::string& name, const std::string& def = "") const;
+  // Every value given to a repeatable option, in order (str() returns the last).
+  std::vector<std::string> all(const std::string& name) const;
   std::string required(const std::string& name) const;
   // A finite number >= min (or > min when min_exclusive). A value that underflows (1e-320) is
   // accepted as the nearest double, as strtod rounds it.
@@ -52,6 +54,7 @@ class Args {
   std::string summary_;
   std::vector<OptionSpec> specs_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
 };
 
 }  // namespace lsgd::cli

@@ -9,5 +9,6 @@ namespace lsgd::cli {
 int run_list(const std::vector<std::string>& args);
 int run_solve(const std::vector<std::string>& args);
 int run_gen(const std::vector<std::string>& args);
+int run_advise(const std::vector<std::string>& args);
 
 }  // namespace lsgd::cli

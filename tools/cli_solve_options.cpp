@@ -114,7 +114,8 @@ SolverOptions solver_options(const Args& a) {
 namespace {
 
 // "a,b,3" -> {"a", "b", "3"}; an empty item is a usage error.
-std::vector<std::string> column_list(const Args& a, const std::string& name) {
+std::vector<std::string> column_list(const Args& a, const std::string& name,
+                                     const std::string& command) {
   std::vector<std::string> out;
   if (!a.has(name)) return out;
   const std::string v = a.str(name);
@@ -125,7 +126,7 @@ std::vector<std::string> column_list(const Args& a, const std::string& name) {
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
     if (item.empty()) {
-      throw UsageError("solve: --" + name + ": empty column name in '" + v +
+      throw UsageError(command + ": --" + name + ": empty column name in '" + v +
                        "' (a comma-separated list of header names or 0-based positions)");
     }
     out.push_back(item);
@@ -137,12 +138,12 @@ std::vector<std::string> column_list(const Args& a, const std::string& name) {
 
 }  // namespace
 
-CsvOptions csv_options(const Args& a) {
+CsvOptions csv_options(const Args& a, const std::string& command) {
   CsvOptions c;
   c.target = a.str("target");
   c.intercept = a.flag("intercept");
   if (a.flag("header") && a.flag("no-header")) {
-    throw UsageError("solve: --header and --no-header contradict each other");
+    throw UsageError(command + ": --header and --no-header contradict each other");
   }
   if (a.flag("header")) c.header = CsvOptions::Header::present;
   if (a.flag("no-header")) c.header = CsvOptions::Header::absent;
@@ -155,21 +156,22 @@ CsvOptions csv_options(const Args& a) {
     } else if (d.size() == 1 && d != "\"" && d != "#") {
       c.delimiter = d[0];
     } else {
-      throw UsageError("solve: --delimiter: expected one character, 'tab' or 'space', got '" + d + "'");
+      throw UsageError(command + ": --delimiter: expected one character, 'tab' or 'space', got '" +
+                       d + "'");
     }
   }
   if (a.has("decimal")) {
     c.decimal = a.choice("decimal", ".", {".", ","})[0];
     if (c.decimal == ',' && c.delimiter == ',') {
-      throw UsageError("solve: --decimal , needs a delimiter other than ',' (such as --delimiter ';')");
+      throw UsageError(command + ": --decimal , needs a delimiter other than ',' (such as --delimiter ';')");
     }
   }
   const std::string index = a.choice("index-column", "detect", {"detect", "first", "none"});
   c.index = index == "first"  ? CsvOptions::Index::first
             : index == "none" ? CsvOptions::Index::none
                               : CsvOptions::Index::detect;
-  c.drop = column_list(a, "drop");
-  c.columns = column_list(a, "columns");
+  c.drop = column_list(a, "drop", command);
+  c.columns = column_list(a, "columns", command);
   if (!c.drop.empty() && !c.columns.empty()) {
     throw UsageError("solve: --drop and --columns exclude each other (--columns lists the columns "
                      "kept)");

@@ -1,4 +1,5 @@
-// The lsgd command-line tool: list solvers, solve a problem from a file, generate synthetic data.
+// The lsgd command-line tool: list solvers, solve a problem from a file, generate synthetic data,
+// advise a solver and device from measured results.
 //
 // Exit status: 0 success; 1 data, numerical or device error ("lsgd: <file>:<line>: ..."); 2 usage
 // error ("lsgd: error: ..."). Either error is exactly one line on stderr; no exception escapes.
@@ -26,13 +27,15 @@ const char* kUsage =
     "commands:\n"
     "  list    the registered solvers, whether each can run here, the device and threads\n"
     "  solve   solve a problem from a .csv/.mtx file with one solver, or compare all of them\n"
-    "  gen     write a synthetic problem (condition number, noise, rank, seed) to a file\n\n"
+    "  gen     write a synthetic problem (condition number, noise, rank, seed) to a file\n"
+    "  advise  which solver and device for an m x n problem, how long, how many digits: from\n"
+    "          measured results\n\n"
     "'lsgd <command> --help' lists the options of a command.\n"
     "Exit status: 0 ok, 1 data/numerical/device error, 2 usage error.\n";
 
 int dispatch(const std::vector<std::string>& args) {
   using namespace lsgd::cli;
-  if (args.empty()) throw UsageError("missing command (list, solve or gen; see 'lsgd --help')");
+  if (args.empty()) throw UsageError("missing command (list, solve, gen or advise; see 'lsgd --help')");
   const std::string& cmd = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
@@ -46,7 +49,8 @@ int dispatch(const std::vector<std::string>& args) {
   if (cmd == "list") return run_list(rest);
   if (cmd == "solve") return run_solve(rest);
   if (cmd == "gen") return run_gen(rest);
-  throw UsageError("unknown command '" + cmd + "' (list, solve or gen; see 'lsgd --help')");
+  if (cmd == "advise") return run_advise(rest);
+  throw UsageError("unknown command '" + cmd + "' (list, solve, gen or advise; see 'lsgd --help')");
 }
 
 void report(const char* prefix, const std::string& what) {

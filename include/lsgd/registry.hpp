@@ -30,6 +30,11 @@ enum class FlopModel { qr, cholesky, svd, gd_iter };
 
 const char* to_string(ErrorGrowth g);
 const char* to_string(FlopModel f);
+// The model named by to_string(f) ("qr", "cholesky", "svd", "gd_iter"); false for another name.
+bool flop_model_from_string(const std::string& name, FlopModel* f);
+// Flops of one solve of an m x n problem under model f (core/metrics: flops_qr_ls,
+// flops_cholesky_ls, flops_svd_ls; gd_iter: one iteration, flops_gd_iter).
+double model_flops(FlopModel f, double m, double n);
 
 struct SolverEntry {
   std::string name;         // backend.family[.variant], e.g. "cpu.qr", "cuda.bgd.resident"
