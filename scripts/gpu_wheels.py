@@ -63,9 +63,14 @@ def third_party_modules():
             if name.endswith(".py"):
                 files.append(os.path.join(d, name))
                 local.add(name[:-3])
+    # The project's own Python package (python/lsgd, built by the project's CMake) is ours too.
+    for name in os.listdir(os.path.join(ROOT, "python")) if os.path.isdir(os.path.join(ROOT, "python")) else ():
+        if os.path.isfile(os.path.join(ROOT, "python", name, "__init__.py")):
+            local.add(name)
     for rel in files:
         try:
-            tree = ast.parse(open(os.path.join(ROOT, rel)).read(), rel)
+            with open(os.path.join(ROOT, rel)) as f:
+                tree = ast.parse(f.read(), rel)
         except SyntaxError as e:
             raise WheelError("%s does not parse: %s" % (rel, e))
         for node in ast.walk(tree):

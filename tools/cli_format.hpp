@@ -98,7 +98,9 @@ inline std::string message_line(const std::string& s) {
 inline std::string one_line(const std::string& s) { return message_line(s); }
 
 // The solvers name columns of A by number ("column 3 lies in the span ..."); where the data has
-// column names, each "column N" becomes "column N ('name')" (unless a name already follows).
+// column names, each "column N" becomes "column N ('name')" (unless a name already follows). The
+// names the reader makes up for a file without a header ("x1", "x2", ...: core/io_csv_layout.cpp)
+// add nothing and are left out, so the message is the one the library (and Python) gives.
 inline std::string with_column_names(const std::string& msg,
                                      const std::vector<std::string>& names) {
   std::string out;
@@ -113,7 +115,9 @@ inline std::string with_column_names(const std::string& msg,
     at = e;
     if (e == k + key.size() || e - k - key.size() > 9 || msg.compare(e, 3, " ('") == 0) continue;
     const size_t col = std::stoul(msg.substr(k + key.size(), e - k - key.size()));
-    if (col >= 1 && col <= names.size()) out += " ('" + names[col - 1] + "')";
+    if (col >= 1 && col <= names.size() && names[col - 1] != "x" + std::to_string(col)) {
+      out += " ('" + names[col - 1] + "')";
+    }
   }
   out.append(msg, at, std::string::npos);
   return out;
