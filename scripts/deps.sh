@@ -13,7 +13,9 @@ lsgd_missing_packages() {
   [ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
   [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
   # OpenBLAS (BLAS + LAPACK) under the CPU solvers; also switches Debian's NumPy off the reference BLAS.
-  ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' || missing+=(libopenblas-dev)
+  # grep reads to the end (no -q): under the callers' pipefail, -q's early exit could make ldconfig
+  # fail on a closed pipe and report OpenBLAS missing when it is installed.
+  ldconfig -p 2>/dev/null | grep 'libopenblas\.so ' >/dev/null || missing+=(libopenblas-dev)
   # TBB: our CUDA kernels run on the CPU through HIP-CPU in every test run (LSGD_KERNELS_ON_CPU,
   # ctest label emu); HIP-CPU's blocks run on std::execution::par_unseq, which libstdc++ backs with TBB.
   [ -f /usr/include/tbb/tbb.h ] || [ -f /usr/include/oneapi/tbb.h ] || missing+=(libtbb-dev)
