@@ -110,6 +110,16 @@ def find_python(module, given):
     return None
 
 
+def write_peers(writers, out, quiet=False):
+    """DIR/peers_<library>.json of every peer with entries (each file rewritten whole)."""
+    for lib, writer in writers.items():
+        if writer.benchmarks:
+            path = os.path.join(out, f"peers_{lib}.json")
+            writer.write(path)
+            if not quiet:
+                log(f"wrote {len(writer.benchmarks)} {lib} entries to {path}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", required=True)
@@ -193,6 +203,9 @@ def main(argv=None):
                 for p in parts:
                     os.remove(p)
             log(f"{family}: done ({time.perf_counter() - t0:.0f} s)")
+            # Checkpoint: the peers' entries so far, so that a run stopped in a later family keeps
+            # the families it finished (rewritten whole at the end).
+            write_peers(writers, args.out, quiet=True)
     except (RuntimeError, FileNotFoundError) as e:
         log(f"error: {e}")
         status = 1
@@ -200,11 +213,7 @@ def main(argv=None):
         for worker in workers.values():
             worker.close()
         cases.remove(tmp)
-    for lib, writer in writers.items():
-        if writer.benchmarks:
-            path = os.path.join(args.out, f"peers_{lib}.json")
-            writer.write(path)
-            log(f"wrote {len(writer.benchmarks)} {lib} entries to {path}")
+    write_peers(writers, args.out)
     log(f"finished in {time.perf_counter() - t0:.0f} s")
     return status
 
