@@ -3,19 +3,6 @@
 #include "lsgd/error.hpp"
 
 namespace lsgd::bench {
-namespace {
-
-// "cpu.qr.refined" -> {"qr", "refined"}; "cuda.batched.resident" -> {"resident", ""};
-// "cuda.bgd.gram" -> {"bgd", "gram"}.
-std::pair<std::string, std::string> family_and_variant(const std::string& name) {
-  std::string rest = name.substr(name.find('.') + 1);
-  if (rest.rfind("batched.", 0) == 0) rest = rest.substr(8);
-  const size_t dot = rest.find('.');
-  if (dot == std::string::npos) return {rest, ""};
-  return {rest.substr(0, dot), rest.substr(dot + 1)};
-}
-
-}  // namespace
 
 const std::vector<AlgorithmInfo>& algorithms() {
   static const std::vector<AlgorithmInfo> table = {
@@ -42,20 +29,8 @@ const AlgorithmInfo& algorithm_info(const std::string& id) {
 }
 
 const char* algorithm_of(const SolverEntry& e) {
-  const auto [family, variant] = family_and_variant(e.name);
-  if (e.normal_equations) return "normal_eq";
-  if (e.flop_model == FlopModel::svd) return "svd";
-  if (e.is_iterative()) {
-    if (family == "sgd") return "sgd";
-    if (variant == "momentum") return "momentum";
-    if (variant == "nesterov") return "nesterov";
-    return "gd";
-  }
-  if (e.minimum_norm || !e.requires_full_rank) return "rrqr";
-  if (family == "tsqr") return "tsqr";
-  if (variant == "refined") return "qr_refined";
-  if (family == "gels_irs") return "qr_mixed";
-  return "qr";
+  if (e.algorithm.empty()) throw InvalidInput("solver '" + e.name + "' names no algorithm family");
+  return algorithm_info(e.algorithm).id;
 }
 
 }  // namespace lsgd::bench

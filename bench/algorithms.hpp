@@ -22,10 +22,8 @@ struct AlgorithmInfo {
 const std::vector<AlgorithmInfo>& algorithms();
 const AlgorithmInfo& algorithm_info(const std::string& id);  // throws InvalidInput when unknown
 
-// The family of a registry entry. The registry's fields decide where they can (normal_equations,
-// flop_model, kind, requires_full_rank, minimum_norm); the variants the registry has no field for
-// (TSQR, refinement, momentum, Nesterov, SGD) are read from the name's family and variant parts,
-// here and nowhere else.
+// The family of a registry entry: its `algorithm` field (throws InvalidInput when the table above
+// does not know it).
 const char* algorithm_of(const SolverEntry& e);
 
 }  // namespace lsgd::bench

@@ -40,7 +40,7 @@
 #include "lsgd/mpi.hpp"
 #include "lsgd/registry.hpp"
 #include "mpi/mpi_common.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 
 namespace lsgd::bench {
 namespace {

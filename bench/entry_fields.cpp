@@ -1,6 +1,6 @@
 #include "bench/entry_fields.hpp"
 
-#include "tools/cli_format.hpp"  // the project's JSON string and number formatting
+#include "common/text_format.hpp"  // the project's JSON string and number formatting
 
 #include <algorithm>
 #include <cmath>

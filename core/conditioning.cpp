@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/equilibration.hpp"
-#include "cpu/lapack.hpp"
+#include "common/equilibration.hpp"
+#include "common/lapack.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/metrics.hpp"
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <sstream>
 
 #include "lsgd/metrics.hpp"
@@ -115,8 +116,22 @@ std::unique_ptr<BatchedSolver<double>> SolverEntry::make_batched<double>(
   return make_batched_f64(opt);
 }
 
+const std::vector<std::string>& algorithm_families() {
+  static const std::vector<std::string> ids = {"normal_eq", "qr",  "tsqr", "rrqr",     "svd",
+                                               "qr_refined", "qr_mixed", "gd", "momentum",
+                                               "nesterov",  "sgd"};
+  return ids;
+}
+
 void Registry::add(SolverEntry entry) {
   if (find(entry.name) != nullptr) throw InvalidInput("duplicate solver name '" + entry.name + "'");
+  const auto& ids = algorithm_families();
+  if (std::find(ids.begin(), ids.end(), entry.algorithm) == ids.end()) {
+    std::string known;
+    for (const std::string& id : ids) known += (known.empty() ? "" : ", ") + id;
+    throw InvalidInput("solver '" + entry.name + "': algorithm family '" + entry.algorithm +
+                       "' is not one of " + known);
+  }
   entries_.push_back(std::move(entry));
 }
 

@@ -127,6 +127,7 @@ void add_batched(Registry& r, BatchedMethod m, const char* desc) {
   e.normal_equations = m == BatchedMethod::cholesky;
   e.error_growth = e.normal_equations ? ErrorGrowth::kappa_squared : ErrorGrowth::kappa;
   e.flop_model = e.normal_equations ? FlopModel::cholesky : FlopModel::qr;
+  e.algorithm = e.normal_equations ? "normal_eq" : "qr";
   e.make_batched_f32 = [m](const SolverOptions& o) {
     return std::make_unique<BatchedDirectSolver<float>>(m, o);
   };

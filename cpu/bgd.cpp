@@ -225,6 +225,7 @@ void register_cpu_bgd(Registry& r) {
   e.requires_full_rank = true;
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;
+  e.algorithm = "gd";
   e.make_batched_f32 = [](const SolverOptions& o) {
     return std::make_unique<cpu::BgdSolver<float>>(o);
   };

@@ -127,7 +127,7 @@ std::string isa_extensions() {
 #include <cmath>
 #include <vector>
 
-#include "cpu/lapack.hpp"
+#include "common/lapack.hpp"
 #include "lsgd/error.hpp"
 
 namespace lsgd {

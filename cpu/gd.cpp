@@ -100,6 +100,7 @@ void add(Registry& r, gd::Variant v, const char* desc) {
   e.requires_full_rank = true;
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;
+  e.algorithm = gd::algorithm_family(v);
   e.make_f32 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<float>>(v, o); };
   e.make_f64 = [v](const SolverOptions& o) { return std::make_unique<GdSolver<double>>(v, o); };
   r.add(std::move(e));

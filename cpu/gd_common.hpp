@@ -17,6 +17,19 @@ namespace lsgd::cpu::gd {
 
 enum class Variant { plain, momentum, nesterov };
 
+// The registry's algorithm family of a variant (SolverEntry::algorithm).
+inline const char* algorithm_family(Variant v) {
+  switch (v) {
+    case Variant::momentum:
+      return "momentum";
+    case Variant::nesterov:
+      return "nesterov";
+    case Variant::plain:
+      break;
+  }
+  return "gd";
+}
+
 constexpr double kDefaultMomentum = 0.9;
 // f(x_k) > kDivergenceFactor * max(f(x_0), tiny) counts as divergence.
 constexpr double kDivergenceFactor = 1e8;

@@ -150,7 +150,7 @@ namespace lsgd {
 
 void register_cpu_cholesky(Registry& r) {
   r.add(cpu::direct_entry<cpu::CholeskySolver>(
-      "cpu.cholesky",
+      "cpu.cholesky", "normal_eq",
       "normal equations A^T A x = A^T b: chunked SYRK + GEMV (one read of A) + Cholesky (LAPACK); "
       "ridge lambda",
       true, false, true));

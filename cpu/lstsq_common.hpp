@@ -1,6 +1,6 @@
 #pragma once
 // Shared base of the CPU direct least-squares solvers (cpu/lstsq_*.cpp, cpu/tsqr.cpp): setup keeps
-// a copy of A and b, computes the column scales of the equilibration (cpu/equilibration.hpp) and
+// a copy of A and b, computes the column scales of the equilibration (common/equilibration.hpp) and
 // allocates the workspace (not timed); timed_solve() checks setup, applies the thread count to
 // OpenMP and the BLAS, and times solve(): the solver's solve_equilibrated() on A D, then x = D z.
 // LAPACK overwrites its input, so every solve starts by copying A into the workspace: part of the
@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "cpu/cpu_common.hpp"
-#include "cpu/equilibration.hpp"
-#include "cpu/lapack.hpp"
+#include "common/equilibration.hpp"
+#include "common/lapack.hpp"
 #include "lsgd/metrics.hpp"
 #include "lsgd/registry.hpp"
 
@@ -233,10 +233,11 @@ class DirectSolverBase : public CpuSolver<Solver<T>> {
 
 // Registry entry of a CPU direct solver family with float and double factories.
 template <template <typename> class S>
-SolverEntry direct_entry(const char* name, const char* desc, bool full_rank, bool underdetermined,
-                         bool normal_equations) {
+SolverEntry direct_entry(const char* name, const char* algorithm, const char* desc, bool full_rank,
+                         bool underdetermined, bool normal_equations) {
   SolverEntry e;
   e.name = name;
+  e.algorithm = algorithm;
   e.backend = Backend::cpu;
   e.kind = Kind::direct;
   e.description = desc;

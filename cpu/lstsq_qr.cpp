@@ -55,7 +55,7 @@ namespace lsgd {
 
 void register_cpu_qr(Registry& r) {
   r.add(cpu::direct_entry<cpu::QrSolver>(
-      "cpu.qr", "Householder QR of [A b] (LAPACK GEQRT; full rank, m >= n)", true, false, false));
+      "cpu.qr", "qr", "Householder QR of [A b] (LAPACK GEQRT; full rank, m >= n)", true, false, false));
 }
 
 }  // namespace lsgd

@@ -3,7 +3,7 @@
 //   [ A^T 0 ] [x] = [0]
 // (Bjorck 1967), reusing one QR factorization A = Q [R; 0] for every correction (GEMQRT applies Q),
 // with the residuals f = b - r - A x and g = -A^T r accumulated in extended precision: double-double
-// for double working precision (cpu/double_double.hpp), double for float. Each step solves
+// for double working precision (common/double_double.hpp), double for float. Each step solves
 //   h = R^-T g,  d = Q^T f,  dx = R^-1 (d(0:n) - h),  dr = Q [h; d(n:m)],  x += dx,  r += dr.
 // Plain QR's forward error grows like kappa eps + kappa^2 eps ||r|| / (||A|| ||x||); refined, it falls
 // to about eps while kappa eps is well below 1, at the price of a few matrix-vector products per step.
@@ -17,8 +17,8 @@
 #include <type_traits>
 
 #include "cpu/cpu_families.hpp"
-#include "cpu/double_double.hpp"
-#include "cpu/refinement.hpp"
+#include "common/double_double.hpp"
+#include "common/refinement.hpp"
 #include "cpu/lstsq_common.hpp"
 
 namespace lsgd::cpu {
@@ -188,7 +188,7 @@ namespace lsgd {
 
 void register_cpu_refined(Registry& r) {
   r.add(cpu::direct_entry<cpu::RefinedQrSolver>(
-      "cpu.qr.refined",
+      "cpu.qr.refined", "qr_refined",
       "QR + iterative refinement of the augmented system, residuals in double-double (f64) / "
       "double (f32)",
       true, false, false));

@@ -112,10 +112,10 @@ namespace lsgd {
 
 void register_cpu_rrqr(Registry& r) {
   r.add(cpu::direct_entry<cpu::ColPivQrSolver>(
-      "cpu.colpiv_qr", "column-pivoted Householder QR (LAPACK GEQP3; rank-revealing, basic solution)",
+      "cpu.colpiv_qr", "rrqr", "column-pivoted Householder QR (LAPACK GEQP3; rank-revealing, basic solution)",
       false, false, false));
   r.add(cpu::direct_entry<cpu::CodSolver>(
-      "cpu.cod",
+      "cpu.cod", "rrqr",
       "complete orthogonal decomposition (LAPACK GELSY; minimum-norm; rank deficient, m < n)",
       false, true, false));
 }

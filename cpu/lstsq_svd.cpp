@@ -142,7 +142,7 @@ namespace lsgd {
 
 void register_cpu_svd(Registry& r) {
   SolverEntry e =
-      cpu::direct_entry<cpu::SvdSolver>("cpu.svd",
+      cpu::direct_entry<cpu::SvdSolver>("cpu.svd", "svd",
                                         "SVD (LAPACK GELSD; QR + one-sided Jacobi GESVJ for n <= "
                                         "16), minimum-norm with relative cutoff rcond",
                                         false, true, false);

@@ -47,7 +47,7 @@ namespace lsgd {
 
 void register_cpu_tsqr(Registry& r) {
   r.add(cpu::direct_entry<cpu::TsqrSolver>(
-      "cpu.tsqr",
+      "cpu.tsqr", "tsqr",
       "tall-skinny QR: L2-sized row blocks of [A b] factored per thread (LAPACK), tree reduction",
       true, false, false));
 }

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/double_double.hpp"
-#include "cpu/lapack.hpp"
+#include "common/double_double.hpp"
+#include "common/lapack.hpp"
 #include "cpu/lstsq_common.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/metrics.hpp"
@@ -223,7 +223,7 @@ RegressionStats regression_stats(const Problem<double>& problem) {
   const int pi = cpu::lapack::dim(p, "p");
   const size_t msz = static_cast<size_t>(m), psz = static_cast<size_t>(p);
 
-  // Column scales: powers of two bringing every column norm into [1, 4) (cpu/equilibration.hpp).
+  // Column scales: powers of two bringing every column norm into [1, 4) (common/equilibration.hpp).
   for (index_t j = 0; j < p; ++j) {
     if (!(cpu::scaled_norm(problem.A.data() + j * m, m) > 0.0)) {
       throw NumericalError("regression statistics: column " + std::to_string(j + 1) +

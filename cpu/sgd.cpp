@@ -233,6 +233,7 @@ void register_cpu_sgd(Registry& r) {
   e.requires_full_rank = true;
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;
+  e.algorithm = "sgd";
   e.make_f32 = [](const SolverOptions& o) { return std::make_unique<cpu::SgdSolver<float>>(o); };
   e.make_f64 = [](const SolverOptions& o) { return std::make_unique<cpu::SgdSolver<double>>(o); };
   r.add(std::move(e));

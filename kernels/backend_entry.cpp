@@ -9,8 +9,7 @@
 
 namespace lsgd {
 
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
-                         REGISTER_FN)                                                              \
+#define LSGD_CUDA_SOLVER(NAME, REGISTER_FN, FIELDS, DESC)                                          \
   void REGISTER_FN(SolverEntry& e);
 #include "kernels/cuda_solvers.def"
 #undef LSGD_CUDA_SOLVER
@@ -18,10 +17,9 @@ namespace lsgd {
 namespace {
 
 bool fill_entry(const char* name, SolverEntry& e) {
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
-                         REGISTER_FN)                                                              \
+#define LSGD_CUDA_SOLVER(NAME, REGISTER_FN, FIELDS, DESC)                                          \
   if (std::strcmp(name, NAME) == 0) {                                                              \
-    e = catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC);   \
+    e = catalog_entry(NAME, FIELDS, DESC);                                                         \
     REGISTER_FN(e);                                                                                \
     return true;                                                                                   \
   }

@@ -18,7 +18,7 @@
 #include <cuda_runtime.h>
 #endif
 
-// Functions compiled for host and device (cpu/double_double.hpp defines the same macro).
+// Functions compiled for host and device (common/double_double.hpp defines the same macro).
 #if defined(__CUDACC__)
 #define LSGD_HOST_DEVICE __host__ __device__
 #else

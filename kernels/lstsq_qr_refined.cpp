@@ -4,7 +4,7 @@
 //   [ A^T 0 ] [x] = [0]
 // reusing the factorization for every correction, with the residuals f = b - r - A x and
 // g = -A^T r accumulated in double-double in our own kernels (kernels/qr_refined.cu, the arithmetic
-// of cpu/double_double.hpp). Each step, as in cpu.qr.refined:
+// of common/double_double.hpp). Each step, as in cpu.qr.refined:
 //   h = R^-T g (trsm),  d = Q^T f (ormqr),  dx = R^-1 (d(0:n) - h) (trsm),  dr = Q [h; d(n:m)]
 //   (ormqr),  x += dx,  r += dr.
 // The stopping rule is cpu.qr.refined's: the correction fell to rounding (converged), stopped
@@ -20,7 +20,7 @@
 #include <sstream>
 #include <vector>
 
-#include "cpu/refinement.hpp"
+#include "common/refinement.hpp"
 #include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"

@@ -16,11 +16,10 @@ DeviceInfo device_info() {
 std::string describe_device() { return "no CUDA device: " + device_info().reason; }
 
 void register_cuda_solvers(Registry& r) {
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
-                         REGISTER_FN)                                                              \
+#define LSGD_CUDA_SOLVER(NAME, REGISTER_FN, FIELDS, DESC)                                          \
   {                                                                                                \
     SolverEntry e =                                                                                \
-        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC);   \
+        catalog_entry(NAME, FIELDS, DESC);                                                         \
     e.available = [] { return false; };                                                            \
     e.unavailable_reason = device_info().reason;                                                   \
     r.add(std::move(e));                                                                           \

@@ -1,6 +1,6 @@
 #pragma once
 // The residual kernels of cuda.qr.refined (kernels/qr_refined.cu): the augmented-system residuals of
-// Björck's refinement accumulated in double-double (cpu/double_double.hpp, the arithmetic of
+// Björck's refinement accumulated in double-double (common/double_double.hpp, the arithmetic of
 // cpu.qr.refined), for float and double working precision alike. Raw device pointers; every
 // launcher enqueues on `stream` and checks the launch.
 #include <cstdint>

@@ -1,11 +1,11 @@
 #pragma once
 // The double-double residual kernels of cuda.qr.refined (interface kernels/qr_refined.cuh, launched
-// by kernels/qr_refined.cu); the arithmetic of cpu/double_double.hpp. Compiled by nvcc and by the
+// by kernels/qr_refined.cu); the arithmetic of common/double_double.hpp. Compiled by nvcc and by the
 // CPU emulation (kernels/device_compat.hpp; build with -ffp-contract=off there: the error-free
 // transformations must not be contracted).
 #include <cstdint>
 
-#include "cpu/double_double.hpp"
+#include "common/double_double.hpp"
 #include "kernels/device_compat.hpp"
 
 namespace lsgd::cuda::detail {

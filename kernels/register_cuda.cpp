@@ -78,11 +78,10 @@ std::string unavailable_reason() {
 
 void register_cuda_solvers(Registry& r) {
   const std::string reason = unavailable_reason();
-#define LSGD_CUDA_SOLVER(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC, \
-                         REGISTER_FN)                                                              \
+#define LSGD_CUDA_SOLVER(NAME, REGISTER_FN, FIELDS, DESC)                                          \
   {                                                                                                \
     SolverEntry e =                                                                                \
-        catalog_entry(NAME, KIND, F32, F64, MAX_N, FULL_RANK, UNDERDET, GROWTH, FLOPS, DESC);   \
+        catalog_entry(NAME, FIELDS, DESC);                                                         \
     e.available = [] { return gpu_available(); };                                                  \
     e.unavailable_reason = reason;                                                                 \
     set_lazy_factories(e);                                                                         \

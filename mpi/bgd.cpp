@@ -82,6 +82,7 @@ void register_mpi_bgd(Registry& r) {
       "batched GD with the batch split across MPI ranks: cpu.bgd on each rank's problems";
   e.error_growth = ErrorGrowth::kappa_squared;  // as cpu.bgd
   e.flop_model = FlopModel::gd_iter;
+  e.algorithm = "gd";  // as cpu.bgd
   e.make_batched_f32 = [](const SolverOptions& o) { return std::make_unique<BgdSolver<float>>(o); };
   e.make_batched_f64 = [](const SolverOptions& o) { return std::make_unique<BgdSolver<double>>(o); };
   e.available = [] { return initialized(); };

@@ -59,7 +59,7 @@ class CholeskySolver final : public RowSolver<T> {
 
 void register_mpi_cholesky(Registry& r) {
   r.add(row_entry(
-      kName, Kind::direct,
+      kName, "normal_eq", Kind::direct,
       "rows sharded across MPI ranks: local SYRK + GEMV, one allreduce of A^T A and A^T b, "
       "Cholesky on every rank; ridge lambda",
       true, [](const SolverOptions& o) { return std::make_unique<CholeskySolver<float>>(o); },

@@ -82,7 +82,7 @@ class GdSolver final : public RowSolver<T> {
 
 void add(Registry& r, Variant v, const char* desc) {
   r.add(row_entry(
-      variant_name(v), Kind::iterative, desc, true,
+      variant_name(v), cpu::gd::algorithm_family(v), Kind::iterative, desc, true,
       [v](const SolverOptions& o) { return std::make_unique<GdSolver<float>>(v, o); },
       [v](const SolverOptions& o) { return std::make_unique<GdSolver<double>>(v, o); }));
 }

@@ -109,10 +109,11 @@ class RowSolver : public Solver<T>, public Distributed {
 
 // Registry entry of an mpi.* row-sharded solver family.
 template <typename MakeF32, typename MakeF64>
-SolverEntry row_entry(const char* name, Kind kind, const char* desc, bool normal_equations,
-                      MakeF32 f32, MakeF64 f64) {
+SolverEntry row_entry(const char* name, const char* algorithm, Kind kind, const char* desc,
+                      bool normal_equations, MakeF32 f32, MakeF64 f64) {
   SolverEntry e;
   e.name = name;
+  e.algorithm = algorithm;
   e.backend = Backend::mpi;
   e.kind = kind;
   e.description = desc;

@@ -83,7 +83,7 @@ class TsqrSolver final : public RowSolver<T> {
 
 void register_mpi_tsqr(Registry& r) {
   r.add(row_entry(
-      kName, Kind::direct,
+      kName, "tsqr", Kind::direct,
       "rows sharded across MPI ranks: cpu.tsqr's factorization per rank, binary-tree reduction of "
       "the (n+1)^2 triangles of [A b], solve on rank 0, broadcast",
       false, [](const SolverOptions& o) { return std::make_unique<TsqrSolver<float>>(o); },

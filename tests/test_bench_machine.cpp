@@ -163,3 +163,10 @@ TEST(BenchAlgorithms, EveryRegistryEntryHasAFamily) {
   EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cuda.tsqr")), "tsqr");
   EXPECT_STREQ(lsgd::bench::algorithm_of(r.get("cuda.bgd.gram")), "gd");
 }
+
+// The benchmarks' table describes exactly the families the registry accepts.
+TEST(BenchAlgorithms, TableMatchesTheRegistrysFamilies) {
+  std::vector<std::string> table;
+  for (const lsgd::bench::AlgorithmInfo& a : lsgd::bench::algorithms()) table.emplace_back(a.id);
+  EXPECT_EQ(table, lsgd::algorithm_families());
+}

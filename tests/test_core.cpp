@@ -229,8 +229,12 @@ TEST(Registry, WrongKindOrUnavailableIsAClearError) {
   Registry local;
   SolverEntry e;
   e.name = "cpu.x";
+  EXPECT_THROW(local.add(e), InvalidInput);  // no algorithm family
+  e.algorithm = "qr-ish";
+  EXPECT_THROW(local.add(e), InvalidInput);  // not a family
+  e.algorithm = "qr";
   local.add(e);
-  EXPECT_THROW(local.add(e), InvalidInput);
+  EXPECT_THROW(local.add(e), InvalidInput);  // duplicate name
 }
 
 TEST(Device, DescribesItselfWithoutCrashing) {

@@ -96,6 +96,7 @@ TEST(CudaBackend, LibraryMakesEveryCatalogSolverAndItsErrorsCrossTheBoundary) {
     SolverEntry e;
     ASSERT_TRUE(api.fill_entry(listed.name.c_str(), e)) << listed.name;
     EXPECT_EQ(e.kind, listed.kind) << listed.name;
+    EXPECT_EQ(e.algorithm, listed.algorithm) << listed.name;
     EXPECT_EQ(static_cast<bool>(e.make_f64), static_cast<bool>(listed.make_f64)) << listed.name;
     EXPECT_EQ(static_cast<bool>(e.make_batched_f64), static_cast<bool>(listed.make_batched_f64))
         << listed.name;

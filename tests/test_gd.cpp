@@ -18,10 +18,9 @@
 namespace lsgd {
 namespace {
 
-bool is_sgd(const std::string& name) { return name.find(".sgd") != std::string::npos; }
-bool is_momentum(const std::string& name) { return name.find("momentum") != std::string::npos; }
-
 const SolverEntry& entry(const std::string& name) { return default_registry().get(name); }
+bool is_sgd(const std::string& name) { return entry(name).algorithm == "sgd"; }
+bool is_momentum(const std::string& name) { return entry(name).algorithm == "momentum"; }
 
 Problem<double> make_problem(index_t m, index_t n, double kappa, double noise, std::uint64_t seed) {
   GenOptions o;
@@ -204,12 +203,7 @@ INSTANTIATE_TEST_SUITE_P(Registry, GdAll, ::testing::ValuesIn(test::solver_names
 std::vector<std::string> plain_gd_names() {
   std::vector<std::string> out;
   for (const auto& name : test::solver_names(Kind::iterative)) {
-    const auto dot = name.find('.');
-    const std::string rest = name.substr(dot + 1);
-    if ((rest == "gd" || rest.rfind("gd.", 0) == 0) && rest.find("momentum") == std::string::npos &&
-        rest.find("nesterov") == std::string::npos) {
-      out.push_back(name);
-    }
+    if (default_registry().get(name).algorithm == "gd") out.push_back(name);
   }
   return out;
 }

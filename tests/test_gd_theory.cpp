@@ -61,11 +61,7 @@ double a_norm_error(const TheoryCase& s, const std::vector<double>& x) {
 std::vector<std::string> plain_gd_names() {
   std::vector<std::string> out;
   for (const auto& name : test::solver_names(Kind::iterative)) {
-    const std::string rest = name.substr(name.find('.') + 1);
-    if ((rest == "gd" || rest.rfind("gd.", 0) == 0) && rest.find("momentum") == std::string::npos &&
-        rest.find("nesterov") == std::string::npos) {
-      out.push_back(name);
-    }
+    if (default_registry().get(name).algorithm == "gd") out.push_back(name);
   }
   return out;
 }

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cpu/double_double.hpp"
+#include "common/double_double.hpp"
 #include "lsgd/error.hpp"
 #include "lsgd/metrics.hpp"
 #include "lsgd/problem.hpp"

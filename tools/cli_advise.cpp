@@ -17,7 +17,7 @@
 #include "tools/cli_advise_report.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 #include "tools/cli_solve_options.hpp"
 
 namespace lsgd::cli {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <map>
 
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 
 namespace lsgd::cli {
 namespace {

@@ -12,7 +12,7 @@
 #include "lsgd/problem.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 #include "tools/cli_paths.hpp"
 
 namespace lsgd::cli {

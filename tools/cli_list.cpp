@@ -9,7 +9,7 @@
 #include "lsgd/registry.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -40,29 +40,35 @@ int run_list(const std::vector<std::string>& argv) {
   const Registry& reg = default_registry();
   const int threads = omp_get_max_threads();
   if (args.flag("json")) {
-    std::string out = "{\"device\":" + json_string(describe_device()) +
-                      ",\"gpu_available\":" + json_bool(gpu_available()) +
-                      ",\"built_with_cuda\":" + json_bool(built_with_cuda()) +
-                      ",\"omp_threads\":" + std::to_string(threads) + ",\"solvers\":[";
-    bool first = true;
+    std::string solvers = "[";
     for (const auto& e : reg.entries()) {
       const bool ok = e.available();
-      out += std::string(first ? "" : ",") + "{\"name\":" + json_string(e.name) +
-             ",\"backend\":" + json_string(to_string(e.backend)) +
-             ",\"kind\":" + json_string(to_string(e.kind)) + ",\"f32\":" + json_bool(e.f32) +
-             ",\"f64\":" + json_bool(e.f64) + ",\"available\":" + json_bool(ok) +
-             ",\"reason\":" + json_string(ok ? "" : reason_of(e)) +
-             ",\"max_n\":" + std::to_string(e.max_n) +
-             ",\"requires_full_rank\":" + json_bool(e.requires_full_rank) +
-             ",\"allows_underdetermined\":" + json_bool(e.allows_underdetermined) +
-             ",\"normal_equations\":" + json_bool(e.normal_equations) +
-             ",\"error_growth\":" + json_string(to_string(e.error_growth)) +
-             ",\"minimum_norm\":" + json_bool(e.minimum_norm) +
-             ",\"flop_model\":" + json_string(to_string(e.flop_model)) +
-             ",\"description\":" + json_string(e.description) + "}";
-      first = false;
+      JsonObject o;
+      o.text("name", e.name)
+          .text("backend", to_string(e.backend))
+          .text("kind", to_string(e.kind))
+          .boolean("f32", e.f32)
+          .boolean("f64", e.f64)
+          .boolean("available", ok)
+          .text("reason", ok ? "" : reason_of(e))
+          .integer("max_n", e.max_n)
+          .boolean("requires_full_rank", e.requires_full_rank)
+          .boolean("allows_underdetermined", e.allows_underdetermined)
+          .boolean("normal_equations", e.normal_equations)
+          .text("error_growth", to_string(e.error_growth))
+          .boolean("minimum_norm", e.minimum_norm)
+          .text("flop_model", to_string(e.flop_model))
+          .text("algorithm", e.algorithm)
+          .text("description", e.description);
+      solvers += (solvers.size() > 1 ? "," : "") + o.dump();
     }
-    out += "]}\n";
+    JsonObject doc;
+    doc.text("device", describe_device())
+        .boolean("gpu_available", gpu_available())
+        .boolean("built_with_cuda", built_with_cuda())
+        .integer("omp_threads", threads)
+        .raw("solvers", solvers + "]");
+    const std::string out = doc.dump() + "\n";
     std::fputs(out.c_str(), stdout);
     return 0;
   }

@@ -20,12 +20,12 @@
 #include "lsgd/registry.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 #include "tools/cli_numerics.hpp"
 #include "tools/cli_paths.hpp"
 #include "tools/cli_solve_options.hpp"
 #include "tools/cli_solve_report.hpp"
-#include "tools/cli_stats.hpp"
+#include "common/stats_text.hpp"
 
 namespace lsgd::cli {
 namespace {
@@ -275,34 +275,34 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
 
   const char* xf = x_format(prec);
   if (args.flag("json")) {
-    std::string out =
-        "{\"solver\":" + json_string(e.name) + ",\"backend\":" + json_string(to_string(e.backend)) +
-        ",\"kind\":" + json_string(to_string(e.kind)) +
-        ",\"precision\":" + json_string(to_string(prec)) +
-        ",\"input\":" + json_string(args.str("input")) + ",\"m\":" + std::to_string(p.m) +
-        ",\"n\":" + std::to_string(p.n) + ",\"columns\":" + json_strings(p.column_names) +
-        ",\"x\":" + json_numbers(r.x, xf) + ",\"residual_norm\":" + json_number(r.residual) +
-        ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
-        ",\"time_s\":" + json_number(r.time_s) +
-        ",\"iterations\":" + std::to_string(r.info.iterations) +
-        ",\"converged\":" + json_bool(r.info.converged) +
-        ",\"error_estimate\":" + json_number(r.info.error_estimate) +
-        ",\"error_bound\":" + json_number(r.error_bound) +
-        ",\"trustworthy\":" + json_bool(!untrusted) +
-        ",\"standardized\":" + json_bool(args.flag("standardize")) +
-        ",\"threads\":" + std::to_string(r.info.threads) + ",\"note\":" + json_string(r.info.note);
-    if (!reference.empty()) {
-      out += ",\"forward_error\":" + json_number(r.forward_error) +
-             ",\"lre\":" + json_number(r.digits, "%.3f");
-    }
+    JsonObject o;
+    o.text("solver", e.name)
+        .text("backend", to_string(e.backend))
+        .text("kind", to_string(e.kind))
+        .text("precision", to_string(prec))
+        .text("input", args.str("input"))
+        .integer("m", p.m)
+        .integer("n", p.n)
+        .texts("columns", p.column_names)
+        .numbers("x", r.x, xf)
+        .number("residual_norm", r.residual)
+        .number("normal_eq_residual", r.ne_residual)
+        .number("time_s", r.time_s)
+        .integer("iterations", r.info.iterations)
+        .boolean("converged", r.info.converged)
+        .number("error_estimate", r.info.error_estimate)
+        .number("error_bound", r.error_bound)
+        .boolean("trustworthy", !untrusted)
+        .boolean("standardized", args.flag("standardize"))
+        .integer("threads", r.info.threads)
+        .text("note", r.info.note);
+    if (!reference.empty()) o.number("forward_error", r.forward_error).number("lre", r.digits, "%.3f");
     if (!r.info.loss_history.empty()) {
-      out += ",\"history_every\":" + std::to_string(r.info.history_every) +
-             ",\"loss_history\":" + json_numbers(r.info.loss_history);
+      o.integer("history_every", r.info.history_every).numbers("loss_history", r.info.loss_history);
     }
-    if (with_stats) out += ",\"stats\":" + stats_json(st, r.x);
-    if (!output.empty()) out += ",\"output\":" + json_string(output);
-    out += "}\n";
-    std::fputs(out.c_str(), stdout);
+    if (with_stats) o.raw("stats", stats_json(st, r.x));
+    if (!output.empty()) o.text("output", output);
+    std::fputs((o.dump() + "\n").c_str(), stdout);
     return 0;
   }
 
@@ -416,24 +416,29 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     std::string out = "[";
     for (size_t k = 0; k < runs.size(); ++k) {
       const Run& r = runs[k];
-      out += std::string(k ? ",\n " : "") + "{\"solver\":" + json_string(r.entry->name) +
-             ",\"backend\":" + json_string(to_string(r.entry->backend)) +
-             ",\"kind\":" + json_string(to_string(r.entry->kind)) +
-             ",\"precision\":" + json_string(to_string(prec)) + ",\"m\":" + std::to_string(p.m) +
-             ",\"n\":" + std::to_string(p.n) + ",\"status\":" + json_string(r.ok ? "ok" : "error") +
-             ",\"error\":" + json_string(r.error) + ",\"x\":" + json_numbers(r.x, xf) +
-             ",\"residual_norm\":" + json_number(r.residual) +
-             ",\"normal_eq_residual\":" + json_number(r.ne_residual) +
-             ",\"time_s\":" + json_number(r.time_s) +
-             ",\"iterations\":" + std::to_string(r.info.iterations) +
-             ",\"converged\":" + json_bool(r.ok && r.info.converged) +
-             ",\"error_estimate\":" + json_number(r.info.error_estimate) +
-             ",\"error_bound\":" + json_number(r.error_bound) +
-             ",\"threads\":" + std::to_string(r.info.threads) +
-             ",\"note\":" + json_string(r.info.note) +
-             ",\"digits\":" + json_number(r.digits, "%.3f") +
-             ",\"digits_vs\":" + json_string(ref_source) +
-             ",\"forward_error\":" + json_number(r.forward_error) + "}";
+      JsonObject o;
+      o.text("solver", r.entry->name)
+          .text("backend", to_string(r.entry->backend))
+          .text("kind", to_string(r.entry->kind))
+          .text("precision", to_string(prec))
+          .integer("m", p.m)
+          .integer("n", p.n)
+          .text("status", r.ok ? "ok" : "error")
+          .text("error", r.error)
+          .numbers("x", r.x, xf)
+          .number("residual_norm", r.residual)
+          .number("normal_eq_residual", r.ne_residual)
+          .number("time_s", r.time_s)
+          .integer("iterations", r.info.iterations)
+          .boolean("converged", r.ok && r.info.converged)
+          .number("error_estimate", r.info.error_estimate)
+          .number("error_bound", r.error_bound)
+          .integer("threads", r.info.threads)
+          .text("note", r.info.note)
+          .number("digits", r.digits, "%.3f")
+          .text("digits_vs", ref_source)
+          .number("forward_error", r.forward_error);
+      out += std::string(k ? ",\n " : "") + o.dump();
     }
     out += "]\n";
     std::fputs(out.c_str(), stdout);
@@ -521,7 +526,10 @@ int run_solve(const std::vector<std::string>& argv) {
   const SolverOptions opt = solver_options(args);
   const CsvOptions csv = csv_options(args);
   // mpi.* solvers: MPI first, so that every later error is reported once (by rank 0).
-  if (name.rfind("mpi.", 0) == 0 && mpi::enabled()) mpi::init();
+  if (const SolverEntry* e = default_registry().find(name);
+      e != nullptr && e->backend == Backend::mpi && mpi::enabled()) {
+    mpi::init();
+  }
 
   // Everything the command line alone can rule out is a usage error, checked before any reading.
   check_distinct_files("solve",

@@ -9,7 +9,7 @@
 
 #include "lsgd/error.hpp"
 #include "lsgd/mpi.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 #include "tools/cli_paths.hpp"
 #include "tools/cli_solve_report.hpp"
 

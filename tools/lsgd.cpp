@@ -17,7 +17,7 @@
 #include "lsgd/io.hpp"
 #include "tools/cli_args.hpp"
 #include "tools/cli_commands.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 
 namespace {
 

@@ -36,6 +36,12 @@ bool flop_model_from_string(const std::string& name, FlopModel* f);
 // flops_cholesky_ls, flops_svd_ls; gd_iter: one iteration, flops_gd_iter).
 double model_flops(FlopModel f, double m, double n);
 
+// The algorithm families a SolverEntry may name: normal_eq (Cholesky of A^T A), qr (Householder,
+// unpivoted), tsqr, rrqr (column-pivoted QR / complete orthogonal decomposition), svd, qr_refined
+// (QR + refinement in extra precision), qr_mixed (QR in lower precision + refinement), gd,
+// momentum, nesterov, sgd. bench/algorithms.cpp describes each for the benchmarks.
+const std::vector<std::string>& algorithm_families();
+
 struct SolverEntry {
   std::string name;         // backend.family[.variant], e.g. "cpu.qr", "cuda.bgd.resident"
   Backend backend = Backend::cpu;
@@ -53,6 +59,9 @@ struct SolverEntry {
   // Returns the minimum-norm solution when A is rank deficient or m < n (SVD, COD).
   bool minimum_norm = false;
   FlopModel flop_model = FlopModel::qr;
+  // The algorithm family, one of algorithm_families(): what a benchmark pairs it with (a peer of
+  // the same family) and what tests select variants by. Registry::add refuses an entry without one.
+  std::string algorithm;
 
   SolverFactory<float> make_f32;
   SolverFactory<double> make_f64;

@@ -12,7 +12,7 @@
 #include "lsgd/registry.hpp"
 #include "lsgd/stats.hpp"
 #include "python/src/arrays.hpp"
-#include "tools/cli_stats.hpp"
+#include "common/stats_text.hpp"
 
 namespace lsgd::py {
 namespace {

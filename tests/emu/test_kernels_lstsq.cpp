@@ -8,7 +8,7 @@
 // rounded on both builds: equal bits. The residuals are double-double sums of k = n + 2 (f) or m
 // (g) terms: error <= 8 (k + 2) 2^-104 sum|terms| (exact products and sums, one renormalization per
 // term), then one rounding to T (<= u_T |f|); the reference is the same sum in double-double on the
-// host (cpu/double_double.hpp, another order), so the bound counts both.
+// host (common/double_double.hpp, another order), so the bound counts both.
 #include <cmath>
 #include <iostream>
 #include <iterator>
@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cpu/double_double.hpp"
+#include "common/double_double.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/lstsq_kernels.hpp"
 #include "kernels/qr_refined.cuh"

@@ -10,7 +10,7 @@
 
 #include "lsgd/error.hpp"
 #include "tools/cli_args.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 #include "tools/cli_solve_options.hpp"
 
 namespace {

@@ -1,12 +1,12 @@
 #pragma once
-// Text and JSON formatting shared by the lsgd subcommands.
+// Text and JSON formatting shared by the lsgd subcommands, the benchmarks' JSON fields and the Python module.
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-namespace lsgd::cli {
+namespace lsgd::text {
 
 // printf-style formatting of one double.
 inline std::string fmt(const char* f, double v) {
@@ -59,6 +59,34 @@ inline std::string json_strings(const std::vector<std::string>& v) {
 }
 
 inline const char* json_bool(bool b) { return b ? "true" : "false"; }
+
+// One JSON object, keys in the order added: the one writer of the CLI's JSON (lsgd solve, solve
+// --solver all, list), so that escaping and non-finite numbers are handled in one place.
+class JsonObject {
+ public:
+  JsonObject& text(const std::string& key, const std::string& v) { return raw(key, json_string(v)); }
+  JsonObject& number(const std::string& key, double v, const char* f = "%.17g") {
+    return raw(key, json_number(v, f));
+  }
+  JsonObject& numbers(const std::string& key, const std::vector<double>& v,
+                      const char* f = "%.17g") {
+    return raw(key, json_numbers(v, f));
+  }
+  JsonObject& texts(const std::string& key, const std::vector<std::string>& v) {
+    return raw(key, json_strings(v));
+  }
+  JsonObject& integer(const std::string& key, long long v) { return raw(key, std::to_string(v)); }
+  JsonObject& boolean(const std::string& key, bool v) { return raw(key, json_bool(v)); }
+  // A value that is JSON already (a nested object or array).
+  JsonObject& raw(const std::string& key, const std::string& json) {
+    body_ += (body_.empty() ? "" : ",") + json_string(key) + ":" + json;
+    return *this;
+  }
+  std::string dump() const { return "{" + body_ + "}"; }
+
+ private:
+  std::string body_;
+};
 
 // Left-justified to `width` characters.
 inline std::string pad(const std::string& s, size_t width) {
@@ -128,4 +156,9 @@ inline void print_notes(const std::vector<std::string>& notes) {
   for (const auto& n : notes) std::fprintf(stderr, "lsgd: note: %s\n", message_line(n).c_str());
 }
 
+}  // namespace lsgd::text
+
+// The CLI reads these as lsgd::cli:: (they began there).
+namespace lsgd::cli {
+using namespace lsgd::text;  // NOLINT(google-build-using-namespace)
 }  // namespace lsgd::cli

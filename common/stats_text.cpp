@@ -1,12 +1,12 @@
-#include "tools/cli_stats.hpp"
+#include "common/stats_text.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "lsgd/metrics.hpp"
-#include "tools/cli_format.hpp"
+#include "common/text_format.hpp"
 
-namespace lsgd::cli {
+namespace lsgd::text {
 namespace {
 
 std::string column_name(const std::vector<std::string>& names, index_t j) {
@@ -101,4 +101,4 @@ std::string stats_json(const RegressionStats& st, const std::vector<double>& sol
   return out + "}";
 }
 
-}  // namespace lsgd::cli
+}  // namespace lsgd::text

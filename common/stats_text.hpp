@@ -6,7 +6,7 @@
 
 #include "lsgd/stats.hpp"
 
-namespace lsgd::cli {
+namespace lsgd::text {
 
 // Text block. solver_x: the solver's coefficients, compared with the statistics' own fit.
 std::string stats_text(const RegressionStats& st, const std::vector<std::string>& names,
@@ -14,4 +14,9 @@ std::string stats_text(const RegressionStats& st, const std::vector<std::string>
 // The value of the "stats" member of `lsgd solve --json`.
 std::string stats_json(const RegressionStats& st, const std::vector<double>& solver_x);
 
+}  // namespace lsgd::text
+
+// The CLI reads these as lsgd::cli:: (they began there).
+namespace lsgd::cli {
+using namespace lsgd::text;  // NOLINT(google-build-using-namespace)
 }  // namespace lsgd::cli
