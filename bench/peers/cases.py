@@ -180,6 +180,7 @@ def run_problem(lib, doc, problem_dir, wls, rule, writer, progress, errors_of=No
         for solver in lib.solvers(w, data):
             targets = w.targets or [None]
             names = [fields_of(doc, w, solver, t) for t in targets]
+            writer.begin()
             try:
                 if solver.compiles:
                     out = solver.call()  # compilation, untimed and unguarded

@@ -198,7 +198,7 @@ class BenchWriter:
 
     One "iteration" entry per benchmark: real_time is the median of the timed repetitions (each
     one call), "iterations" their count, and the lsgd object holds the fields, the repetition
-    statistics (samples included) and the machine state since the previous entry, as lsgd's
+    statistics (samples included) and the machine state since the case began (begin()) or the previous entry, as lsgd's
     binaries write. Counters are top-level numbers (GFLOP/s, GB/s, pct_peak from the median).
     """
 
@@ -209,6 +209,12 @@ class BenchWriter:
         self._family = {}
         self._last = cpu_sample()
         self._start = self._last
+
+    def begin(self):
+        """A case starts: its machine state is sampled from here, not from the previous entry
+        (with lsgd and the other peers interleaved per problem, the time since the previous entry
+        holds their runs, and the first case of every problem read as busy)."""
+        self._last = cpu_sample()
 
     def _family_index(self, name):
         """Google Benchmark's family_index: one per (family, solver), from the fields."""
