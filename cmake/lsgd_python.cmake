@@ -57,7 +57,9 @@ if(NOT _lsgd_py_why)
       endif()
     endif()
     if(EXISTS "${_nb_dir}/nanobind-config.cmake")
-      set(nanobind_DIR "${_nb_dir}" CACHE PATH "nanobind's CMake package directory")
+      # FORCE: a build folder configured before nanobind was installed holds
+      # nanobind_DIR-NOTFOUND in its cache, which a plain set(CACHE) would keep for ever.
+      set(nanobind_DIR "${_nb_dir}" CACHE PATH "nanobind's CMake package directory" FORCE)
     endif()
   endif()
   find_package(nanobind CONFIG QUIET)
