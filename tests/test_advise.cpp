@@ -465,7 +465,9 @@ TEST_F(AdviseCli, AnswersWithTheDefaultResultsAndInJson) {
   const auto r = run("advise --m 65536 --n 32");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("cpu.cholesky"), std::string::npos);
-  EXPECT_NE(r.out.find("cpu-2core-20261129"), std::string::npos);  // which results were used
+  // Which results were used: the newest reference (the older one holds a SUPERSEDED file).
+  EXPECT_NE(r.out.find("cpu-2core-20261204"), std::string::npos);
+  EXPECT_EQ(r.out.find("cpu-2core-20261129"), std::string::npos);
   EXPECT_NE(r.out.find("assumed"), std::string::npos);             // kappa(A) was not given
   EXPECT_NE(r.out.find("no data: gpu"), std::string::npos);
   const auto j = run("advise --m 65536 --n 32 --results '" + kReference + "' --json");
