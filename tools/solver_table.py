@@ -12,6 +12,7 @@ others, and says so: those rows are checked by the builds that have it. Standard
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -67,7 +68,13 @@ def main(argv=None):
     ap.add_argument("--lsgd", required=True, help="the lsgd binary (build/<preset>/tools/lsgd)")
     ap.add_argument("--readme", default="README.md")
     ap.add_argument("--check", action="store_true", help="compare only; exit 1 on a difference")
+    ap.add_argument("--skip-if-missing", action="store_true",
+                    help="exit 77 (ctest: skipped) when the lsgd binary is not built (a partial "
+                         "build such as scripts/gpu-check's lsgd_gpu_check)")
     args = ap.parse_args(argv)
+    if args.skip_if_missing and not os.path.exists(args.lsgd):
+        print(f"solver_table: {args.lsgd} is not built in this build folder: skipped")
+        return 77
     with open(args.readme, encoding="utf-8") as f:
         text = f.read()
     head, block, tail = split_readme(text, args.readme)
