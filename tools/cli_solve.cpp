@@ -213,6 +213,26 @@ std::string not_converged_text(int max_iters, const std::string& note) {
 const char* x_format(Precision prec) { return prec == Precision::f32 ? "%.9g" : "%.17g"; }
 
 // Iterations, or the refinement steps of a direct solver that refines (cpu.qr.refined, gels_irs).
+// The fields every JSON answer of `lsgd solve` (one solver or --solver all) shares, in this order:
+// the solver, then (after each command's own fields) its result.
+void json_solver(JsonObject& o, const SolverEntry& e, Precision prec) {
+  o.text("solver", e.name)
+      .text("backend", to_string(e.backend))
+      .text("kind", to_string(e.kind))
+      .text("precision", to_string(prec));
+}
+
+void json_result(JsonObject& o, const Run& r, const char* xf, bool converged) {
+  o.numbers("x", r.x, xf)
+      .number("residual_norm", r.residual)
+      .number("normal_eq_residual", r.ne_residual)
+      .number("time_s", r.time_s)
+      .integer("iterations", r.info.iterations)
+      .boolean("converged", converged)
+      .number("error_estimate", r.info.error_estimate)
+      .number("error_bound", r.error_bound);
+}
+
 std::string iterations_text(const Run& r) {
   if (!r.entry->is_iterative() && r.info.iterations == 0 && r.info.converged) return "-";
   return std::to_string(r.info.iterations) + (r.info.converged ? "" : "*");
@@ -276,23 +296,13 @@ int report_single(const Args& args, const SolverEntry& e, Precision prec, const 
   const char* xf = x_format(prec);
   if (args.flag("json")) {
     JsonObject o;
-    o.text("solver", e.name)
-        .text("backend", to_string(e.backend))
-        .text("kind", to_string(e.kind))
-        .text("precision", to_string(prec))
-        .text("input", args.str("input"))
+    json_solver(o, e, prec);
+    o.text("input", args.str("input"))
         .integer("m", p.m)
         .integer("n", p.n)
-        .texts("columns", p.column_names)
-        .numbers("x", r.x, xf)
-        .number("residual_norm", r.residual)
-        .number("normal_eq_residual", r.ne_residual)
-        .number("time_s", r.time_s)
-        .integer("iterations", r.info.iterations)
-        .boolean("converged", r.info.converged)
-        .number("error_estimate", r.info.error_estimate)
-        .number("error_bound", r.error_bound)
-        .boolean("trustworthy", !untrusted)
+        .texts("columns", p.column_names);
+    json_result(o, r, xf, r.info.converged);
+    o.boolean("trustworthy", !untrusted)
         .boolean("standardized", args.flag("standardize"))
         .integer("threads", r.info.threads)
         .text("note", r.info.note);
@@ -417,23 +427,13 @@ int solve_all(const Args& args, Precision prec, const SolverOptions& opt, const 
     for (size_t k = 0; k < runs.size(); ++k) {
       const Run& r = runs[k];
       JsonObject o;
-      o.text("solver", r.entry->name)
-          .text("backend", to_string(r.entry->backend))
-          .text("kind", to_string(r.entry->kind))
-          .text("precision", to_string(prec))
-          .integer("m", p.m)
+      json_solver(o, *r.entry, prec);
+      o.integer("m", p.m)
           .integer("n", p.n)
           .text("status", r.ok ? "ok" : "error")
-          .text("error", r.error)
-          .numbers("x", r.x, xf)
-          .number("residual_norm", r.residual)
-          .number("normal_eq_residual", r.ne_residual)
-          .number("time_s", r.time_s)
-          .integer("iterations", r.info.iterations)
-          .boolean("converged", r.ok && r.info.converged)
-          .number("error_estimate", r.info.error_estimate)
-          .number("error_bound", r.error_bound)
-          .integer("threads", r.info.threads)
+          .text("error", r.error);
+      json_result(o, r, xf, r.ok && r.info.converged);
+      o.integer("threads", r.info.threads)
           .text("note", r.info.note)
           .number("digits", r.digits, "%.3f")
           .text("digits_vs", ref_source)
