@@ -14,7 +14,9 @@ CPU here; the same code on a GPU where jaxlib has one.
   bgd        jax.gd               jax.vmap of the single-problem loop
 
   bench/peers/jax_peers.py --install [VENV]   pip-install jax into VENV (default build/peers-venv)
-  bench/peers/jax_peers.py --worker           (run by bench/peers/run_peers.py)
+  bench/peers/jax_peers.py --worker [--device cpu|gpu]   (run by bench/peers/run_peers.py; the
+                                  problem's arrays are placed on that device, default cpu, so a
+                                  GPU-enabled jaxlib still computes the cpu workloads on the CPU)
 
 JAX is optional, like torch: without it run_peers.py says so and goes on.
 """
@@ -68,13 +70,24 @@ from jax import lax  # noqa: E402
 LIBRARY = "jax"
 POWER_ITERS = 20
 MOMENTUM = 0.9
+DEVICE = "cpu"  # --device: where load() places the arrays (jit computes where its inputs live)
+
+
+def jax_device(kind):
+    """The first jax device of kind cpu or gpu, or None when jaxlib has none."""
+    try:
+        devs = jax.devices(kind)
+    except RuntimeError:  # "Unknown backend" / no such platform
+        return None
+    return devs[0] if devs else None
 
 
 def context():
     import jaxlib
     ctx = {"jax": jax.__version__, "jaxlib": jaxlib.__version__, "numpy": np.__version__,
            "jax_devices": ";".join(str(d) for d in jax.devices()),
-           "jax_backend": jax.default_backend(), "xla_flags": os.environ.get("XLA_FLAGS", "unset")}
+           "jax_backend": jax.default_backend(), "jax_device": str(jax_device(DEVICE)),
+           "xla_flags": os.environ.get("XLA_FLAGS", "unset")}
     jnp.linalg.qr(jnp.ones((4, 4))).Q.block_until_ready()  # LAPACK loaded
     ctx.update(cases.blas_info())
     return ctx
@@ -82,8 +95,9 @@ def context():
 
 def load(directory, problem):
     a, b, x = cases.read_problem(directory, problem)
-    return {"A": jax.device_put(np.ascontiguousarray(a)),
-            "b": jax.device_put(np.ascontiguousarray(b)), "x_true": np.asarray(x, np.float64)}
+    dev = jax_device(DEVICE)
+    return {"A": jax.device_put(np.ascontiguousarray(a), dev),
+            "b": jax.device_put(np.ascontiguousarray(b), dev), "x_true": np.asarray(x, np.float64)}
 
 
 def error(x, data):
@@ -148,7 +162,7 @@ def _ready(fn, *args):
 
 
 def solvers(w, data):
-    if w.device != "cpu" and jax.default_backend() == "cpu":
+    if w.device != DEVICE or jax_device(DEVICE) is None:
         return []
     a, b = data["A"], data["b"]
     out = []
@@ -169,8 +183,14 @@ def solvers(w, data):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--worker"]:
+    args = sys.argv[1:]
+    if args[:1] == ["--worker"] and args[1:] in ([], ["--device", "cpu"], ["--device", "gpu"]):
+        DEVICE = args[2] if len(args) == 3 else "cpu"
+        if jax_device(DEVICE) is None:
+            print(f"jax_peers.py: jax has no {DEVICE} device ({jax.devices()}): nothing measured",
+                  file=sys.stderr)
+            sys.exit(77)
         cases.worker_main(sys.modules[__name__])
         sys.exit(0)
-    print("usage: jax_peers.py --install [VENV] | --worker", file=sys.stderr)
+    print("usage: jax_peers.py --install [VENV] | --worker [--device cpu|gpu]", file=sys.stderr)
     sys.exit(2)

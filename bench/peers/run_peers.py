@@ -4,7 +4,8 @@
   bench/peers/run_peers.py --build-dir build/cpu --preset quick|full --out DIR
                            [--families ls bls gd bgd tta] [--peers numpy jax torch]
                            [--no-interleave] [--jax-python PY] [--torch-python PY]
-                           [--torch-device cpu|cuda] [-- lsgd flags...]
+                           [--torch-device cpu|cuda] [--jax-device cpu|gpu]
+                           [--problems REGEX] [-- lsgd flags...]
 
 For each benchmark family: the binary lists its cases (--lsgd_list_cases); for each problem with a
 registered case the binary writes the problem's numbers (A.npy, b.npy, x_true.npy), then, back to
@@ -12,7 +13,8 @@ back on that problem: lsgd's own cases of it (the binary with --lsgd_problem=ID;
 --no-interleave), NumPy/SciPy (in this process), JAX and torch (worker processes in their own
 interpreters, when given or found). Writes DIR/bench_<family>.json (lsgd, merged over the
 problems, with every skipped case and its reason), DIR/peers_numpy.json, DIR/peers_jax.json,
-DIR/peers_torch.json. Each peer entry names the problem id, its algorithm family and the precision
+DIR/peers_torch.json. --problems keeps the problems whose case-list id matches REGEX (a search, as
+--lsgd_filter_solver): scripts/gpu-check's targets phase measures only issue 28's table. Each peer entry names the problem id, its algorithm family and the precision
 it computed in, so that tools/lsgd_pairs.py pairs like with like only.
 """
 
@@ -56,7 +58,7 @@ def run_lsgd(build_dir, doc, preset, problem_id, flags, out_json):
         raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()[-400:]}")
 
 
-def merge_lsgd(parts, doc, path):
+def merge_lsgd(parts, doc, path, problems=None):
     """One Google Benchmark JSON from the per-problem runs: first context, every entry, the
     machine state combined, and every skipped case of the case list with its reason."""
     merged = None
@@ -85,7 +87,8 @@ def merge_lsgd(parts, doc, path):
     merged["lsgd_skipped"] = [
         {"name": c["name"], "solver": c["solver"], "algorithm": c.get("algorithm"),
          "precision": c["precision"], "problem": c.get("problem"), "mode": c.get("mode"),
-         "reason": c.get("reason", "")} for c in doc["cases"] if c["status"] == "skipped"]
+         "reason": c.get("reason", "")} for c in doc["cases"]
+        if c["status"] == "skipped" and (problems is None or c.get("problem") in problems)]
     with open(path, "w", encoding="utf-8") as f:
         json.dump(merged, f, indent=1)
         f.write("\n")
@@ -133,8 +136,24 @@ def main(argv=None):
     ap.add_argument("--jax-python", help="interpreter with jax (default: build/peers-venv, python3)")
     ap.add_argument("--torch-python", help="interpreter with torch (default: python3, /usr/bin/python3)")
     ap.add_argument("--torch-device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--jax-device", choices=("cpu", "gpu"), default="cpu",
+                    help="where the JAX worker places the problems (gpu: a CUDA jaxlib)")
+    ap.add_argument("--problems", action="append", default=[], metavar="[FAMILY=]REGEX",
+                    help="only the problems whose case-list id matches REGEX (a search), in every "
+                    "family or, as FAMILY=REGEX, in that one; repeatable")
     ap.add_argument("lsgd_flags", nargs="*", help="after --: flags for lsgd's binaries")
     args = ap.parse_args(argv)
+    keep = {}  # family (or None: all) -> compiled regex
+    for text in args.problems:
+        fam, sep, rx = text.partition("=")
+        if not sep:
+            fam, rx = None, text
+        elif fam not in cases.FAMILIES:
+            ap.error(f"--problems {text!r}: unknown family {fam!r} ({', '.join(cases.FAMILIES)})")
+        try:
+            keep[fam] = re.compile(rx)
+        except re.error as e:
+            ap.error(f"--problems: invalid regex {rx!r}: {e}")
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
 
@@ -155,9 +174,18 @@ def main(argv=None):
         argv_w = [exe, os.path.join(HERE, f"{lib}_peers.py"), "--worker"]
         if lib == "torch":
             argv_w += ["--device", args.torch_device]
-        workers[lib] = cases.Worker(argv_w, lib)
-        ctx = workers[lib].context()
-        device = "gpu" if lib == "torch" and args.torch_device == "cuda" else "cpu"
+        else:
+            argv_w += ["--device", args.jax_device]
+        worker = cases.Worker(argv_w, lib)
+        try:
+            ctx = worker.context()
+        except RuntimeError as e:  # the worker exits 77 without the device asked for
+            log(f"{lib}: {e}: {lib} peers skipped")
+            worker.close()
+            continue
+        workers[lib] = worker
+        device = "gpu" if (args.torch_device == "cuda" if lib == "torch"
+                           else args.jax_device == "gpu") else "cpu"
         writers[lib] = common.BenchWriter(common.base_context(lib, device, ctx), device=device)
         log(f"{lib}: {exe} ({', '.join(f'{k} {v}' for k, v in ctx.items() if k in (lib, 'jaxlib'))})")
 
@@ -174,12 +202,16 @@ def main(argv=None):
             by_problem = {}
             for device in ("cpu", "gpu"):
                 for pid, wls in cases.workloads(doc, device).items():
-                    by_problem.setdefault(pid, []).extend(wls)
+                    rx = keep.get(family, keep.get(None))
+                    if not keep or (rx is not None and rx.search(pid)):
+                        by_problem.setdefault(pid, []).extend(wls)
             log(f"{family}: {len(by_problem)} problems, "
                 f"{sum(c['status'] == 'registered' for c in doc['cases'])} lsgd cases "
                 f"({sum(c['status'] == 'skipped' for c in doc['cases'])} skipped)")
             parts = []
             for k, (pid, wls) in enumerate(by_problem.items()):
+                log(f"{family}: problem {k + 1}/{len(by_problem)} {pid} "
+                    f"[{time.perf_counter() - t0:.0f} s]")
                 pdir = os.path.join(tmp, f"p{k}")
                 cases.write_problem(args.build_dir, doc, pid, pdir, args.preset)
                 try:
@@ -198,14 +230,14 @@ def main(argv=None):
                             writers[lib].benchmarks += worker.run(doc, pdir, mine, rule)
                 finally:
                     cases.remove(pdir)
-            if parts:
-                merge_lsgd(parts, doc, os.path.join(args.out, f"bench_{family}.json"))
-                for p in parts:
-                    os.remove(p)
+                # Checkpoint after every problem: a run stopped later keeps what it measured.
+                if parts:
+                    merge_lsgd(parts, doc, os.path.join(args.out, f"bench_{family}.json"),
+                               None if not args.problems else set(by_problem))
+                write_peers(writers, args.out, quiet=True)
+            for p in parts:
+                os.remove(p)
             log(f"{family}: done ({time.perf_counter() - t0:.0f} s)")
-            # Checkpoint: the peers' entries so far, so that a run stopped in a later family keeps
-            # the families it finished (rewritten whole at the end).
-            write_peers(writers, args.out, quiet=True)
     except (RuntimeError, FileNotFoundError) as e:
         log(f"error: {e}")
         status = 1
