@@ -92,7 +92,11 @@ void streaming_qr_prepare(index_t n) {
 
 template <typename T>
 index_t streaming_qr_resident_blocks(index_t n) {
-  check_n(n);
+  // The occupancy query counts 0 blocks when `bytes` exceeds the kernel's dynamic shared-memory
+  // limit (48 KB until raised): raise it first, so that the answer does not depend on whether a
+  // solver was prepared before (the first H200 run, 2026-12-04: n = 40 in double needs 97 KB, and
+  // a test that asked before preparing was told "no block fits").
+  streaming_qr_prepare<T>(n);
   const Variant<T> v = variant_for<T>(n);
   const size_t bytes = detail::smem_elems<T>(n, v.panel_rows) * sizeof(T);
   int per_sm = 0, device = 0, sms = 0;
