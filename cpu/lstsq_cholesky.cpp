@@ -45,8 +45,7 @@ void solve_gram(const std::string& who, index_t m, index_t n_, T lambda, T* G, T
   const T tol = rank_tolerance<T>(m);
   int bad = info > 0 ? info - 1 : -1;
   for (int j = 0; j < n && bad < 0; ++j) {
-    const T u = G[j * n + j];
-    if (!(u * u > tol * diag[j])) bad = j;
+    if (gram_pivot_dependent(G[j * n + j], diag[j], tol)) bad = j;  // common/rank_tolerance.hpp
   }
   if (bad >= 0) {
     std::ostringstream os;

@@ -25,29 +25,16 @@
 #include "cpu/cpu_common.hpp"
 #include "common/equilibration.hpp"
 #include "common/lapack.hpp"
+#include "common/rank_tolerance.hpp"
 #include "lsgd/metrics.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cpu {
 
-// Rounding leaves noise of about sqrt(m) eps (relative to the column's norm) in |R(j,j)| of a
-// Householder QR and in the Cholesky pivots of A^T A (measured: up to ~30 eps on 20000 rows). Below
-// 10x that, column j is numerically dependent on the columns before it (scale-invariant).
-template <typename T>
-T rank_tolerance(index_t m) {
-  return static_cast<T>(10.0 * std::sqrt(static_cast<double>(m)) * eps<T>());
-}
-
-[[noreturn]] inline void throw_overflow(const std::string& who, index_t col) {
-  std::ostringstream os;
-  os << who << ": the norm of column " << col + 1
-     << " of A is not finite in this precision (overflow); rescale the columns of A";
-  throw NumericalError(os.str());
-}
-
 // Throws NumericalError (1-based column, suggesting the rank-revealing solvers) unless every
 // |R(j,j)| of the n x n upper triangle at r (leading dimension ldr) of an m-row A exceeds the
-// rounding noise relative to its column's norm, which Q's orthogonality makes the norm of R(0:j, j).
+// rounding noise relative to its column's norm, which Q's orthogonality makes the norm of R(0:j, j)
+// (the rule and tolerance of common/rank_tolerance.hpp, shared with the CUDA solvers).
 template <typename T>
 void check_full_rank(const std::string& who, index_t m, index_t n, const T* r, index_t ldr) {
   const T tol = rank_tolerance<T>(m);
@@ -55,8 +42,8 @@ void check_full_rank(const std::string& who, index_t m, index_t n, const T* r, i
     const T* col = r + j * ldr;
     const double norm = scaled_norm(col, j + 1);
     if (!std::isfinite(norm)) throw_overflow(who, j);
-    const T rjj = std::abs(col[j]);
-    if (!(static_cast<double>(rjj) > static_cast<double>(tol) * norm)) {
+    if (r_column_dependent(col[j], norm, tol)) {
+      const T rjj = std::abs(col[j]);
       std::ostringstream os;
       os << who << ": A is rank deficient to working precision: column " << j + 1
          << " lies in the span of the columns before it (|R(" << j + 1 << "," << j + 1

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/rank_tolerance.hpp"
 #include "kernels/batched_resident.cuh"
 #include "kernels/cuda_check.hpp"
 #include "kernels/streaming_qr_device.cuh"
@@ -55,8 +56,7 @@ void check_n(index_t n) {
 
 template <typename T>
 T rank_qr_tolerance(index_t m) {
-  return static_cast<T>(10.0 * std::sqrt(static_cast<double>(m)) *
-                        static_cast<double>(std::numeric_limits<T>::epsilon()));
+  return cpu::rank_tolerance<T>(m);  // the one rule of cpu.qr and cuda.qr
 }
 
 index_t streaming_qr_panel_rows(index_t n) {

@@ -38,8 +38,9 @@ struct StreamingQrArgs {
   T rank_tol = T(0);
 };
 
-// cpu.qr's rank tolerance for m rows: Householder QR leaves rounding noise of about sqrt(m) eps
-// ||a_j|| in R(j,j), so 10 sqrt(m) eps separates exact rank deficiency from that noise.
+// cpu.qr's rank tolerance for m rows (common/rank_tolerance.hpp, the one definition): Householder
+// QR leaves rounding noise of about sqrt(m) eps ||a_j|| in R(j,j), so 10 sqrt(m) eps separates
+// exact rank deficiency from that noise.
 template <typename T>
 T rank_qr_tolerance(index_t m);
 

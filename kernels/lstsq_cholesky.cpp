@@ -8,15 +8,23 @@
 // across the GPU, which a SYRK with a 64 x 64 output may not do. The cut-off is a prediction to
 // measure (bench/NOTES.md (gpuls)); tests cover both paths.
 // A is only read, so no working copy of it is staged. The forward error scales with kappa(A)^2.
+// Rank test: cpu.cholesky's (common/rank_tolerance.hpp). potrf fails only on a non-positive pivot,
+// but rounding in forming A^T A leaves the pivots of a singular A^T A at about +-sqrt(m) eps
+// G(j,j), positive half the time; so diag(G) (before potrf) and diag(L) (after) are gathered on
+// the device and copied to pinned memory inside the timed region (two small kernels and one copy
+// of 2n entries), and check() raises NumericalError when L(j,j)^2 <= 10 sqrt(m) eps G(j,j), or
+// when G(j,j) is not finite (overflow).
 #include <cmath>
 #include <memory>
 #include <sstream>
 #include <vector>
 
+#include "common/rank_tolerance.hpp"
 #include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
+#include "kernels/qr_checks.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -44,6 +52,8 @@ class CholeskySolver final : public GpuSolver<T> {
         G_.data(), n, TypeTraits<T>::data_type, &dev_bytes, &host_bytes));
     work_d_.resize(dev_bytes);
     work_h_.resize(host_bytes);
+    diag_d_.resize(2 * static_cast<size_t>(n));
+    diag_.resize(2 * static_cast<size_t>(n));
   }
 
   void solve() override {
@@ -62,10 +72,14 @@ class CholeskySolver final : public GpuSolver<T> {
     }
     LSGD_CUBLAS_CHECK(gemv(this->cublas(), CUBLAS_OP_T, m, n, &one, this->A(), m, this->b(), 1,
                            &zero, this->x(), 1));
+    // diag(G) for the rank test in check(), before potrf overwrites it with diag(L).
+    gather_strided(diag_d_.data(), G_.data(), 1, n, n + 1, this->stream());
     LSGD_CUSOLVER_CHECK(cusolverDnXpotrf(
         this->cusolver(), params_.get(), CUBLAS_FILL_MODE_LOWER, n, TypeTraits<T>::data_type,
         G_.data(), n, TypeTraits<T>::data_type, work_d_.data(), work_d_.bytes(),
         work_h_.empty() ? nullptr : work_h_.data(), work_h_.size(), this->status_slot(kPotrfInfo)));
+    gather_strided(diag_d_.data() + n, G_.data(), 1, n, n + 1, this->stream());  // diag(L)
+    diag_d_.download(diag_.data(), 2 * static_cast<size_t>(n), this->stream());
     LSGD_CUSOLVER_CHECK(cusolverDnXpotrs(
         this->cusolver(), params_.get(), CUBLAS_FILL_MODE_LOWER, n, 1, TypeTraits<T>::data_type,
         G_.data(), n, TypeTraits<T>::data_type, this->x(), n, this->status_slot(kPotrsInfo)));
@@ -79,8 +93,14 @@ class CholeskySolver final : public GpuSolver<T> {
          << (potrf < 0 ? "cusolverDnXpotrf" : "cusolverDnXpotrs");
       throw DeviceError(os.str());
     }
+    const bool ridge = this->options().ridge_lambda > 0.0;
+    const index_t n = this->n();
+    const T* gdiag = diag_.data();      // diag(G), lambda included
+    const T* ldiag = diag_.data() + n;  // diag(L)
+    for (index_t j = 0; j < n; ++j) {
+      if (!std::isfinite(gdiag[j])) throw_column_overflow(this->name(), static_cast<size_t>(j));
+    }
     if (potrf > 0) {
-      const bool ridge = this->options().ridge_lambda > 0.0;
       std::ostringstream os;
       os << "cuda.cholesky: A^T A" << (ridge ? " + lambda I" : "")
          << " is not positive definite: the leading minor of order " << potrf
@@ -89,12 +109,26 @@ class CholeskySolver final : public GpuSolver<T> {
             "ill-conditioned for the normal equations); use cuda.qr or cuda.svd";
       throw NumericalError(os.str());
     }
+    const T tol = cpu::rank_tolerance<T>(this->m());
+    for (index_t j = 0; j < n; ++j) {
+      if (!cpu::gram_pivot_dependent(ldiag[j], gdiag[j], tol)) continue;
+      std::ostringstream os;
+      os << "cuda.cholesky: A^T A" << (ridge ? " + lambda I" : "")
+         << " is not numerically positive definite at column " << j << " (0-based: L(" << j << ","
+         << j << ")^2 = " << ldiag[j] * ldiag[j] << " <= 10 sqrt(m) eps G(" << j << "," << j
+         << ") = " << tol * gdiag[j]
+         << "; A is rank deficient or too ill-conditioned for the normal equations, whose error "
+            "grows like kappa^2); use cuda.qr, or cuda.svd for rank-deficient A";
+      throw NumericalError(os.str());
+    }
   }
 
   CusolverParams params_;
   DeviceBuffer<T> G_;
   DeviceBuffer<char> work_d_;
   std::vector<char> work_h_;
+  DeviceBuffer<T> diag_d_;  // diag(G) before potrf, then diag(L) after it
+  PinnedBuffer<T> diag_;    // their host copy, read by check()
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
-// Element-wise kernels of the GPU least-squares solvers (interface kernels/lstsq_kernels.hpp,
-// launched by kernels/lstsq_kernels.cu). Grid-stride loops. Compiled by nvcc and by the CPU
-// emulation (kernels/device_compat.hpp).
+// Element-wise kernels of the GPU least-squares solvers and the column norms of R for their rank
+// checks (interface kernels/lstsq_kernels.hpp, launched by kernels/lstsq_kernels.cu). Grid-stride
+// loops. Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp).
 #include <cstdint>
 
 #include "kernels/device_compat.hpp"
@@ -56,6 +56,66 @@ __global__ void gather_strided_kernel(T* dst, const T* src, int64_t count, int64
        i += stride) {
     const int64_t g = i / count;
     dst[i] = src[g * src_stride + (i - g * count)];
+  }
+}
+
+// NaN wins, then the larger: a NaN entry must make its column's norm non-finite (fmax drops NaN).
+struct NanMax {
+  template <typename T>
+  LSGD_HOST_DEVICE T operator()(T a, T b) const {
+    if (a != a) return a;
+    if (b != b) return b;
+    return a > b ? a : b;
+  }
+};
+struct Plus {
+  template <typename T>
+  LSGD_HOST_DEVICE T operator()(T a, T b) const {
+    return a + b;
+  }
+};
+
+// Block-wide reduction of v over BLOCK threads (a power of two) through s[BLOCK]; every thread
+// gets the result. Called by every thread of the block (the barriers).
+template <typename T, int BLOCK, typename Op>
+__device__ T block_reduce(T v, T* s, Op op) {
+  const int tid = static_cast<int>(threadIdx.x);
+  s[tid] = v;
+  __syncthreads();
+  for (int half = BLOCK / 2; half > 0; half /= 2) {
+    if (tid < half) s[tid] = op(s[tid], s[tid + half]);
+    __syncthreads();
+  }
+  const T out = s[0];
+  __syncthreads();  // s[0] is read by every thread before s is written again
+  return out;
+}
+
+// norms[j] = ||R(0:j, j)|| for j < n, R upper triangular, column-major, leading dimension ldr:
+// one block of BLOCK threads per column (grid-stride over the columns; every thread of a block
+// takes the same columns, so the barriers are uniform). Overflow-safe like LAPACK's nrm2: the
+// squares are of R(i, j) / max_i |R(i, j)|, so columns near the largest finite value do not
+// overflow; max 0 gives 0 and a non-finite max (Inf or NaN in the column) is returned as the norm.
+template <typename T, int BLOCK>
+__global__ void r_column_norms_kernel(const T* R, int64_t ldr, int64_t n, T* norms) {
+  __shared__ T red[BLOCK];
+  const int tid = static_cast<int>(threadIdx.x);
+  for (int64_t j = static_cast<int64_t>(blockIdx.x); j < n; j += gridDim.x) {
+    const T* col = R + j * ldr;
+    const int64_t rows = j + 1;
+    T big = T(0);
+    for (int64_t i = tid; i < rows; i += BLOCK) big = NanMax{}(big, static_cast<T>(fabs(col[i])));
+    big = block_reduce<T, BLOCK>(big, red, NanMax{});
+    const bool scaled = big > T(0) && isfinite(big);  // the same in every thread of the block
+    T sum = T(0);
+    if (scaled) {
+      for (int64_t i = tid; i < rows; i += BLOCK) {
+        const T t = col[i] / big;  // division, not a reciprocal: 1 / big overflows for subnormals
+        sum = fma(t, t, sum);
+      }
+    }
+    sum = block_reduce<T, BLOCK>(sum, red, Plus{});
+    if (tid == 0) norms[j] = scaled ? big * static_cast<T>(sqrt(sum)) : big;
   }
 }
 

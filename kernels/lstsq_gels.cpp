@@ -18,16 +18,29 @@
 //                  info().note.
 //
 // Both write x to a separate buffer but may overwrite A and b, so both work on staged copies.
+//
+// Rank check. cuSOLVER's gels exposes no R and reports only an exactly zero R(j,j), so a
+// numerically rank-deficient A (rounding leaves |R_jj| ~ sqrt(m) eps ||a_j||) would be solved
+// silently. After the timed region, check() therefore factors a copy of A once more with
+// cusolverDnXgeqrf (into the staged copy, free until the next stage()), computes diag(R) and the
+// column norms of R on the device, and applies cpu.qr's rule (kernels/qr_checks.hpp): column j is
+// numerically dependent when |R_jj| <= 10 sqrt(m) eps ||a_j||; NumericalError then. The check costs
+// about one more QR of A (2 m n^2 - 2 n^3 / 3 flops) and a synchronization per solve, outside the
+// timed region: the reported times are the library's call alone, and a rank-revealing answer
+// is cuda.svd's.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "kernels/cublas_overloads.hpp"
 #include "kernels/cusolver_overloads.hpp"
 #include "kernels/gpu_solver_base.hpp"
+#include "kernels/lstsq_kernels.hpp"
+#include "kernels/qr_checks.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -52,11 +65,12 @@ const char* niters_meaning(int niters) {
                         : "refinement failed";
 }
 
-// Shared by both drivers: staged working copies of A and b, the working-precision DDgels / SSgels.
+// Shared by both drivers: staged working copies of A and b, the working-precision DDgels / SSgels,
+// the rank check after the timed region.
 template <typename T>
 class GelsBase : public GpuSolver<T> {
  protected:
-  enum Slot : int { kIrsInfo = 1, kGelsInfo = 2 };
+  enum Slot : int { kIrsInfo = 1, kGelsInfo = 2, kRankGeqrfInfo = 3 };
 
   GelsBase(std::string name, const SolverOptions& opt) : GpuSolver<T>(std::move(name), opt) {
     this->reject_ridge();
@@ -83,6 +97,43 @@ class GelsBase : public GpuSolver<T> {
                                          static_cast<int>(m), this->x(), static_cast<int>(n),
                                          &bytes));
     return bytes;
+  }
+
+  // After prepare_working_precision(): the rank check's buffers (tau, diag(R) and the column
+  // norms on the device and in pinned memory, Xgeqrf's host workspace). Returns the device bytes
+  // Xgeqrf needs on the m x n copy of A; the caller sizes work_ for it too (the check runs after
+  // the solve, so one workspace serves both).
+  size_t prepare_rank_check() {
+    const index_t m = this->m(), n = this->n();
+    tau_.resize(static_cast<size_t>(n));
+    rank_d_.resize(2 * static_cast<size_t>(n));
+    rank_h_.resize(2 * static_cast<size_t>(n));
+    size_t dev_bytes = 0, host_bytes = 0;
+    LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
+        this->cusolver(), qr_params_.get(), m, n, TypeTraits<T>::data_type, Aw_.data(), m,
+        TypeTraits<T>::data_type, tau_.data(), TypeTraits<T>::data_type, &dev_bytes, &host_bytes));
+    rank_work_h_.resize(host_bytes);
+    return dev_bytes;
+  }
+
+  // The rank check of the file comment, in check() (after the timed region). Synchronizes.
+  void check_rank() {
+    const index_t m = this->m(), n = this->n();
+    const size_t ns = static_cast<size_t>(n);
+    cudaStream_t s = this->stream();
+    LSGD_CUDA_CHECK(
+        cudaMemcpyAsync(Aw_.data(), this->A(), Aw_.bytes(), cudaMemcpyDeviceToDevice, s));
+    LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf(
+        this->cusolver(), qr_params_.get(), m, n, TypeTraits<T>::data_type, Aw_.data(), m,
+        TypeTraits<T>::data_type, tau_.data(), TypeTraits<T>::data_type, work_.data(),
+        work_.bytes(), rank_work_h_.empty() ? nullptr : rank_work_h_.data(), rank_work_h_.size(),
+        this->status_slot(kRankGeqrfInfo)));
+    gather_strided(rank_d_.data(), Aw_.data(), 1, n, m + 1, s);
+    r_column_norms(Aw_.data(), m, n, rank_d_.data() + n, s);
+    rank_d_.download(rank_h_.data(), 2 * ns, s);
+    const int info = this->fetch_status_now(kRankGeqrfInfo);  // synchronizes: rank_h_ is written
+    check_qr_infos(this->name(), info, 0);
+    check_r_full_rank(this->name(), m, rank_h_.data(), rank_h_.data() + ns, ns);
   }
 
   void stage() override {
@@ -127,7 +178,14 @@ class GelsBase : public GpuSolver<T> {
   }
 
   DeviceBuffer<T> Aw_, bw_;
-  DeviceBuffer<char> work_;
+  DeviceBuffer<char> work_;  // gels (and IRS) during the solve, the rank check's Xgeqrf after it
+
+ private:
+  CusolverParams qr_params_;
+  DeviceBuffer<T> tau_;
+  DeviceBuffer<T> rank_d_;  // diag(R), then the n column norms of R (the rank check)
+  PinnedBuffer<T> rank_h_;  // their host copy
+  std::vector<char> rank_work_h_;
 };
 
 template <typename T>
@@ -137,12 +195,16 @@ class GelsSolver final : public GelsBase<T> {
 
  private:
   void prepare(const Problem<T>&) override {
-    this->work_.resize(this->prepare_working_precision());
+    const size_t gels_bytes = this->prepare_working_precision();
+    this->work_.resize(std::max(gels_bytes, this->prepare_rank_check()));
   }
 
   void solve() override { this->info_.iterations = std::max(this->solve_working_precision(), 0); }
 
-  void check() override { this->check_gels_info(this->status(this->kGelsInfo)); }
+  void check() override {
+    this->check_gels_info(this->status(this->kGelsInfo));
+    this->check_rank();
+  }
 };
 
 template <typename T>
@@ -189,8 +251,10 @@ class GelsIrsSolver final : public GelsBase<T> {
     size_t irs_bytes = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnIRSXgels_bufferSize(
         this->cusolver(), params_.get(), static_cast<int>(m), static_cast<int>(n), 1, &irs_bytes));
-    // The IRS call and the working-precision fallback never overlap: one workspace serves both.
-    this->work_.resize(std::max(irs_bytes, gels_bytes));
+    // The IRS call, the working-precision fallback and the rank check never overlap: one
+    // workspace serves all three.
+    const size_t rank_bytes = this->prepare_rank_check();
+    this->work_.resize(std::max({irs_bytes, gels_bytes, rank_bytes}));
     r_.resize(static_cast<size_t>(m));
     g_.resize(static_cast<size_t>(n));
     // Norms of the inputs, in double on the host (setup is not timed).
@@ -298,7 +362,9 @@ class GelsIrsSolver final : public GelsBase<T> {
   }
 
   void check() override {
-    // The decisions (and their NumericalErrors) happen inside solve(); the base checks x.
+    // The solver's decisions (and their NumericalErrors) happen inside solve(); the rank check
+    // (file comment) here, after the timed region; then the base checks x.
+    this->check_rank();
   }
 
   IrsParams params_;

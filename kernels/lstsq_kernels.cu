@@ -1,7 +1,7 @@
-// Launch unit of the element-wise kernels of the GPU least-squares solvers
-// (kernels/lstsq_device.cuh). Grid-stride loops: any n with a bounded grid; the sizes involved
-// (n, min(m, n)) are small next to the factorizations around them. Compiled by nvcc and by the CPU
-// emulation (kernels/device_compat.hpp).
+// Launch unit of the element-wise kernels of the GPU least-squares solvers and of the column norms
+// of R (kernels/lstsq_device.cuh). Grid-stride loops: any n with a bounded grid; the sizes involved
+// (n, min(m, n); n^2 / 2 entries of R for the norms) are small next to the factorizations around
+// them. Compiled by nvcc and by the CPU emulation (kernels/device_compat.hpp).
 #include <algorithm>
 
 #include "kernels/cuda_check.hpp"
@@ -51,6 +51,14 @@ void count_nonfinite(const T* x, int64_t n, int* count, cudaStream_t stream) {
                                 x, n, count));
 }
 
+template <typename T>
+void r_column_norms(const T* R, int64_t ldr, int64_t n, T* norms, cudaStream_t stream) {
+  if (n <= 0) return;
+  const unsigned grid = static_cast<unsigned>(std::min<int64_t>(n, kMaxBlocks));
+  LSGD_CUDA_CHECK(launch_kernel(detail::r_column_norms_kernel<T, kRColumnNormBlock>, grid,
+                                kRColumnNormBlock, 0, stream, R, ldr, n, norms));
+}
+
 template void add_to_diagonal<float>(float*, int64_t, int64_t, float, cudaStream_t);
 template void add_to_diagonal<double>(double*, int64_t, int64_t, double, cudaStream_t);
 template void svd_pinv_scale<float>(float*, const float*, int64_t, float, int*, cudaStream_t);
@@ -60,5 +68,7 @@ template void gather_strided<double>(double*, const double*, int64_t, int64_t, i
                                      cudaStream_t);
 template void count_nonfinite<float>(const float*, int64_t, int*, cudaStream_t);
 template void count_nonfinite<double>(const double*, int64_t, int*, cudaStream_t);
+template void r_column_norms<float>(const float*, int64_t, int64_t, float*, cudaStream_t);
+template void r_column_norms<double>(const double*, int64_t, int64_t, double*, cudaStream_t);
 
 }  // namespace lsgd::cuda

@@ -1,5 +1,5 @@
 #pragma once
-// Small element-wise kernels of the GPU least-squares solvers (kernels/lstsq_kernels.cu). Raw
+// Small kernels of the GPU least-squares solvers (kernels/lstsq_kernels.cu). Raw
 // device pointers only; every launcher enqueues on `stream` and checks the launch.
 #include <cstdint>
 
@@ -28,5 +28,18 @@ void count_nonfinite(const T* x, int64_t n, int* count, cudaStream_t stream);
 template <typename T>
 void gather_strided(T* dst, const T* src, int64_t count, int64_t groups, int64_t src_stride,
                     cudaStream_t stream);
+
+// Threads per block of r_column_norms (one block per column): its summation depth is
+// ceil((j + 1) / kRColumnNormBlock) + log2(kRColumnNormBlock) for column j (the emulated test's
+// bound, tests/emu/test_kernels_lstsq.cpp).
+constexpr int kRColumnNormBlock = 256;
+
+// norms[j] = ||R(0:j, j)|| for j < n: the column norms of the n x n upper triangle R (column-major,
+// leading dimension ldr; the entries below the diagonal are not read), which equal the norms of
+// A's columns when A = QR. Overflow-safe (each column scaled by its largest |entry|); a column
+// holding Inf or NaN gets a non-finite norm. The rank checks of kernels/qr_checks.hpp read them
+// next to diag(R).
+template <typename T>
+void r_column_norms(const T* R, int64_t ldr, int64_t n, T* norms, cudaStream_t stream);
 
 }  // namespace lsgd::cuda

@@ -7,10 +7,12 @@
 //                      apply, so ormqr (and its pass over A) disappears; then the same trsm.
 //                      Extra cost: one more column in geqrf, about 2/n of its flops.
 //
-// Both gather the n diagonal entries of R on the device (one small kernel), copy them to pinned
-// host memory inside the timed region, and raise
-// NumericalError, as cpu.qr does, when |R_jj| <= eps * max_k |R_kk| (rank deficient to working
-// precision). m < n raises InvalidInput (use cuda.svd).
+// Both gather the n diagonal entries of R and the norms ||R(0:j, j)|| of its columns (= ||a_j||)
+// on the device (two small kernels), copy them to pinned host memory inside the timed region, and
+// check() raises NumericalError with cpu.qr's rule (kernels/qr_checks.hpp,
+// common/rank_tolerance.hpp): column j is numerically dependent on the columns before it when
+// |R_jj| <= 10 sqrt(m) eps ||a_j||, and a non-finite column norm is an overflow. m < n raises
+// InvalidInput (use cuda.svd).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -52,8 +54,8 @@ class QrSolver final : public GpuSolver<T> {
     W_.resize(static_cast<size_t>(m) * static_cast<size_t>(c));
     tau_.resize(static_cast<size_t>(std::min(m, c)));
     if (!augmented_) bw_.resize(static_cast<size_t>(m));
-    diag_.resize(static_cast<size_t>(n));
-    diag_d_.resize(static_cast<size_t>(n));
+    diag_.resize(2 * static_cast<size_t>(n));
+    diag_d_.resize(2 * static_cast<size_t>(n));
 
     size_t geqrf_dev = 0, geqrf_host = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
@@ -101,9 +103,11 @@ class QrSolver final : public GpuSolver<T> {
                                 static_cast<int>(m), tau_.data(), bw_.data(), static_cast<int>(m),
                                 work_.data(), ormqr_lwork_, this->status_slot(kOrmqrInfo)));
     }
-    // diag(R): entry j sits at W[j * (m + 1)]; gathered on the device, then one contiguous copy.
+    // diag(R) (entry j sits at W[j * (m + 1)]) and the column norms of R, computed on the device
+    // next to each other, then one contiguous copy.
     gather_strided(diag_d_.data(), W_.data(), 1, n, m + 1, this->stream());
-    diag_d_.download(diag_.data(), static_cast<size_t>(n), this->stream());
+    r_column_norms(W_.data(), m, n, diag_d_.data() + n, this->stream());
+    diag_d_.download(diag_.data(), 2 * static_cast<size_t>(n), this->stream());
     const T one = T(1);
     LSGD_CUBLAS_CHECK(trsm(this->cublas(), CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
                            CUBLAS_DIAG_NON_UNIT, n, 1, &one, W_.data(), m, rhs, m));
@@ -113,7 +117,8 @@ class QrSolver final : public GpuSolver<T> {
 
   void check() override {
     check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
-    check_r_diagonal(this->name(), diag_.data(), static_cast<size_t>(this->n()));
+    const size_t n = static_cast<size_t>(this->n());
+    check_r_full_rank(this->name(), this->m(), diag_.data(), diag_.data() + n, n);
   }
 
   bool augmented_;
@@ -125,8 +130,8 @@ class QrSolver final : public GpuSolver<T> {
   size_t geqrf_dev_bytes_ = 0;
   int ormqr_lwork_ = 0;
   std::vector<char> work_h_;
-  DeviceBuffer<T> diag_d_;  // diag(R), gathered on the device
-  PinnedBuffer<T> diag_;    // its host copy, read by check()
+  DeviceBuffer<T> diag_d_;  // diag(R), then the n column norms of R, computed on the device
+  PinnedBuffer<T> diag_;    // their host copy, read by check()
 };
 
 }  // namespace

@@ -11,7 +11,8 @@
 // shrinking by half (kappa eps too close to 1), or kMaxSteps. The host reads ||x|| and ||dx||
 // (cublas<t>nrm2, which returns once the result is written) after each step: the refinement is a
 // loop with a data-dependent exit, and its few synchronizations are part of its time.
-// The rank check is cuda.qr's (diag(R) gathered on the device; |R_jj| <= eps max |R_kk|).
+// The rank check is cuda.qr's (diag(R) and R's column norms from the device; cpu.qr's rule
+// |R_jj| <= 10 sqrt(m) eps ||a_j||, kernels/qr_checks.hpp).
 // m < n raises InvalidInput (use cuda.svd); m, n must fit in int (ormqr).
 #include <algorithm>
 #include <cmath>
@@ -58,8 +59,8 @@ class RefinedQrSolver final : public GpuSolver<T> {
     f_.resize(ms);
     h_.resize(ns);
     dx_.resize(ns);
-    diag_d_.resize(ns);
-    diag_.resize(ns);
+    diag_d_.resize(2 * ns);
+    diag_.resize(2 * ns);
     size_t geqrf_dev = 0, geqrf_host = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
         this->cusolver(), params_.get(), m, n, TypeTraits<T>::data_type, W_.data(), m,
@@ -118,9 +119,11 @@ class RefinedQrSolver final : public GpuSolver<T> {
                          TypeTraits<T>::data_type, work_.data(), geqrf_dev_bytes_,
                          work_h_.empty() ? nullptr : work_h_.data(), work_h_.size(),
                          this->status_slot(kGeqrfInfo)));
-    // diag(R) for the rank check in check(): gathered on the device, one contiguous copy.
+    // diag(R) and R's column norms for the rank check in check(): computed on the device next to
+    // each other, one contiguous copy.
     gather_strided(diag_d_.data(), W_.data(), 1, n, m + 1, s);
-    diag_d_.download(diag_.data(), ns, s);
+    r_column_norms(W_.data(), m, n, diag_d_.data() + ns, s);
+    diag_d_.download(diag_.data(), 2 * ns, s);
     // The plain QR solution x0 = R^-1 (Q^T b)(0:n) and its residual r0 = Q [0; (Q^T b)(n:m)].
     LSGD_CUDA_CHECK(cudaMemcpyAsync(r_.data(), this->b(), static_cast<size_t>(m) * sizeof(T),
                                     cudaMemcpyDeviceToDevice, s));
@@ -154,7 +157,8 @@ class RefinedQrSolver final : public GpuSolver<T> {
 
   void check() override {
     check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
-    check_r_diagonal(this->name(), diag_.data(), static_cast<size_t>(this->n()));
+    const size_t ns = static_cast<size_t>(this->n());
+    check_r_full_rank(this->name(), this->m(), diag_.data(), diag_.data() + ns, ns);
     if (overflow_) {
       throw NumericalError(this->name() +
                            ": the refined solution overflowed (the data overflow in this "
@@ -174,8 +178,8 @@ class RefinedQrSolver final : public GpuSolver<T> {
   DeviceBuffer<T> h_;    // g = -A^T r, then R^-T g
   DeviceBuffer<T> dx_;   // the correction of x
   DeviceBuffer<T> work_;
-  DeviceBuffer<T> diag_d_;
-  PinnedBuffer<T> diag_;
+  DeviceBuffer<T> diag_d_;  // diag(R), then the n column norms of R
+  PinnedBuffer<T> diag_;    // their host copy, read by check()
   size_t geqrf_dev_bytes_ = 0;
   int ormqr_lwork_ = 0;
   std::vector<char> work_h_;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/rank_tolerance.hpp"
 #include "kernels/gd_checks.hpp"
 #include "kernels/qr_checks.hpp"
 #include "kernels/unique_handle.hpp"
@@ -277,20 +278,45 @@ TEST(GdChecks, PowerEstimateAcceptsALargeFloatRidge) {
   EXPECT_FALSE(power_estimate_ok<double>(0.5, 1.0));  // L below lambda: impossible, rejected
 }
 
-// The host-side checks of cuda.qr / cuda.qr.augmented / cuda.qr.refined (after the timed region).
-TEST(QrChecks, DiagonalRankRuleAndLibraryInfos) {
-  const double good[] = {3.0, -1.0, 1e-10};
-  EXPECT_NO_THROW(cuda::check_r_diagonal("cuda.qr", good, 3));
-  const double tiny[] = {3.0, -1.0, 1e-17};  // <= eps * 3
-  try {
-    cuda::check_r_diagonal("cuda.qr", tiny, 3);
-    ADD_FAILURE() << "rank deficiency not reported";
-  } catch (const NumericalError& e) {
-    EXPECT_TRUE(contains(e.what(), "cuda.qr: A is rank deficient")) << e.what();
-    EXPECT_TRUE(contains(e.what(), "|R(2,2)|")) << e.what();
+// The host-side checks of cuda.qr / cuda.qr.augmented / cuda.qr.refined / cuda.gels / cuda.gels_irs
+// (after the timed region): cpu.qr's rule |R_jj| <= 10 sqrt(m) eps ||a_j|| (m = 100: tolerance
+// 100 eps), scale-invariant per column, a non-finite column norm an overflow.
+TEST(QrChecks, RankRuleOfCpuQrAndLibraryInfos) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double diag[] = {3.0, -1.0, 1e-10};
+  const double norms[] = {3.0, 2.0, 1.0};
+  EXPECT_NO_THROW(cuda::check_r_full_rank("cuda.qr", 100, diag, norms, 3));
+  // The rounding noise of a dependent column (~sqrt(m) eps ||a_j||) passed the old test
+  // |R_jj| <= eps max |R_kk|: it must fail now, on every scale of the column.
+  for (const double scale : {1.0, 1e-200, 1e200}) {
+    const double noisy[] = {3.0, -1.0, 50.0 * eps * scale};
+    const double noisy_norms[] = {3.0, 2.0, scale};
+    try {
+      cuda::check_r_full_rank("cuda.qr", 100, noisy, noisy_norms, 3);
+      ADD_FAILURE() << "rank deficiency not reported at scale " << scale;
+    } catch (const NumericalError& e) {
+      EXPECT_TRUE(contains(e.what(), "cuda.qr: A is rank deficient")) << e.what();
+      EXPECT_TRUE(contains(e.what(), "column 2, 0-based")) << e.what();
+      EXPECT_TRUE(contains(e.what(), "|R(2,2)|")) << e.what();
+      EXPECT_TRUE(contains(e.what(), "cuda.svd")) << e.what();
+    }
+    const double clear[] = {3.0, -1.0, 200.0 * eps * scale};  // above 100 eps ||a_3||
+    EXPECT_NO_THROW(cuda::check_r_full_rank("cuda.qr", 100, clear, noisy_norms, 3)) << scale;
   }
+  // The tolerance is cpu.qr's, from the one definition.
+  EXPECT_EQ(cpu::rank_tolerance<double>(100), 100.0 * eps);
   const float nan_diag[] = {1.0f, std::numeric_limits<float>::quiet_NaN()};
-  EXPECT_THROW(cuda::check_r_diagonal("cuda.qr", nan_diag, 2), NumericalError);
+  const float nan_norms[] = {1.0f, 1.0f};
+  EXPECT_THROW(cuda::check_r_full_rank("cuda.qr", 10, nan_diag, nan_norms, 2), NumericalError);
+  const float big_norms[] = {1.0f, std::numeric_limits<float>::infinity()};
+  const float ones[] = {1.0f, 1.0f};
+  try {
+    cuda::check_r_full_rank("cuda.gels", 10, ones, big_norms, 2);
+    ADD_FAILURE() << "overflow not reported";
+  } catch (const NumericalError& e) {
+    EXPECT_TRUE(contains(e.what(), "cuda.gels: the norm of column 1 (0-based)")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "overflow")) << e.what();
+  }
   EXPECT_NO_THROW(cuda::check_qr_infos("cuda.qr", 0, 0));
   try {
     cuda::check_qr_infos("cuda.qr.refined", 0, -3);

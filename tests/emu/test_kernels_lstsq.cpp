@@ -1,14 +1,16 @@
 // The least-squares solvers' kernels (kernels/lstsq_device.cuh: add_to_diagonal, svd_pinv_scale,
-// count_nonfinite, gather_strided; kernels/qr_refined_device.cuh: the double-double residuals f and
-// g, split, add) through their launch functions (kernels/lstsq_kernels.hpp,
+// count_nonfinite, gather_strided, r_column_norms; kernels/qr_refined_device.cuh: the double-double
+// residuals f and g, split, add) through their launch functions (kernels/lstsq_kernels.hpp,
 // kernels/qr_refined.cuh), against host references. Built twice (tests/emu/kernel_test_util.hpp):
 // emu_lstsq, gpu_lstsq.
 //
 // Bounds. Element-wise kernels do one IEEE operation per entry (add, divide, subtract), correctly
-// rounded on both builds: equal bits. The residuals are double-double sums of k = n + 2 (f) or m
-// (g) terms: error <= 8 (k + 2) 2^-104 sum|terms| (exact products and sums, one renormalization per
-// term), then one rounding to T (<= u_T |f|); the reference is the same sum in double-double on the
-// host (common/double_double.hpp, another order), so the bound counts both.
+// rounded on both builds: equal bits. The column norms of R: a few eps relative (derived at their
+// test). The residuals are double-double sums of k = n + 2 (f) or m (g) terms: error <= 8 (k + 2)
+// 2^-104 sum|terms| (exact products and sums, one renormalization per term), then one rounding to
+// T (<= u_T |f|); the reference is the same sum in double-double on the host
+// (common/double_double.hpp, another order), so the bound counts both.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <iterator>
@@ -149,6 +151,125 @@ TYPED_TEST(LstsqKernels, GatherStridedPacksDiagonalsAndTopRows) {
       want_top[static_cast<size_t>(g * n + k)] = B[static_cast<size_t>(g * m + k)];
   }
   EXPECT_EQ(to_host(top, stream.get()), want_top);
+}
+
+// ---- Column norms of R for the rank checks (r_column_norms: cuda.qr, cuda.qr.augmented,
+// cuda.qr.refined, cuda.gels, cuda.gels_irs).
+//
+// Reference: the same scaled sum, ||c|| = big sqrt(sum (c_i / big)^2) with big = max |c_i|, in long
+// double. Bound, relative, for column j (rows = j + 1): the kernel rounds each c_i / big once (the
+// square then carries 2u), accumulates the squares with fma over k = ceil(rows / B) terms per
+// thread and then a tree of log2(B) levels (B = kRColumnNormBlock = 256: log2 = 8): a sum of
+// non-negative terms with error <= gamma_(k + 8) (Higham, ASNA 2nd ed., eq. 4.4), then one sqrt
+// (half the sum's relative error, plus u) and one product by big (u). First order:
+// (k + 8 + 6) u / 2; the threshold takes twice that (higher-order terms; 8 eps for 300 rows), plus
+// the reference's own (rows + 3) u_ref, plus denorm_min absolute (a subnormal norm's last
+// rounding). Columns scaled to 1e300 (double) / 1e30 (float) would overflow an unscaled
+// sum of squares; a zero column has norm 0, entries below the diagonal (NaN here) are never read.
+template <typename T>
+long double reference_norm(const T* col, int64_t rows) {
+  long double big = 0.0L;
+  for (int64_t i = 0; i < rows; ++i) {
+    big = std::max(big, std::fabs(static_cast<long double>(col[i])));
+  }
+  if (!(big > 0.0L)) return big;
+  long double sum = 0.0L;
+  for (int64_t i = 0; i < rows; ++i) {
+    const long double t = static_cast<long double>(col[i]) / big;
+    sum += t * t;
+  }
+  return big * std::sqrt(sum);
+}
+
+int log2_exact(int v) {
+  int l = 0;
+  while ((1 << l) < v) ++l;
+  return l;
+}
+
+TYPED_TEST(LstsqKernels, RColumnNormsMatchAScaledReference) {
+  using T = TypeParam;
+  LSGD_KERNEL_TEST_NEEDS_DEVICE();
+  cuda::Stream stream;
+  const T huge = static_cast<T>(sizeof(T) == sizeof(double) ? 1e300 : 1e30);
+  const T tiny = std::numeric_limits<T>::denorm_min() * T(1000);  // subnormal entries
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  const double u = test::unit_roundoff<T>();
+  const double u_ref = static_cast<double>(std::numeric_limits<long double>::epsilon()) / 2.0;
+  const int B = cuda::kRColumnNormBlock;
+  // n = 1; 33 (a column longer than a warp); 300 (longer than a block: threads take 2 entries);
+  // 1030 (more columns than the grid's 1024 blocks: blocks take two columns, rows up to 5 per
+  // thread). ldr > n: rows n..ldr-1 (NaN) must not be read either.
+  unsigned seed = 40;
+  for (const int64_t n : {int64_t{1}, int64_t{33}, int64_t{300}, int64_t{1030}}) {
+    const int64_t ldr = n + 3;
+    std::vector<T> R(static_cast<size_t>(ldr * n), nan);
+    const std::vector<T> vals = uniform<T>(R.size(), ++seed);
+    for (int64_t j = 0; j < n; ++j) {
+      for (int64_t i = 0; i <= j; ++i) {
+        T v = vals[static_cast<size_t>(j * ldr + i)];
+        if (j % 7 == 1) v *= huge;                // every entry huge
+        if (j % 7 == 2) v = T(0);                 // a zero column
+        if (j % 7 == 3 && i == j / 2) v = -huge;  // one huge entry among ordinary ones
+        if (j % 7 == 4 && i % 3 == 0) v = T(0);   // zeros inside the column
+        if (j % 7 == 5) v *= tiny;                // subnormal (or zero) entries only
+        R[static_cast<size_t>(j * ldr + i)] = v;
+      }
+    }
+    if (n == 1) R[0] = T(-0.75);
+    auto dR = to_device(R, stream.get());
+    cuda::DeviceBuffer<T> dnorms(static_cast<size_t>(n));
+    cuda::r_column_norms(dR.data(), ldr, n, dnorms.data(), stream.get());
+    const std::vector<T> got = to_host(dnorms, stream.get());
+    std::vector<double> want(static_cast<size_t>(n)), tol(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j) {
+      const int64_t rows = j + 1;
+      const long double ref = reference_norm(R.data() + j * ldr, rows);
+      const double k = static_cast<double>((rows + B - 1) / B);
+      const double rel = (k + log2_exact(B) + 6) * u + static_cast<double>(rows + 3) * u_ref;
+      want[static_cast<size_t>(j)] = static_cast<double>(ref);
+      const double abs_floor = static_cast<double>(std::numeric_limits<T>::denorm_min());
+      tol[static_cast<size_t>(j)] = rel * static_cast<double>(ref) + abs_floor;
+    }
+    EXPECT_TRUE(all_within(got, want, tol)) << "n = " << n;
+    for (int64_t j = 0; j < n; ++j) {
+      ASSERT_TRUE(std::isfinite(got[static_cast<size_t>(j)])) << "n = " << n << ", column " << j;
+    }
+  }
+}
+
+// A NaN or Inf in a column makes its norm non-finite (the checks then report an overflow, never a
+// full-rank column); so does a column whose norm exceeds the largest finite T.
+TYPED_TEST(LstsqKernels, RColumnNormsAreNonFiniteForNonFiniteColumns) {
+  using T = TypeParam;
+  LSGD_KERNEL_TEST_NEEDS_DEVICE();
+  cuda::Stream stream;
+  const T inf = std::numeric_limits<T>::infinity();
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  const size_t n = 6;
+  std::vector<T> R(n * n, T(0));
+  auto at = [&](size_t i, size_t j) -> T& { return R[j * n + i]; };
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t i = 0; i <= j; ++i) at(i, j) = T(0.5);
+  }
+  at(0, 1) = nan;  // NaN first, then ordinary entries
+  at(2, 2) = inf;
+  at(1, 3) = -inf;
+  for (size_t i = 0; i <= 4; ++i) at(i, 4) = std::numeric_limits<T>::max();
+  at(4, 5) = nan;  // NaN after an ordinary maximum
+  at(5, 5) = T(3);
+  auto dR = to_device(R, stream.get());
+  cuda::DeviceBuffer<T> dnorms(static_cast<size_t>(n));
+  cuda::r_column_norms(dR.data(), static_cast<int64_t>(n), static_cast<int64_t>(n), dnorms.data(),
+                       stream.get());
+  const std::vector<T> got = to_host(dnorms, stream.get());
+  EXPECT_EQ(got[0], T(0.5));
+  for (size_t j = 1; j < n; ++j) {
+    EXPECT_FALSE(std::isfinite(got[j])) << "column " << j << ": " << got[j];
+  }
+  EXPECT_EQ(got[2], inf);
+  EXPECT_EQ(got[3], inf);
+  EXPECT_EQ(got[4], inf);  // sqrt(5) max: beyond the largest finite T
 }
 
 // ---- Double-double residuals of cuda.qr.refined.
