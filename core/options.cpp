@@ -17,6 +17,7 @@ void validate_iterative_options(const std::string& solver, const SolverOptions& 
   if (!finite_nonneg(o.step)) bad("step must be a finite number >= 0 (0: 1/L)");
   if (!finite_nonneg(o.lipschitz)) bad("lipschitz must be a finite number >= 0 (0: estimate)");
   if (!finite_nonneg(o.ridge_lambda)) bad("ridge_lambda must be a finite number >= 0");
+  if (!finite_nonneg(o.momentum) || o.momentum >= 1.0) bad("momentum must be in [0, 1)");
   if (o.lipschitz == 0.0 && o.power_iters < 1) {
     bad("power_iters must be >= 1 when lipschitz is not given (got " +
         std::to_string(o.power_iters) + ")");

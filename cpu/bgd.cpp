@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/gd_input.hpp"
 #include "cpu/bgd_lanes.hpp"
 #include "cpu/cpu_common.hpp"
 #include "cpu/cpu_families.hpp"
@@ -49,14 +50,7 @@ class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
 
   void setup_step(const BatchedProblem<T>& p) override {
     p.validate();
-    for (index_t q = 0; q < p.batch; ++q) {
-      const T* a = p.a_of(q);
-      if (std::all_of(a, a + p.m * p.n, [](T v) { return v == T(0); })) {
-        std::ostringstream os;
-        os << kName << ": problem " << q << ": A is zero (no Lipschitz constant, no step)";
-        throw InvalidInput(os.str());
-      }
-    }
+    gd_input::reject_zero_problems(kName, p);  // the rule the CUDA bgd solvers share
     A_ = p.A;
     b_ = p.b;
     batch_ = p.batch;

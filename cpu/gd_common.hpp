@@ -36,10 +36,7 @@ constexpr double kDivergenceFactor = 1e8;
 
 // Checks the options every GD solver reads; throws InvalidInput naming the solver and the option.
 inline void check_options(const std::string& name, const SolverOptions& o) {
-  validate_iterative_options(name, o);
-  if (!(std::isfinite(o.momentum) && o.momentum >= 0.0 && o.momentum < 1.0)) {
-    throw InvalidInput(name + ": momentum must be in [0, 1)");
-  }
+  validate_iterative_options(name, o);  // momentum included: the rule the CUDA solvers share
   if (o.threads < 0) throw InvalidInput(name + ": threads must be >= 0 (0: OpenMP default)");
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/gd_input.hpp"
 #include "kernels/bgd_kernels.cuh"
 #include "kernels/bgd_state.hpp"
 #include "kernels/cuda_raii.hpp"
@@ -104,6 +105,8 @@ class BatchedGdSolver final : public BatchedGpuSolver<T> {
  private:
   void check_shape(index_t m, index_t n) const override { engine_.check_shape(variant_, m, n); }
   void prepare(const BatchedProblem<T>& p) override {
+    // The host data's rule of cpu.bgd (setup, untimed): a problem with A = 0 has no step.
+    gd_input::reject_zero_problems(this->name(), p);
     engine_.prepare(variant_, this->A(), this->b(), this->x(), p.m, p.n, p.batch, this->stream(),
                     this->cublas());
   }

@@ -90,7 +90,9 @@ struct SolveInfo {
 enum ProblemStatus : int { kSolved = 0, kSingular = 1, kDiverged = 2, kNotConverged = 3 };
 
 // Checks the SolverOptions fields every gradient-descent solver reads (max_iters, tol, step,
-// lipschitz, ridge_lambda, power_iters, history_every); throws InvalidInput naming the solver.
+// lipschitz, ridge_lambda, momentum, power_iters, history_every); throws InvalidInput naming the
+// solver. The one rule of every backend (cpu/gd_common.hpp, kernels/bgd_engine.cpp, mpi/gd.cpp):
+// a solver that ignores a field (momentum in plain GD) still refuses a bad value of it.
 void validate_iterative_options(const std::string& solver, const SolverOptions& o);
 
 // Indices of the problems whose status is not kSolved.
