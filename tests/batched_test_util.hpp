@@ -13,13 +13,48 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "lsgd/metrics.hpp"
 #include "lsgd/problem.hpp"
 #include "lsgd/registry.hpp"
+#include "tests/test_util.hpp"
 
 namespace lsgd::test {
 
 constexpr double kBatchC = 30.0;
+
+// The batched direct solvers of one backend (the fixture's parameters: one per test file).
+inline std::vector<std::string> batched_names(Backend backend) {
+  std::vector<std::string> out;
+  for (const std::string& name : solver_names(Kind::batched_direct)) {
+    if (default_registry().get(name).backend == backend) out.push_back(name);
+  }
+  return out;
+}
+
+struct BatchShape {
+  index_t batch, m, n;
+};
+
+// One setup and timed_solve() of e on bp: the solution (its size checked) and, when asked, the info.
+// A GPU solve takes a positive time; a CPU one may round to 0 on tiny batches.
+template <typename T>
+std::vector<T> solve_batched(const SolverEntry& e, const BatchedProblem<T>& bp,
+                             SolveInfo* info = nullptr, const SolverOptions& opt = {}) {
+  auto s = e.make_batched<T>(opt);
+  s->setup(bp);
+  const double t = s->timed_solve();
+  if (e.backend == Backend::cuda) {
+    EXPECT_GT(t, 0.0) << e.name;
+  } else {
+    EXPECT_GE(t, 0.0) << e.name;
+  }
+  if (info != nullptr) *info = s->info();
+  std::vector<T> x = s->solution();
+  EXPECT_EQ(x.size(), static_cast<size_t>(bp.batch * bp.n)) << e.name;
+  return x;
+}
 
 // Condition number of problem p of generate_batch(batch, opt, kappa_max).
 inline double batch_kappa(index_t p, index_t batch, double kappa0, double kappa_max) {

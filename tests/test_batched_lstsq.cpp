@@ -18,50 +18,24 @@
 namespace lsgd {
 namespace {
 
-std::vector<std::string> cpu_batched_names() {
-  std::vector<std::string> out;
-  for (const std::string& name : test::solver_names(Kind::batched_direct)) {
-    if (default_registry().get(name).backend == Backend::cpu) out.push_back(name);
-  }
-  return out;
-}
-
 class BatchedCpu : public ::testing::TestWithParam<std::string> {
  protected:
   const SolverEntry& entry() const { return default_registry().get(GetParam()); }
 };
 
-struct Shape {
-  index_t batch, m, n;
-};
-
-template <typename T>
-std::vector<T> solve(const SolverEntry& e, const BatchedProblem<T>& bp, SolveInfo* info = nullptr,
-                     const SolverOptions& opt = {}) {
-  auto s = e.make_batched<T>(opt);
-  s->setup(bp);
-  const double t = s->timed_solve();
-  EXPECT_GE(t, 0.0);
-  if (info != nullptr) *info = s->info();
-  std::vector<T> x = s->solution();
-  EXPECT_EQ(x.size(), static_cast<size_t>(bp.batch * bp.n));
-  return x;
-}
+using Shape = test::BatchShape;
+using test::solve_batched;
 
 template <typename T>
 void check_accuracy(const SolverEntry& e, const Shape& sh, double noise) {
-  GenOptions o;
-  o.m = sh.m;
-  o.n = sh.n;
-  o.noise = noise;
-  o.seed = 11;
+  GenOptions o = gen_options(sh.m, sh.n, 1.0, 11, noise);
   // Noisy systems add kappa^2 ||r|| eps to the LS solution's sensitivity: keep kappa where the
   // kappa^2 bound still asserts digits, and apply it to every solver.
   const bool squared = e.kappa_squared() || noise > 0.0;
   const double kappa_max = test::kappa_limit<T>(squared);
   const BatchedProblem<T> bp = generate_batch<T>(sh.batch, o, kappa_max);
   SolveInfo info;
-  const std::vector<T> x = solve(e, bp, &info);
+  const std::vector<T> x = solve_batched(e, bp, &info);
   EXPECT_TRUE(failed_indices(info).empty()) << e.name << ": reported failures on full-rank data";
   const double ratio =
       test::max_error_ratio(bp, x, test::per_problem_reference(bp), 1.0, kappa_max, squared);
@@ -86,17 +60,15 @@ TEST_P(BatchedCpu, NoisyProblemsMatchCpuQr) {
 
 template <typename T>
 void check_singular(const SolverEntry& e) {
-  GenOptions o;
-  o.m = 40;
-  o.n = 6;
-  o.seed = 5;
+  GenOptions o = gen_options(40, 6, 1.0, 5);
   const double kappa_max = 100.0;
   BatchedProblem<T> bp = generate_batch<T>(10, o, kappa_max);
   const std::vector<index_t> expected = {3, 6, 9};
   test::make_singular(bp, 3, {6, 9}, 2);
   SolveInfo info;
   std::vector<T> x;
-  ASSERT_NO_THROW(x = solve(e, bp, &info)) << e.name << ": threw on a per-problem singularity";
+  ASSERT_NO_THROW(x = solve_batched(e, bp, &info))
+      << e.name << ": threw on a per-problem singularity";
   EXPECT_EQ(failed_indices(info), expected) << e.name;
   ASSERT_EQ(info.problem_status.size(), 10u);
   for (index_t p : expected) {
@@ -129,21 +101,17 @@ TEST_P(BatchedCpu, SingularProblemsReportedOthersSolved) {
 // the rank tests of cpu.qr / cpu.cholesky must still flag it.
 TEST_P(BatchedCpu, DuplicatedColumnIsSingular) {
   const SolverEntry& e = entry();
-  GenOptions o;
-  o.m = 50;
-  o.n = 5;
+  GenOptions o = gen_options(50, 5);
   BatchedProblem<double> bp = generate_batch<double>(4, o, 10.0);
   std::copy(bp.a_of(1), bp.a_of(1) + bp.m, bp.a_of(1) + 3 * bp.m);  // column 3 = column 0
   SolveInfo info;
-  solve(e, bp, &info);
+  solve_batched(e, bp, &info);
   EXPECT_EQ(failed_indices(info), std::vector<index_t>{1}) << e.name;
 }
 
 template <typename T>
 void check_bad_input(const SolverEntry& e) {
-  GenOptions o;
-  o.m = 20;
-  o.n = 4;
+  GenOptions o = gen_options(20, 4);
   const BatchedProblem<T> good = generate_batch<T>(3, o);
   auto expect_invalid = [&](const BatchedProblem<T>& bp, const std::string& what,
                             const std::string& word) {
@@ -188,9 +156,7 @@ TEST_P(BatchedCpu, BadInputIsInvalidInput) {
 // batch (400 x 30 x 7 entries) is above the size that the solvers split across threads.
 TEST_P(BatchedCpu, RepeatableAndThreadCountIndependent) {
   const SolverEntry& e = entry();
-  GenOptions o;
-  o.m = 30;
-  o.n = 7;
+  GenOptions o = gen_options(30, 7);
   const BatchedProblem<double> bp = generate_batch<double>(400, o, 1e3);
   SolverOptions one, two;
   one.threads = 1;
@@ -203,7 +169,7 @@ TEST_P(BatchedCpu, RepeatableAndThreadCountIndependent) {
   s->timed_solve();
   EXPECT_EQ(s->solution(), x1) << e.name << ": a second timed_solve() changed the result";
   SolveInfo info2;
-  const std::vector<double> x2 = solve(e, bp, &info2, two);
+  const std::vector<double> x2 = solve_batched(e, bp, &info2, two);
   EXPECT_EQ(info2.threads, 2);
   EXPECT_LE(forward_error(x2, x1), 10 * eps<double>()) << e.name;
 }
@@ -211,23 +177,22 @@ TEST_P(BatchedCpu, RepeatableAndThreadCountIndependent) {
 // A batch that costs less than an OpenMP fork-join runs on the calling thread, and says so.
 TEST_P(BatchedCpu, SmallBatchRunsOnOneThread) {
   const SolverEntry& e = entry();
-  GenOptions o;
-  o.m = 64;
-  o.n = 8;
+  GenOptions o = gen_options(64, 8);
   const BatchedProblem<double> bp = generate_batch<double>(1, o, 10.0);
   SolverOptions two;
   two.threads = 2;
   SolveInfo info;
-  const std::vector<double> x = solve(e, bp, &info, two);
+  const std::vector<double> x = solve_batched(e, bp, &info, two);
   EXPECT_EQ(info.threads, 1) << e.name;
   EXPECT_EQ(x.size(), 8u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, BatchedCpu, ::testing::ValuesIn(cpu_batched_names()),
+INSTANTIATE_TEST_SUITE_P(Registry, BatchedCpu,
+                         ::testing::ValuesIn(test::batched_names(Backend::cpu)),
                          [](const auto& info) { return test::param_name(info.param); });
 
 TEST(BatchedRegistry, CpuEntriesPresent) {
-  const std::vector<std::string> names = cpu_batched_names();
+  const std::vector<std::string> names = test::batched_names(Backend::cpu);
   EXPECT_NE(std::find(names.begin(), names.end(), "cpu.batched.qr"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "cpu.batched.cholesky"), names.end());
   EXPECT_TRUE(default_registry().get("cpu.batched.cholesky").normal_equations);

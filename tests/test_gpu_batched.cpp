@@ -20,49 +20,28 @@
 namespace lsgd {
 namespace {
 
-std::vector<std::string> gpu_batched_names() {
-  std::vector<std::string> out;
-  for (const std::string& name : test::solver_names(Kind::batched_direct)) {
-    if (default_registry().get(name).backend == Backend::cuda) out.push_back(name);
-  }
-  return out;
-}
-
 class BatchedGpu : public ::testing::TestWithParam<std::string> {
  protected:
   const SolverEntry& entry() const { return default_registry().get(GetParam()); }
 };
 
-struct Shape {
-  index_t batch, m, n;
-};
+using Shape = test::BatchShape;
+using test::solve_batched;
 
-template <typename T>
-std::vector<T> solve(const SolverEntry& e, const BatchedProblem<T>& bp, SolveInfo* info = nullptr,
-                     GpuMode mode = GpuMode::resident) {
+SolverOptions in_mode(GpuMode mode) {
   SolverOptions opt;
   opt.gpu_mode = mode;
-  auto s = e.make_batched<T>(opt);
-  s->setup(bp);
-  const double t = s->timed_solve();
-  EXPECT_GT(t, 0.0);
-  if (info != nullptr) *info = s->info();
-  std::vector<T> x = s->solution();
-  EXPECT_EQ(x.size(), static_cast<size_t>(bp.batch * bp.n));
-  return x;
+  return opt;
 }
 
 template <typename T>
 void check_accuracy(const SolverEntry& e, const Shape& sh) {
   if (e.max_n > 0 && sh.n > e.max_n) return;
-  GenOptions o;
-  o.m = sh.m;
-  o.n = sh.n;
-  o.seed = 21;
+  GenOptions o = gen_options(sh.m, sh.n, 1.0, 21);
   const double kappa_max = test::kappa_limit<T>(e.kappa_squared());
   const BatchedProblem<T> bp = generate_batch<T>(sh.batch, o, kappa_max);
   SolveInfo info;
-  const std::vector<T> x = solve(e, bp, &info);
+  const std::vector<T> x = solve_batched(e, bp, &info);
   EXPECT_TRUE(failed_indices(info).empty()) << e.name << ": reported failures on full-rank data";
   const double ratio =
       test::max_error_ratio(bp, x, test::batched_reference(bp), 1.0, kappa_max, e.kappa_squared());
@@ -91,17 +70,15 @@ TEST_P(BatchedGpu, EveryProblemMatchesCpuBatchedQr) {
 
 template <typename T>
 void check_singular(const SolverEntry& e, index_t m, index_t n) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.seed = 5;
+  GenOptions o = gen_options(m, n, 1.0, 5);
   const double kappa_max = 100.0;
   BatchedProblem<T> bp = generate_batch<T>(10, o, kappa_max);
   const std::vector<index_t> expected = {3, 6, 9};
   test::make_singular(bp, 3, {6, 9}, n / 2);
   SolveInfo info;
   std::vector<T> x;
-  ASSERT_NO_THROW(x = solve(e, bp, &info)) << e.name << ": threw on a per-problem singularity";
+  ASSERT_NO_THROW(x = solve_batched(e, bp, &info))
+      << e.name << ": threw on a per-problem singularity";
   EXPECT_EQ(failed_indices(info), expected) << e.name << " " << m << "x" << n;
   for (index_t p : expected) {
     for (index_t j = 0; j < n; ++j) EXPECT_TRUE(std::isnan(x[static_cast<size_t>(p * n + j)]));
@@ -127,12 +104,10 @@ TEST_P(BatchedGpu, SingularProblemsReportedOthersSolved) {
 TEST_P(BatchedGpu, EndToEndModeGivesTheSameSolution) {
   const SolverEntry& e = entry();
   LSGD_SKIP_IF_UNAVAILABLE(&e);
-  GenOptions o;
-  o.m = 100;
-  o.n = 12;
+  GenOptions o = gen_options(100, 12);
   const BatchedProblem<float> bp = generate_batch<float>(50, o, 1e2);
-  const std::vector<float> resident = solve(e, bp, nullptr, GpuMode::resident);
-  const std::vector<float> e2e = solve(e, bp, nullptr, GpuMode::end_to_end);
+  const std::vector<float> resident = solve_batched(e, bp, nullptr, in_mode(GpuMode::resident));
+  const std::vector<float> e2e = solve_batched(e, bp, nullptr, in_mode(GpuMode::end_to_end));
   EXPECT_EQ(resident, e2e) << e.name;
 }
 
@@ -140,9 +115,7 @@ TEST_P(BatchedGpu, EndToEndModeGivesTheSameSolution) {
 TEST_P(BatchedGpu, RepeatedSolvesAgree) {
   const SolverEntry& e = entry();
   LSGD_SKIP_IF_UNAVAILABLE(&e);
-  GenOptions o;
-  o.m = 70;
-  o.n = 10;
+  GenOptions o = gen_options(70, 10);
   const BatchedProblem<double> bp = generate_batch<double>(33, o, 1e3);
   for (GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {
     SolverOptions opt;
@@ -186,11 +159,12 @@ TEST_P(BatchedGpu, ShapesBeyondTheLimitAreInvalidInput) {
   EXPECT_THROW(e.make_batched<double>()->timed_solve(), InvalidInput) << e.name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, BatchedGpu, ::testing::ValuesIn(gpu_batched_names()),
+INSTANTIATE_TEST_SUITE_P(Registry, BatchedGpu,
+                         ::testing::ValuesIn(test::batched_names(Backend::cuda)),
                          [](const auto& info) { return test::param_name(info.param); });
 
 TEST(BatchedGpuRegistry, CatalogLists) {
-  const std::vector<std::string> names = gpu_batched_names();
+  const std::vector<std::string> names = test::batched_names(Backend::cuda);
   for (const char* want : {"cuda.batched.gels", "cuda.batched.cholesky", "cuda.batched.resident"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }

@@ -24,6 +24,16 @@ struct Problem {
   T& a(index_t i, index_t j) { return A[static_cast<size_t>(j * m + i)]; }
   const T& a(index_t i, index_t j) const { return A[static_cast<size_t>(j * m + i)]; }
 
+  // An m x n problem of zeros (A and b sized, no x_true), to be filled in through a() and b.
+  static Problem zeros(index_t m, index_t n) {
+    Problem p;
+    p.m = m;
+    p.n = n;
+    p.A.assign(static_cast<size_t>(m * n), T(0));
+    p.b.assign(static_cast<size_t>(m), T(0));
+    return p;
+  }
+
   // Throws InvalidInput naming the problem: empty, size mismatch, NaN/Inf (with row and column).
   void validate() const;
 
@@ -65,6 +75,13 @@ struct GenOptions {
   index_t rank = 0;
   std::uint64_t seed = 42;
 };
+
+// The usual options in one expression: generate<double>(gen_options(400, 40, 1e4, 7)). The other
+// fields keep their defaults above (gaussian = false).
+inline GenOptions gen_options(index_t m, index_t n, double kappa = 1.0, std::uint64_t seed = 42,
+                              double noise = 0.0, index_t rank = 0) {
+  return GenOptions{m, n, kappa, /*gaussian=*/false, noise, rank, seed};
+}
 
 // A = U diag(sigma) V^T, U (m x k) and V (n x k) orthonormal (k = min(m,n)), sigma geometric from 1 down
 // to 1/kappa, x_true ~ N(0,1) normalized to unit norm. Generated in double, then rounded to T.
