@@ -191,9 +191,7 @@ Problem<T> local_rows(index_t m_global, index_t n) {
   p.m = rows;
   p.n = n;
   if (rows > 0) {
-    GenOptions g;
-    g.m = rows;
-    g.n = n;
+    GenOptions g = gen_options(rows, n);
     g.gaussian = true;
     g.seed = 1000 + static_cast<std::uint64_t>(me);
     p = generate<T>(g);

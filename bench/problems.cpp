@@ -54,10 +54,7 @@ void finish(T* A, T* b, const T* x, index_t m, index_t n, bool shift) {
 }
 
 GenOptions options_of(const ProblemSpec& s) {
-  GenOptions o;
-  o.m = s.m;
-  o.n = s.n;
-  o.seed = kProblemSeed;
+  GenOptions o = gen_options(s.m, s.n, 1.0, kProblemSeed);
   if (s.gen == Gen::shifted_gaussian) {
     o.gaussian = true;
   } else {

@@ -120,3 +120,11 @@ inline std::vector<double> json_array(const std::string& s, const std::string& k
   } while (0)
 
 }  // namespace lsgd::cli_test
+
+// The fixture and helpers every CLI test file uses, by their short names.
+namespace lsgd {
+using cli_test::CliResult;
+using cli_test::CliTest;
+using cli_test::count_lines;
+using cli_test::json_array;
+}  // namespace lsgd

@@ -59,49 +59,48 @@ struct Table {
   std::vector<std::vector<double>> rows;
 };
 
-Table read_csv(const std::string& file) {
+// Calls fn(line, where) for every non-empty line of the data file (CR stripped); `where` names the
+// file and line for error messages.
+template <typename F>
+void for_each_line(const std::string& file, F&& fn) {
   std::ifstream in(data_path(file));
   if (!in) throw InvalidInput("cannot open " + data_path(file));
-  Table t;
   std::string line;
   int line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+    if (!line.empty()) fn(line, file + " line " + std::to_string(line_no));
+  }
+}
+
+Table read_csv(const std::string& file) {
+  Table t;
+  for_each_line(file, [&](const std::string& line, const std::string& where) {
     std::vector<std::string> fields;
     std::stringstream ss(line);
     std::string f;
     while (std::getline(ss, f, ',')) fields.push_back(f);
     if (t.header.empty()) {
       t.header = fields;
-      continue;
+      return;
     }
     if (fields.size() != t.header.size()) {
-      throw InvalidInput(file + " line " + std::to_string(line_no) + ": " +
-                         std::to_string(fields.size()) + " fields, header has " +
+      throw InvalidInput(where + ": " + std::to_string(fields.size()) + " fields, header has " +
                          std::to_string(t.header.size()));
     }
     std::vector<double> row;
-    for (const auto& v : fields)
-      row.push_back(parse_double(v, file + " line " + std::to_string(line_no)));
+    for (const auto& v : fields) row.push_back(parse_double(v, where));
     t.rows.push_back(row);
-  }
+  });
   return t;
 }
 
 std::vector<double> read_certified(const std::string& file) {
-  std::ifstream in(data_path(file));
-  if (!in) throw InvalidInput("cannot open " + data_path(file));
   std::vector<double> out;
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    out.push_back(parse_double(line, file + " line " + std::to_string(line_no)));
-  }
+  for_each_line(file, [&](const std::string& line, const std::string& where) {
+    out.push_back(parse_double(line, where));
+  });
   return out;
 }
 

@@ -22,12 +22,7 @@ const SolverEntry& entry(const std::string& name) { return default_registry().ge
 
 BatchedProblem<double> make_batch(index_t batch, index_t m, index_t n, double kappa,
                                   double kappa_max, double noise, std::uint64_t seed) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = noise;
-  o.seed = seed;
+  GenOptions o = gen_options(m, n, kappa, seed, noise);
   return generate_batch<double>(batch, o, kappa_max);
 }
 

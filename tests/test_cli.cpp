@@ -15,10 +15,6 @@ namespace lsgd {
 namespace {
 
 namespace fs = std::filesystem;
-using cli_test::CliResult;
-using cli_test::CliTest;
-using cli_test::count_lines;
-using cli_test::json_array;
 
 TEST_F(CliTest, GenThenSolveWithQrRecoversXTrue) {
   const CliResult g = run("gen --m 300 --n 6 --kappa 1e3 --seed 5 --output p.csv --x-output x.csv");

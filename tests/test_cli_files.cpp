@@ -13,10 +13,6 @@
 namespace lsgd {
 namespace {
 
-using cli_test::CliResult;
-using cli_test::CliTest;
-using cli_test::count_lines;
-using cli_test::json_array;
 
 // The stack-loss data (Brownlee 1965; R's `stackloss`): Air.Flow, Water.Temp, Acid.Conc. and the
 // target stack.loss.

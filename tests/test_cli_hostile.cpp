@@ -24,9 +24,6 @@ namespace lsgd {
 namespace {
 
 namespace fs = std::filesystem;
-using cli_test::CliResult;
-using cli_test::CliTest;
-using cli_test::count_lines;
 
 // A data or numerical error: status 1, one line "lsgd: ..." on stderr.
 #define EXPECT_DATA_ERROR(r)                                   \

@@ -35,10 +35,7 @@ import lsgd_results  # noqa: E402  (standard library only)
 
 
 def _ensure_modules():
-    missing = lsgd_results.reexec_if_missing(("scipy", "matplotlib"), "test_compare")
-    if missing:
-        print(f"SKIP: test_compare needs {', '.join(missing)}; no interpreter here has them")
-        sys.exit(77)
+    lsgd_results.skip_unless_modules(("scipy", "matplotlib"), "test_compare")
 
 
 if __name__ == "__main__":

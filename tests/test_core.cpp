@@ -22,11 +22,7 @@ class GeneratorKappa : public ::testing::TestWithParam<KappaCase> {};
 
 TEST_P(GeneratorKappa, AchievedConditionNumberWithinOnePercent) {
   const auto c = GetParam();
-  GenOptions o;
-  o.m = c.m;
-  o.n = c.n;
-  o.kappa = c.kappa;
-  o.seed = 7;
+  GenOptions o = gen_options(c.m, c.n, c.kappa, 7);
   const auto p = generate<double>(o);
   const double k = condition_number(p);
   EXPECT_NEAR(k / c.kappa, 1.0, 0.01) << "requested " << c.kappa << ", got " << k;
@@ -38,10 +34,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GeneratorKappa,
                                            KappaCase{3000, 30, 1e12}));
 
 TEST(Generator, ConsistentSystemHasZeroResidualAtXTrue) {
-  GenOptions o;
-  o.m = 300;
-  o.n = 12;
-  o.kappa = 100;
+  GenOptions o = gen_options(300, 12, 100);
   const auto p = generate<double>(o);
   ASSERT_EQ(p.x_true.size(), 12u);
   EXPECT_LT(residual_norm(p, p.x_true), 1e-13);
@@ -51,20 +44,13 @@ TEST(Generator, ConsistentSystemHasZeroResidualAtXTrue) {
 }
 
 TEST(Generator, NoisySystemHasResidual) {
-  GenOptions o;
-  o.m = 300;
-  o.n = 12;
-  o.noise = 0.1;
+  GenOptions o = gen_options(300, 12, 1.0, 42, 0.1);
   const auto p = generate<double>(o);
   EXPECT_GT(residual_norm(p, p.x_true), 1e-3);
 }
 
 TEST(Generator, SameSeedSameProblemOtherSeedOtherProblem) {
-  GenOptions o;
-  o.m = 40;
-  o.n = 5;
-  o.kappa = 10;
-  o.seed = 3;
+  GenOptions o = gen_options(40, 5, 10, 3);
   const auto a = generate<double>(o), b = generate<double>(o);
   EXPECT_EQ(a.A, b.A);
   EXPECT_EQ(a.b, b.b);
@@ -74,11 +60,7 @@ TEST(Generator, SameSeedSameProblemOtherSeedOtherProblem) {
 }
 
 TEST(Generator, RankDeficientHasExactRankAndMinNormXTrue) {
-  GenOptions o;
-  o.m = 60;
-  o.n = 10;
-  o.kappa = 10;
-  o.rank = 6;
+  GenOptions o = gen_options(60, 10, 10, 42, 0.0, 6);
   const auto p = generate<double>(o);
   Eigen::Map<const Eigen::MatrixXd> A(p.A.data(), p.m, p.n);
   Eigen::JacobiSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
@@ -93,20 +75,14 @@ TEST(Generator, RankDeficientHasExactRankAndMinNormXTrue) {
 }
 
 TEST(Generator, UnderdeterminedShape) {
-  GenOptions o;
-  o.m = 5;
-  o.n = 9;
-  o.kappa = 10;
+  GenOptions o = gen_options(5, 9, 10);
   const auto p = generate<double>(o);
   EXPECT_EQ(p.A.size(), 45u);
   EXPECT_LT(residual_norm(p, p.x_true), 1e-13);
 }
 
 TEST(Generator, BatchSpreadsKappaAndIsReproducible) {
-  GenOptions o;
-  o.m = 30;
-  o.n = 4;
-  o.kappa = 10;
+  GenOptions o = gen_options(30, 4, 10);
   const auto bp = generate_batch<double>(5, o, 1e5);
   EXPECT_NEAR(condition_number(bp.extract(0)) / 10.0, 1.0, 0.01);
   EXPECT_NEAR(condition_number(bp.extract(4)) / 1e5, 1.0, 0.01);
@@ -133,9 +109,7 @@ TEST(Generator, RejectsBadOptions) {
 }
 
 TEST(Validate, NamesNonFiniteEntry) {
-  GenOptions o;
-  o.m = 10;
-  o.n = 3;
+  GenOptions o = gen_options(10, 3);
   auto p = generate<double>(o);
   p.a(4, 2) = std::nan("");
   try {
@@ -173,10 +147,7 @@ TEST(Metrics, ForwardErrorAndLre) {
 }
 
 TEST(Metrics, NormalEquationResidualIsSmallAtLsSolution) {
-  GenOptions o;
-  o.m = 100;
-  o.n = 5;
-  o.noise = 0.5;
+  GenOptions o = gen_options(100, 5, 1.0, 42, 0.5);
   const auto p = generate<double>(o);
   Eigen::Map<const Eigen::MatrixXd> A(p.A.data(), p.m, p.n);
   Eigen::Map<const Eigen::VectorXd> b(p.b.data(), p.m);
@@ -252,11 +223,7 @@ TEST(Device, DescribesItselfWithoutCrashing) {
 // returns a sigma_min that is mostly rounding; one-sided Jacobi gets it to about kappa_scaled eps
 // relative. Tolerance: 30 kappa_scaled eps, the c of the accuracy suites.
 Problem<double> graded_columns() {
-  Problem<double> p;
-  p.m = 16;
-  p.n = 3;
-  p.A.resize(48);
-  p.b.resize(16);
+  Problem<double> p = Problem<double>::zeros(16, 3);
   const double C[3][3] = {{1.0, std::ldexp(1.0, -30), std::ldexp(1.0, -61)},
                           {0.0, std::ldexp(1.0, -31), std::ldexp(1.0, -62)},
                           {0.0, 0.0, std::ldexp(1.0, -60)}};

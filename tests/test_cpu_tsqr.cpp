@@ -32,12 +32,7 @@ std::vector<T> solve(const std::string& name, const Problem<T>& p, int threads =
 
 template <typename T>
 Problem<T> make(index_t m, index_t n, double kappa, double noise = 0.0) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = noise;
-  o.seed = static_cast<std::uint64_t>(m * 131 + n);
+  GenOptions o = gen_options(m, n, kappa, static_cast<std::uint64_t>(m * 131 + n), noise);
   return generate<T>(o);
 }
 

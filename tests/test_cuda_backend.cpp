@@ -130,10 +130,7 @@ TEST(CudaBackend, LibraryMakesEveryCatalogSolverAndItsErrorsCrossTheBoundary) {
     }
     return;
   }
-  GenOptions g;
-  g.m = 120;
-  g.n = 12;
-  g.kappa = 10;
+  GenOptions g = gen_options(120, 12, 10);
   const Problem<double> p = generate<double>(g);
   auto s = qr.make_f64(SolverOptions{});
   s->setup(p);

@@ -23,12 +23,7 @@ bool is_sgd(const std::string& name) { return entry(name).algorithm == "sgd"; }
 bool is_momentum(const std::string& name) { return entry(name).algorithm == "momentum"; }
 
 Problem<double> make_problem(index_t m, index_t n, double kappa, double noise, std::uint64_t seed) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = noise;
-  o.seed = seed;
+  GenOptions o = gen_options(m, n, kappa, seed, noise);
   return generate<double>(o);
 }
 
@@ -414,11 +409,7 @@ const std::vector<std::string> kEstimating = {"cpu.gd", "cpu.gd.momentum", "cpu.
 // iterations with the intercept wrong in every digit; the forward-error rule keeps going and, at
 // max_iters, says it is not converged with an estimate that matches the real error.
 Problem<double> raw_year_problem() {
-  Problem<double> p;
-  p.m = 60;
-  p.n = 3;
-  p.A.resize(180);
-  p.b.resize(60);
+  Problem<double> p = Problem<double>::zeros(60, 3);
   for (index_t i = 0; i < p.m; ++i) {
     const double year = 1950.0 + static_cast<double>(i);
     const double sales = 100.0 + 30.0 * std::sin(0.9 * static_cast<double>(i));

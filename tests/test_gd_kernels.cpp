@@ -45,12 +45,7 @@ double gamma(double k) {
 
 BatchedProblem<double> batch_of(index_t batch, index_t m, index_t n, double kappa, double kappa_max,
                                 std::uint64_t seed) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = 0.05;
-  o.seed = seed;
+  GenOptions o = gen_options(m, n, kappa, seed, 0.05);
   return generate_batch<double>(batch, o, kappa_max);
 }
 
@@ -397,11 +392,7 @@ TEST(CpuGdStream, EvaluationWithinRoundingOfExact) {
 // the chunked pass on the same problem: both within the per-step bound of check_against_single,
 // and the thread counts bitwise identical to themselves across repeated solves.
 TEST(CpuGdStream, SolveMatchesAcrossThreadsAndRepeats) {
-  GenOptions go;
-  go.m = 3001;
-  go.n = 48;
-  go.kappa = 5.0;
-  go.noise = 0.1;
+  GenOptions go = gen_options(3001, 48, 5.0, 42, 0.1);
   const Problem<double> p = generate<double>(go);
   SolverOptions o;
   o.tol = 0.0;

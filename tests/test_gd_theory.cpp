@@ -32,10 +32,7 @@ struct TheoryCase {
 };
 
 TheoryCase make_setup(double kappa_hessian) {
-  GenOptions o;
-  o.m = 200;
-  o.n = 20;
-  o.kappa = std::sqrt(kappa_hessian);
+  GenOptions o = gen_options(200, 20, std::sqrt(kappa_hessian));
   o.noise = 0.1;  // inconsistent: x* is the least-squares solution, not x_true
   o.seed = 31;
   TheoryCase s;

@@ -53,11 +53,7 @@ TYPED_TEST(CudaGd, ConvergesToQrSolution) {
   const SolverEntry& e = default_registry().get("cuda.gd");
   LSGD_SKIP_IF_UNAVAILABLE(&e);
   for (const double kappa : {2.0, 8.0}) {
-    GenOptions g;
-    g.m = 3000;
-    g.n = 24;
-    g.kappa = kappa;
-    g.seed = 11;
+    GenOptions g = gen_options(3000, 24, kappa, 11);
     const Problem<T> p = generate<T>(g);
     SolverOptions o;
     o.tol = tol_for<T>();
@@ -82,12 +78,7 @@ TYPED_TEST(CudaGd, MatchesCpuGdAfterSameIterations) {
   LSGD_SKIP_IF_UNAVAILABLE(&e);
   // A tall problem (many row blocks: the partial sums are reduced) and a short one.
   for (const index_t m : {200000, 300}) {
-    GenOptions g;
-    g.m = m;
-    g.n = 16;
-    g.kappa = 10.0;
-    g.noise = 0.1;
-    g.seed = 5;
+    GenOptions g = gen_options(m, 16, 10.0, 5, 0.1);
     const Problem<T> p = generate<T>(g);
     SolverOptions o;
     o.tol = 0.0;
@@ -141,10 +132,7 @@ TYPED_TEST(CudaGd, StepAboveTwoOverLThrowsNumericalError) {
   using T = TypeParam;
   const SolverEntry& e = default_registry().get("cuda.gd");
   LSGD_SKIP_IF_UNAVAILABLE(&e);
-  GenOptions g;
-  g.m = 500;
-  g.n = 10;
-  g.kappa = 3.0;
+  GenOptions g = gen_options(500, 10, 3.0);
   const Problem<T> p = generate<T>(g);
   SolverOptions o;
   const RefResult ref = reference_gd(p.A.data(), p.b.data(), p.m, p.n, o);
@@ -206,11 +194,7 @@ TYPED_TEST(CudaBgd, EveryProblemConvergesToQrSolution) {
     const SolverEntry& e = default_registry().get(name);
     LSGD_SKIP_IF_UNAVAILABLE(&e);
     for (const Shape& sh : shapes) {
-      GenOptions g;
-      g.m = sh.m;
-      g.n = sh.n;
-      g.kappa = 2.0;
-      g.seed = 100;
+      GenOptions g = gen_options(sh.m, sh.n, 2.0, 100);
       const BatchedProblem<T> bp = generate_batch<T>(sh.batch, g, kappa_max);
       SolverOptions o;
       o.tol = tol_for<T>();
@@ -256,12 +240,7 @@ TYPED_TEST(CudaBgd, EveryProblemMatchesReferenceAfterSameIterations) {
     const SolverEntry& e = default_registry().get(name);
     LSGD_SKIP_IF_UNAVAILABLE(&e);
     for (const Shape& sh : shapes) {
-      GenOptions g;
-      g.m = sh.m;
-      g.n = sh.n;
-      g.kappa = 1.5;
-      g.noise = 0.05;
-      g.seed = 7;
+      GenOptions g = gen_options(sh.m, sh.n, 1.5, 7, 0.05);
       const BatchedProblem<T> bp = generate_batch<T>(sh.batch, g, 10.0);
       SolverOptions o;
       o.tol = 0.0;
@@ -313,10 +292,7 @@ TYPED_TEST(CudaBgd, DivergenceIsReportedPerProblem) {
     const SolverEntry& e = default_registry().get(name);
     LSGD_SKIP_IF_UNAVAILABLE(&e);
     for (const Shape& sh : {Shape{8, 64, 8}, Shape{6, 900, 36}}) {
-      GenOptions g;
-      g.m = sh.m;
-      g.n = sh.n;
-      g.kappa = 3.0;
+      GenOptions g = gen_options(sh.m, sh.n, 3.0);
       BatchedProblem<T> bp = generate_batch<T>(sh.batch, g);
       for (index_t p : {index_t{0}, index_t{3}}) {
         for (index_t i = 0; i < sh.m * sh.n; ++i) bp.a_of(p)[i] *= T(2);
@@ -357,9 +333,7 @@ TYPED_TEST(CudaBgd, ShapesAtAndBeyondTheLimits) {
   auto check = [&](const char* name, index_t batch, index_t m, index_t n,
                    const std::string& note_has) {
     const SolverEntry& e = default_registry().get(name);
-    GenOptions g;
-    g.m = m;
-    g.n = n;
+    GenOptions g = gen_options(m, n);
     g.gaussian = true;
     g.seed = 9;
     const BatchedProblem<T> bp = generate_batch<T>(batch, g);
@@ -376,9 +350,7 @@ TYPED_TEST(CudaBgd, ShapesAtAndBeyondTheLimits) {
   };
   auto rejects = [&](const char* name, index_t m, index_t n) {
     const SolverEntry& e = default_registry().get(name);
-    GenOptions g;
-    g.m = m;
-    g.n = n;
+    GenOptions g = gen_options(m, n);
     g.gaussian = true;
     const BatchedProblem<T> bp = generate_batch<T>(2, g);
     auto s = e.make_batched<T>(o);

@@ -47,10 +47,7 @@ TEST(GpuInfra, OutOfMemoryNamesBytesAndTheProcessGoesOn) {
   cuda::DeviceBuffer<double> small(1000);
   small.zero(stream.get());
   EXPECT_EQ(small.to_host(0, stream.get()).size(), 1000u);
-  GenOptions g;
-  g.m = 120;
-  g.n = 12;
-  g.kappa = 10;
+  GenOptions g = gen_options(120, 12, 10);
   const Problem<double> p = generate<double>(g);
   auto s = default_registry().get("cuda.qr").make<double>();
   s->setup(p);

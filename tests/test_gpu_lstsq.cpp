@@ -45,11 +45,7 @@ const char* mode_name(GpuMode m) { return m == GpuMode::resident ? "resident" : 
 // A consistent problem with one column set to zero: A^T A is exactly singular, R(j,j) exactly 0.
 template <typename T>
 Problem<T> zero_column_problem(index_t m, index_t n, index_t col) {
-  GenOptions g;
-  g.m = m;
-  g.n = n;
-  g.kappa = 10;
-  g.seed = 5;
+  GenOptions g = gen_options(m, n, 10, 5);
   Problem<T> p = generate<T>(g);
   for (index_t i = 0; i < m; ++i) p.a(i, col) = T(0);
   return p;
@@ -85,11 +81,7 @@ class GpuVsCpu : public ::testing::TestWithParam<std::tuple<MethodCase, GpuMode>
   void check(double kappa) {
     const MethodCase c = std::get<0>(GetParam());
     const GpuMode mode = std::get<1>(GetParam());
-    GenOptions g;
-    g.m = 300;
-    g.n = 40;
-    g.kappa = kappa;
-    g.seed = 11;
+    GenOptions g = gen_options(300, 40, kappa, 11);
     const Problem<T> p = generate<T>(g);
     SolverOptions opt;
     opt.gpu_mode = mode;
@@ -142,11 +134,7 @@ INSTANTIATE_TEST_SUITE_P(Methods, GpuVsCpu,
 
 template <typename T>
 void expect_working_accuracy_at_kappa_10(const std::string& inner) {
-  GenOptions g;
-  g.m = 512;
-  g.n = 64;
-  g.kappa = 10;
-  g.seed = 3;
+  GenOptions g = gen_options(512, 64, 10, 3);
   const Problem<T> p = generate<T>(g);
   for (const GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {
     SolverOptions opt;
@@ -173,11 +161,7 @@ TEST(GpuGelsIrs, EveryInnerPrecisionReachesWorkingAccuracyAtKappa10) {
 TEST(GpuGelsIrs, Kappa1e8Fp16ConvergesOrFallsBackNeverWorseThanWorkingPrecision) {
   LSGD_SKIP_IF_UNAVAILABLE(&default_registry().get("cuda.gels_irs"));
   const double kappa = 1e8;
-  GenOptions g;
-  g.m = 400;
-  g.n = 40;
-  g.kappa = kappa;
-  g.seed = 9;
+  GenOptions g = gen_options(400, 40, kappa, 9);
   const Problem<double> p = generate<double>(g);
   const SolveRun<double> wp = run<double>("cuda.gels", p);
   for (const GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {
@@ -251,11 +235,7 @@ TEST(GpuCholesky, RidgeMakesTheSingularCaseSolvableAndMatchesCpu) {
 // n > 128 takes the SYRK path of cuda.cholesky (the suite above, n = 40, takes the GEMM path).
 template <typename T>
 void expect_cholesky_syrk_path(double kappa) {
-  GenOptions g;
-  g.m = 600;
-  g.n = 160;
-  g.kappa = kappa;
-  g.seed = 17;
+  GenOptions g = gen_options(600, 160, kappa, 17);
   const Problem<T> p = generate<T>(g);
   const SolveRun<T> gpu = run<T>("cuda.cholesky", p);
   const SolveRun<T> cpu = run<T>("cpu.cholesky", p);
@@ -294,9 +274,7 @@ TEST(GpuQr, RankDeficientRaisesNumericalError) {
 
 TEST(GpuQr, UnderdeterminedIsInvalidInput) {
   LSGD_SKIP_IF_UNAVAILABLE(&default_registry().get("cuda.qr"));
-  GenOptions g;
-  g.m = 20;
-  g.n = 30;
+  GenOptions g = gen_options(20, 30);
   const Problem<double> p = generate<double>(g);
   for (const char* name : {"cuda.qr", "cuda.qr.augmented", "cuda.gels", "cuda.gels_irs"}) {
     auto s = default_registry().get(name).make<double>();
@@ -308,12 +286,7 @@ TEST(GpuQr, UnderdeterminedIsInvalidInput) {
 
 template <typename T>
 void expect_svd_minimum_norm(index_t m, index_t n, index_t rank) {
-  GenOptions g;
-  g.m = m;
-  g.n = n;
-  g.rank = rank;
-  g.kappa = 100;
-  g.seed = 21;
+  GenOptions g = gen_options(m, n, 100, 21, 0.0, rank);
   const Problem<T> p = generate<T>(g);
   const SolveRun<T> cpu = run<T>("cpu.svd", p);
   for (const GpuMode mode : {GpuMode::resident, GpuMode::end_to_end}) {

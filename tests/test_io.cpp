@@ -21,12 +21,7 @@ using io_test::error_of;
 using io_test::IoTest;
 
 Problem<double> sample(index_t m, index_t n, std::uint64_t seed) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = 1e4;
-  o.noise = 0.1;
-  o.seed = seed;
+  GenOptions o = gen_options(m, n, 1e4, seed, 0.1);
   return generate<double>(o);
 }
 

@@ -161,13 +161,7 @@ std::vector<Case> entry_cases() {
 
 Problem<double> make_problem_f64(index_t m, index_t n, double kappa, double noise, index_t rank,
                                  std::uint64_t seed) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = noise;
-  o.rank = rank;
-  o.seed = seed;
+  GenOptions o = gen_options(m, n, kappa, seed, noise, rank);
   return generate<double>(o);
 }
 
@@ -660,10 +654,7 @@ TEST(LstsqRegistry, CpuDirectSolversAreAllParameterized) {
 // The full-rank solvers' rank errors name the dependent column 1-based, as a user counts columns,
 // and point at the solvers that handle rank deficiency.
 TEST(LstsqMessages, RankErrorsNameTheColumnAndTheAlternatives) {
-  GenOptions o;
-  o.m = 300;
-  o.n = 6;
-  o.seed = 5;
+  GenOptions o = gen_options(300, 6, 1.0, 5);
   Problem<double> p = generate<double>(o);
   for (index_t i = 0; i < p.m; ++i) p.a(i, 3) = p.a(i, 0) + 0.5 * p.a(i, 2);  // column 4
   for (const char* name : {"cpu.qr", "cpu.qr.refined", "cpu.tsqr", "cpu.cholesky"}) {
@@ -686,11 +677,7 @@ TEST(LstsqMessages, RankErrorsNameTheColumnAndTheAlternatives) {
 // ||A||^2 overflowed). With the default column equilibration every CPU direct solver, the normal
 // equations included (A^T A ~ 1e598 unscaled), solves it to rounding, and the metrics stay finite.
 Problem<double> extreme_scales(std::vector<double>* x_true) {
-  Problem<double> p;
-  p.m = 20;
-  p.n = 3;
-  p.A.resize(60);
-  p.b.resize(20);
+  Problem<double> p = Problem<double>::zeros(20, 3);
   *x_true = {2e-299, 3e300, 5.0};
   for (index_t i = 0; i < p.m; ++i) {
     const double u = std::sin(1.0 + 3.7 * static_cast<double>(i));
@@ -758,11 +745,7 @@ TEST(LstsqExtremeScales, WithoutEquilibrationTruncatedWithNoteOrRescaleError) {
 // A D rank deficient means the solve is redone on A itself, so cpu.cod / cpu.svd still return
 // pinv(A) b, not D pinv(A D) b (which differs when the dependent columns have different scales).
 TEST(LstsqExtremeScales, RankDeficientMinimumNormIsTheUsers) {
-  Problem<double> p;
-  p.m = 12;
-  p.n = 3;
-  p.A.resize(36);
-  p.b.resize(12);
+  Problem<double> p = Problem<double>::zeros(12, 3);
   for (index_t i = 0; i < p.m; ++i) {
     const double u = std::sin(0.4 + 1.3 * static_cast<double>(i));
     p.a(i, 0) = u;

@@ -33,12 +33,7 @@ int ranks() { return mpi::size(); }
 template <typename T>
 Problem<T> global_problem(index_t m, index_t n, double kappa, std::uint64_t seed = 7,
                           double noise = 0.0) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = noise;
-  o.seed = seed;
+  GenOptions o = gen_options(m, n, kappa, seed, noise);
   return generate<double>(o).template cast<T>();
 }
 
@@ -204,10 +199,7 @@ TEST(MpiGd, FloatAgreesWithCpu) {
 // The batch split across ranks: each rank's problems solved as cpu.bgd solves them in the whole
 // batch.
 TEST(MpiBgd, SplitBatchMatchesCpuBgd) {
-  GenOptions g;
-  g.m = 64;
-  g.n = 8;
-  g.kappa = 5;
+  GenOptions g = gen_options(64, 8, 5);
   const BatchedProblem<double> all = generate_batch<double>(11, g, 50.0);
   const auto [q0, q1] = mpi::row_range(all.batch, me(), ranks());
   BatchedProblem<double> mine;

@@ -25,10 +25,7 @@ import lsgd_results  # noqa: E402  (standard library only)
 
 
 def _ensure_modules():
-    missing = lsgd_results.reexec_if_missing(("numpy", "matplotlib"), "test_plot")
-    if missing:
-        print(f"SKIP: test_plot needs {', '.join(missing)}; no interpreter here has them")
-        sys.exit(77)
+    lsgd_results.skip_unless_modules(("numpy", "matplotlib"), "test_plot")
 
 
 

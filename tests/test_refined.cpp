@@ -54,12 +54,7 @@ TEST(DoubleDouble, DotProductDoubleGetsWrong) {
 }
 
 Problem<float> noisy_float(double kappa, std::uint64_t seed) {
-  GenOptions o;
-  o.m = 400;
-  o.n = 12;
-  o.kappa = kappa;
-  o.noise = 1e-3;
-  o.seed = seed;
+  GenOptions o = gen_options(400, 12, kappa, seed, 1e-3);
   return generate<float>(o);
 }
 
@@ -175,12 +170,7 @@ TEST(RefinedQrGpu, FloatReachesFloatEpsilonAcrossKappa) {
 TEST(RefinedQrGpu, DoubleMatchesTheCpuTwin) {
   const SolverEntry& e = default_registry().get("cuda.qr.refined");
   LSGD_SKIP_IF_UNAVAILABLE(&e);
-  GenOptions o;
-  o.m = 2000;
-  o.n = 24;
-  o.kappa = 1e8;
-  o.noise = 1e-2;
-  o.seed = 17;
+  GenOptions o = gen_options(2000, 24, 1e8, 17, 1e-2);
   const Problem<double> p = generate<double>(o);
   const std::vector<double> cpu_x = solve_double("cpu.qr.refined", p);
   auto s = e.make<double>();
@@ -216,9 +206,7 @@ TEST(RefinedQr, RidgeAndUnderdeterminedAreRejected) {
   SolverOptions ridge;
   ridge.ridge_lambda = 1.0;
   EXPECT_THROW(default_registry().get("cpu.qr.refined").make<double>(ridge), InvalidInput);
-  GenOptions o;
-  o.m = 4;
-  o.n = 6;
+  GenOptions o = gen_options(4, 6);
   auto s = default_registry().get("cpu.qr.refined").make<double>();
   EXPECT_THROW(s->setup(generate<double>(o)), InvalidInput);
 }

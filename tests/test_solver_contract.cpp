@@ -53,10 +53,7 @@ class FlakySolver final : public Solver<double> {
 };
 
 Problem<double> small_problem() {
-  GenOptions g;
-  g.m = 20;
-  g.n = 4;
-  g.kappa = 10;
+  GenOptions g = gen_options(20, 4, 10);
   return generate<double>(g);
 }
 
@@ -126,10 +123,7 @@ void check_refusal(const SolverEntry& e, Make&& make, Prob p, bool solve_modes) 
 }
 
 int check_every_solver(Backend backend) {
-  GenOptions g;
-  g.m = 24;
-  g.n = 4;
-  g.kappa = 10;
+  GenOptions g = gen_options(24, 4, 10);
   const bool gpu = backend == Backend::cuda;
   int checked = 0;
   for (const SolverEntry& e : default_registry().entries()) {

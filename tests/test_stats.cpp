@@ -108,11 +108,7 @@ Problem<double> line_problem(int m, bool intercept, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, 0.3);
   std::uniform_real_distribution<double> u(-2.0, 5.0);
-  Problem<double> p;
-  p.m = m;
-  p.n = intercept ? 2 : 1;
-  p.A.resize(static_cast<size_t>(p.m * p.n));
-  p.b.resize(static_cast<size_t>(m));
+  Problem<double> p = Problem<double>::zeros(m, intercept ? 2 : 1);
   for (int i = 0; i < m; ++i) {
     const double x = u(rng);
     if (intercept) p.a(i, 0) = 1.0;
@@ -259,12 +255,7 @@ std::vector<double> std_err_long_double(const Problem<double>& p, double s) {
 
 TEST(RegressionStats, RefinedAndPlainCovarianceAgainstLongDouble) {
   for (double kappa : {10.0, 1e4}) {
-    GenOptions o;
-    o.m = 200;
-    o.n = 40;
-    o.kappa = kappa;
-    o.noise = 1e-2;
-    o.seed = 5;
+    GenOptions o = gen_options(200, 40, kappa, 5, 1e-2);
     const Problem<double> p = generate<double>(o);
     const RegressionStats st = regression_stats(p);
     EXPECT_EQ(st.covariance_refined, kappa > 100.0) << st.scaled_condition_number;
@@ -285,12 +276,7 @@ TEST(RegressionStats, RefinementFailureIsReported) {
   int not_converged = 0;
   for (double kappa : {3e14, 4e14, 4.5e14}) {
     for (std::uint64_t seed : {3, 4}) {
-      GenOptions o;
-      o.m = 60;
-      o.n = 8;
-      o.kappa = kappa;
-      o.noise = 1e-3;
-      o.seed = seed;
+      GenOptions o = gen_options(60, 8, kappa, seed, 1e-3);
       const Problem<double> p = generate<double>(o);
       try {
         const RegressionStats st = regression_stats(p);

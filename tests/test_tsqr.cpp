@@ -41,12 +41,7 @@ std::vector<double> cpu_qr(const Problem<double>& p) {
 
 template <typename T>
 void check(index_t m, index_t n, double kappa, double noise = 0.0) {
-  GenOptions o;
-  o.m = m;
-  o.n = n;
-  o.kappa = kappa;
-  o.noise = noise;
-  o.seed = static_cast<std::uint64_t>(m * 131 + n);
+  GenOptions o = gen_options(m, n, kappa, static_cast<std::uint64_t>(m * 131 + n), noise);
   const Problem<T> p = generate<T>(o);
   const std::vector<T> x = solve(p);
   const std::vector<double> ref = cpu_qr(p.template cast<double>());
@@ -101,10 +96,7 @@ TEST(Tsqr, AwkwardShapes) {
 
 TEST(Tsqr, EndToEndModeAndRepeatedSolvesAgree) {
   LSGD_SKIP_IF_UNAVAILABLE(&tsqr());
-  GenOptions o;
-  o.m = 50000;
-  o.n = 24;
-  o.kappa = 1e3;
+  GenOptions o = gen_options(50000, 24, 1e3);
   const Problem<double> p = generate<double>(o);
   auto s = tsqr().make<double>();
   s->setup(p);
@@ -117,10 +109,7 @@ TEST(Tsqr, EndToEndModeAndRepeatedSolvesAgree) {
 
 TEST(Tsqr, RankDeficientIsNumericalError) {
   LSGD_SKIP_IF_UNAVAILABLE(&tsqr());
-  GenOptions o;
-  o.m = 5000;
-  o.n = 12;
-  o.kappa = 10;
+  GenOptions o = gen_options(5000, 12, 10);
   Problem<double> zero_col = generate<double>(o);
   for (index_t i = 0; i < o.m; ++i) zero_col.a(i, 5) = 0.0;
   EXPECT_THROW(solve(zero_col), NumericalError);
@@ -133,9 +122,7 @@ TEST(Tsqr, RankDeficientIsNumericalError) {
 
 TEST(Tsqr, BadShapesAreInvalidInput) {
   LSGD_SKIP_IF_UNAVAILABLE(&tsqr());
-  GenOptions o;
-  o.m = 200;
-  o.n = 65;
+  GenOptions o = gen_options(200, 65);
   auto s = tsqr().make<double>();
   try {
     s->setup(generate<double>(o));

@@ -412,3 +412,11 @@ void check_gd_outcome(const GdBatch<T>& g, const GdOutcome<T>& out, bool given_s
 }
 
 }  // namespace lsgd::test
+
+// The GD kernel tests' vocabulary, by its short names.
+namespace lsgd {
+using test::GdBatch;
+using test::GdDevice;
+using test::GdShape;
+using test::Setting;
+}  // namespace lsgd

@@ -90,3 +90,11 @@ template <typename T, typename U>
 }
 
 }  // namespace lsgd::test
+
+// The helpers every kernel test file uses, by their short names.
+namespace lsgd {
+using test::all_within;
+using test::filled;
+using test::to_device;
+using test::to_host;
+}  // namespace lsgd

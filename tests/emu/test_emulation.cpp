@@ -14,9 +14,6 @@
 namespace lsgd {
 namespace {
 
-using test::filled;
-using test::to_device;
-using test::to_host;
 
 // Groups of W lanes (the mask is the group). Group g of the block runs g % 3 + 1 rounds, so groups
 // of one warp stop at different rounds. Per round: s = the group's sum (xor butterfly),

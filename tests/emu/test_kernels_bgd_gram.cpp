@@ -23,11 +23,6 @@
 namespace lsgd {
 namespace {
 
-using test::GdBatch;
-using test::GdDevice;
-using test::GdShape;
-using test::Setting;
-using test::to_device;
 
 template <typename T>
 class BgdGramKernel : public ::testing::Test {};

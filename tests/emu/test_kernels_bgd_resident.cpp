@@ -16,10 +16,6 @@
 namespace lsgd {
 namespace {
 
-using test::GdBatch;
-using test::GdDevice;
-using test::GdShape;
-using test::Setting;
 
 template <typename T>
 class BgdResidentKernel : public ::testing::Test {};

@@ -21,16 +21,8 @@ namespace {
 
 using cuda::gd::GdParams;
 using cuda::gd::StreamPlan;
-using test::all_within;
-using test::filled;
-using test::GdBatch;
-using test::GdDevice;
-using test::GdShape;
 using test::make_case;
 using test::Planted;
-using test::Setting;
-using test::to_device;
-using test::to_host;
 
 template <typename T>
 class BgdStreamKernels : public ::testing::Test {};

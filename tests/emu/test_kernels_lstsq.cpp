@@ -29,10 +29,6 @@
 namespace lsgd {
 namespace {
 
-using test::all_within;
-using test::filled;
-using test::to_device;
-using test::to_host;
 
 template <typename T>
 std::vector<T> uniform(size_t count, unsigned seed, double lo = -1.0, double hi = 1.0) {

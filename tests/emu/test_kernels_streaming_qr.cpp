@@ -26,8 +26,6 @@
 namespace lsgd {
 namespace {
 
-using test::to_device;
-using test::to_host;
 
 template <typename T>
 class StreamingQrKernel : public ::testing::Test {};
@@ -76,11 +74,7 @@ TYPED_TEST(StreamingQrKernel, BatchedSolveMatchesCpuQr) {
                         {17, 17, 4}, {255, 33, 4}, {257, 33, 4}, {600, 64, 4}, {64, 64, 3}};
   std::uint64_t seed = 40;
   for (const Case& c : cases) {
-    GenOptions o;
-    o.m = c.m;
-    o.n = c.n;
-    o.kappa = 1.0;
-    o.seed = seed += 3;
+    GenOptions o = gen_options(c.m, c.n, 1.0, seed += 3);
     BatchedProblem<T> bp = generate_batch<T>(c.batch, o, kappa_max);
     std::vector<index_t> planted;
     if (c.n >= 2 && c.batch >= 4) {
@@ -123,9 +117,7 @@ TYPED_TEST(StreamingQrKernel, FewerRowsThanColumnsIsReportedSingular) {
   LSGD_KERNEL_TEST_NEEDS_DEVICE();
   cuda::Stream stream;
   for (const index_t n : {5, 40}) {
-    GenOptions o;
-    o.m = n - 3;
-    o.n = n;
+    GenOptions o = gen_options(n - 3, n);
     const BatchedProblem<T> bp = generate_batch<T>(2, o);
     std::vector<int> status;
     const std::vector<T> x = solve_batched(bp, status, stream.get());
@@ -170,11 +162,7 @@ TYPED_TEST(StreamingQrKernel, TsqrReductionTreeMatchesCpuQr) {
   const Case cases[] = {{3000, 8, 0}, {3000, 8, 3}, {3000, 40, 0}, {2000, 64, 2}, {50, 50, 0}};
   std::uint64_t seed = 90;
   for (const Case& c : cases) {
-    GenOptions o;
-    o.m = c.m;
-    o.n = c.n;
-    o.kappa = kappa;
-    o.seed = seed += 1;
+    GenOptions o = gen_options(c.m, c.n, kappa, seed += 1);
     const Problem<T> p = generate<T>(o);
     const index_t cap = c.cap > 0 ? c.cap : cuda::streaming_qr_resident_blocks<T>(c.n);
     int status = -1;
@@ -200,10 +188,7 @@ TYPED_TEST(StreamingQrKernel, TsqrReductionTreeMatchesCpuQr) {
     std::cout << "  " << what << "\n";
   }
   // Rank deficient: the last level reports it.
-  GenOptions o;
-  o.m = 1500;
-  o.n = 12;
-  o.rank = 11;
+  GenOptions o = gen_options(1500, 12, 1.0, 42, 0.0, 11);
   const Problem<T> p = generate<T>(o);
   int status = -1;
   cuda::TsqrPlan plan;
