@@ -41,11 +41,7 @@ import lsgd_results as lr  # noqa: E402
 
 
 if __name__ == "__main__":
-    _MISSING = lr.reexec_if_missing(["scipy", "matplotlib"], "compare.py")
-    if _MISSING:
-        print(f"compare.py: error: no python with {', '.join(_MISSING)} "
-              "(apt-get install python3-scipy python3-matplotlib)", file=sys.stderr)
-        sys.exit(2)
+    lr.require_modules(["scipy", "matplotlib"], "compare.py", "python3-scipy python3-matplotlib")
 
 from scipy import stats  # noqa: E402
 

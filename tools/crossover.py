@@ -35,11 +35,7 @@ import lsgd_results as lr  # noqa: E402
 import advise_table  # noqa: E402
 
 if __name__ == "__main__":
-    _MISSING = lr.reexec_if_missing(["numpy", "matplotlib"], "crossover.py")
-    if _MISSING:
-        print(f"crossover.py: error: no python with {', '.join(_MISSING)} "
-              "(apt-get install python3-numpy python3-matplotlib)", file=sys.stderr)
-        sys.exit(2)
+    lr.require_modules(["numpy", "matplotlib"], "crossover.py", "python3-numpy python3-matplotlib")
 
 import numpy as np  # noqa: E402
 import matplotlib  # noqa: E402

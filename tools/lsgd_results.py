@@ -203,6 +203,27 @@ def reexec_if_missing(modules, who, candidates=("/usr/bin/python3",)):
     return missing
 
 
+def require_modules(modules, who, packages, exit_code=2):
+    """A command-line tool's start: reexec_if_missing, then, if a module is still missing, one line
+    on stderr naming it and the Debian packages that provide it, and exit with exit_code."""
+    import sys
+    missing = reexec_if_missing(modules, who)
+    if missing:
+        print(f"{who}: error: no python with {', '.join(missing)} (apt-get install {packages})",
+              file=sys.stderr)
+        sys.exit(exit_code)
+
+
+def skip_unless_modules(modules, who):
+    """A test script's start: reexec_if_missing, then, if a module is still missing, say SKIP and
+    exit 77 (ctest's SKIP_RETURN_CODE)."""
+    import sys
+    missing = reexec_if_missing(modules, who)
+    if missing:
+        print(f"SKIP: {who} needs {', '.join(missing)}; no interpreter here has them")
+        sys.exit(77)
+
+
 # Statistics
 
 

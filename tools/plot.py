@@ -38,11 +38,8 @@ import lsgd_pairs as lp  # noqa: E402  (like-for-like pairing and intervals: sha
 import lsgd_results as lr  # noqa: E402  (the one reader of the result fields)
 
 if __name__ == "__main__":
-    _MISSING = lr.reexec_if_missing(["numpy", "matplotlib"], "plot.py")
-    if _MISSING:
-        print(f"plot.py: error: no python with {', '.join(_MISSING)} "
-              "(apt-get install python3-numpy python3-matplotlib)", file=sys.stderr)
-        sys.exit(3)
+    lr.require_modules(["numpy", "matplotlib"], "plot.py", "python3-numpy python3-matplotlib",
+                       exit_code=3)
 
 import matplotlib  # noqa: E402
 
