@@ -119,6 +119,19 @@ bool parse_value_fast(std::string_view line, double& v) {
   return r.ec == std::errc() && r.ptr == end && p != end && std::isfinite(v);
 }
 
+// The one value of an array-format line: the fast parse, else the general one (its errors name the
+// line).
+double array_value(const std::string& path, index_t ln, std::string_view line) {
+  double v = 0.0;
+  if (parse_value_fast(line, v)) return v;
+  const auto tok = split_blanks(line);
+  if (tok.size() != 1) {
+    fail_at(path, ln, "expected one value per line in array format, found " +
+                          std::to_string(tok.size()) + " fields");
+  }
+  return mm_value(path, ln, tok[0]);
+}
+
 struct Triplet {
   std::uint64_t k;  // column-major position j * rows + i
   double v;
@@ -210,16 +223,7 @@ MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t 
       const index_t ln = reader.line();
       if (count == expected) fail_at(path, ln, "more entries than the " + std::to_string(expected) + " declared");
       if (ai >= r0 && ai < r1) {
-        double v = 0.0;
-        if (!parse_value_fast(line, v)) {
-          const auto tok = split_blanks(line);
-          if (tok.size() != 1) {
-            fail_at(path, ln, "expected one value per line in array format, found " +
-                                  std::to_string(tok.size()) + " fields");
-          }
-          v = mm_value(path, ln, tok[0]);
-        }
-        mm.values[static_cast<size_t>(aj * share + ai - r0)] = v;
+        mm.values[static_cast<size_t>(aj * share + ai - r0)] = array_value(path, ln, line);
       }
       if (++ai == rows) {
         ++aj;
@@ -243,15 +247,7 @@ MatrixMarket read_matrix_market(LineReader& reader, index_t spare_cols, index_t 
       if (comment_or_blank(line)) continue;
       const index_t ln = reader.line();
       if (count == expected) fail_at(path, ln, "more entries than the " + std::to_string(expected) + " declared");
-      double v = 0.0;
-      if (!parse_value_fast(line, v)) {
-        const auto tok = split_blanks(line);
-        if (tok.size() != 1) {
-          fail_at(path, ln, "expected one value per line in array format, found " +
-                                std::to_string(tok.size()) + " fields");
-        }
-        v = mm_value(path, ln, tok[0]);
-      }
+      const double v = array_value(path, ln, line);
       mm.values[static_cast<size_t>(aj * rows + ai)] = v;
       if (sym && ai != aj) mm.values[static_cast<size_t>(ai * rows + aj)] = mirror * v;
       if (++ai == rows) {

@@ -118,12 +118,7 @@ class BatchedDirectSolver final : public CpuSolver<BatchedSolver<T>> {
 };
 
 void add_batched(Registry& r, BatchedMethod m, const char* desc) {
-  SolverEntry e;
-  e.name = batched_name(m);
-  e.backend = Backend::cpu;
-  e.kind = Kind::batched_direct;
-  e.description = desc;
-  e.requires_full_rank = true;
+  SolverEntry e = SolverEntry::make(batched_name(m), Backend::cpu, Kind::batched_direct, desc);
   e.normal_equations = m == BatchedMethod::cholesky;
   e.error_growth = e.normal_equations ? ErrorGrowth::kappa_squared : ErrorGrowth::kappa;
   e.flop_model = e.normal_equations ? FlopModel::cholesky : FlopModel::qr;

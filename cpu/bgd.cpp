@@ -210,13 +210,9 @@ class BgdSolver final : public CpuSolver<BatchedSolver<T>> {
 namespace lsgd {
 
 void register_cpu_bgd(Registry& r) {
-  SolverEntry e;
-  e.name = cpu::kName;
-  e.backend = Backend::cpu;
-  e.kind = Kind::batched_iterative;
-  e.description =
-      "batched gradient descent, per-problem step 1/L; small problems one per SIMD lane; OpenMP";
-  e.requires_full_rank = true;
+  SolverEntry e = SolverEntry::make(
+      cpu::kName, Backend::cpu, Kind::batched_iterative,
+      "batched gradient descent, per-problem step 1/L; small problems one per SIMD lane; OpenMP");
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;
   e.algorithm = "gd";

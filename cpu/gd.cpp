@@ -92,12 +92,7 @@ class GdSolver final : public CpuSolver<Solver<T>> {
 };
 
 void add(Registry& r, gd::Variant v, const char* desc) {
-  SolverEntry e;
-  e.name = variant_name(v);
-  e.backend = Backend::cpu;
-  e.kind = Kind::iterative;
-  e.description = desc;
-  e.requires_full_rank = true;
+  SolverEntry e = SolverEntry::make(variant_name(v), Backend::cpu, Kind::iterative, desc);
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;
   e.algorithm = gd::algorithm_family(v);

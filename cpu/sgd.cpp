@@ -224,13 +224,9 @@ class SgdSolver final : public CpuSolver<Solver<T>> {
 namespace lsgd {
 
 void register_cpu_sgd(Registry& r) {
-  SolverEntry e;
-  e.name = cpu::kName;
-  e.backend = Backend::cpu;
-  e.kind = Kind::iterative;
-  e.description =
-      "mini-batch SGD (sgd_batch rows, seeded shuffle, step schedule); epochs = iterations";
-  e.requires_full_rank = true;
+  SolverEntry e = SolverEntry::make(
+      cpu::kName, Backend::cpu, Kind::iterative,
+      "mini-batch SGD (sgd_batch rows, seeded shuffle, step schedule); epochs = iterations");
   e.error_growth = ErrorGrowth::kappa_squared;  // attainable accuracy ~ kappa(A)^2 eps
   e.flop_model = FlopModel::gd_iter;
   e.algorithm = "sgd";

@@ -9,7 +9,9 @@
 //  - host-side runtime calls limited to those kernels/device_emulation.hpp maps (a new one fails to
 //    compile in the emulated build until it is mapped there).
 // Plain .cpp files of a CUDA build may include this header: it then only includes cuda_runtime.h.
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #if defined(LSGD_DEVICE_EMULATION)
@@ -35,6 +37,13 @@
 #endif
 
 namespace lsgd::cuda {
+
+// Blocks of `block` threads for a grid-stride loop over n elements: ceil(n / block), at least 1, at
+// most max_blocks (the loop covers the rest).
+inline unsigned grid_stride_blocks(int64_t n, int block, int64_t max_blocks) {
+  const int64_t blocks = std::min<int64_t>((n + block - 1) / block, max_blocks);
+  return static_cast<unsigned>(std::max<int64_t>(blocks, 1));
+}
 
 // The one launch: kernel<<<grid, block, smem_bytes, stream>>>(args...) on the GPU, the same grid
 // on the CPU in the emulated build. Returns the launch's error (cudaGetLastError()), to be checked

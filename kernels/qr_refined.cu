@@ -13,10 +13,7 @@ namespace {
 constexpr int kBlock = detail::kRefineBlock;
 constexpr int64_t kMaxBlocks = 4096;
 
-unsigned grid_for(int64_t n) {
-  const int64_t blocks = std::min<int64_t>((n + kBlock - 1) / kBlock, kMaxBlocks);
-  return static_cast<unsigned>(std::max<int64_t>(blocks, 1));
-}
+unsigned grid_for(int64_t n) { return grid_stride_blocks(n, kBlock, kMaxBlocks); }
 
 }  // namespace
 

@@ -74,12 +74,9 @@ class BgdSolver final : public BatchedSolver<T>, public Distributed {
 }  // namespace
 
 void register_mpi_bgd(Registry& r) {
-  SolverEntry e;
-  e.name = kName;
-  e.backend = Backend::mpi;
-  e.kind = Kind::batched_iterative;
-  e.description =
-      "batched GD with the batch split across MPI ranks: cpu.bgd on each rank's problems";
+  SolverEntry e = SolverEntry::make(
+      kName, Backend::mpi, Kind::batched_iterative,
+      "batched GD with the batch split across MPI ranks: cpu.bgd on each rank's problems");
   e.error_growth = ErrorGrowth::kappa_squared;  // as cpu.bgd
   e.flop_model = FlopModel::gd_iter;
   e.algorithm = "gd";  // as cpu.bgd

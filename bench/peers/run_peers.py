@@ -32,11 +32,7 @@ import cases  # noqa: E402
 import common  # noqa: E402
 
 if __name__ == "__main__":
-    _missing = common.reexec_with(["numpy", "scipy"])
-    if _missing:
-        print(f"run_peers.py: error: {sys.executable} cannot import {', '.join(_missing)} "
-              "(apt-get install python3-numpy python3-scipy)", file=sys.stderr)
-        sys.exit(2)
+    common.lr.require_modules(["numpy", "scipy"], "run_peers.py", "python3-numpy python3-scipy")
 
 import numpy_peers  # noqa: E402
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lsgd/error.hpp"
@@ -82,6 +83,16 @@ struct SolverEntry {
   std::unique_ptr<Solver<T>> make(const SolverOptions& opt = {}) const;
   template <typename T>
   std::unique_ptr<BatchedSolver<T>> make_batched(const SolverOptions& opt = {}) const;
+
+  // The fields every registration sets first; the rest keep their defaults until set.
+  static SolverEntry make(std::string name, Backend backend, Kind kind, std::string description) {
+    SolverEntry e;
+    e.name = std::move(name);
+    e.backend = backend;
+    e.kind = kind;
+    e.description = std::move(description);
+    return e;
+  }
 };
 
 class Registry {
