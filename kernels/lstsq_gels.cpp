@@ -41,6 +41,7 @@
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
 #include "kernels/qr_checks.hpp"
+#include "kernels/r_rank_check.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -106,8 +107,7 @@ class GelsBase : public GpuSolver<T> {
   size_t prepare_rank_check() {
     const index_t m = this->m(), n = this->n();
     tau_.resize(static_cast<size_t>(n));
-    rank_d_.resize(2 * static_cast<size_t>(n));
-    rank_h_.resize(2 * static_cast<size_t>(n));
+    rank_.resize(n);
     size_t dev_bytes = 0, host_bytes = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
         this->cusolver(), qr_params_.get(), m, n, TypeTraits<T>::data_type, Aw_.data(), m,
@@ -119,7 +119,6 @@ class GelsBase : public GpuSolver<T> {
   // The rank check of the file comment, in check() (after the timed region). Synchronizes.
   void check_rank() {
     const index_t m = this->m(), n = this->n();
-    const size_t ns = static_cast<size_t>(n);
     cudaStream_t s = this->stream();
     LSGD_CUDA_CHECK(
         cudaMemcpyAsync(Aw_.data(), this->A(), Aw_.bytes(), cudaMemcpyDeviceToDevice, s));
@@ -128,12 +127,10 @@ class GelsBase : public GpuSolver<T> {
         TypeTraits<T>::data_type, tau_.data(), TypeTraits<T>::data_type, work_.data(),
         work_.bytes(), rank_work_h_.empty() ? nullptr : rank_work_h_.data(), rank_work_h_.size(),
         this->status_slot(kRankGeqrfInfo)));
-    gather_strided(rank_d_.data(), Aw_.data(), 1, n, m + 1, s);
-    r_column_norms(Aw_.data(), m, n, rank_d_.data() + n, s);
-    rank_d_.download(rank_h_.data(), 2 * ns, s);
-    const int info = this->fetch_status_now(kRankGeqrfInfo);  // synchronizes: rank_h_ is written
+    rank_.gather(Aw_.data(), m, s);
+    const int info = this->fetch_status_now(kRankGeqrfInfo);  // synchronizes: rank_ is copied
     check_qr_infos(this->name(), info, 0);
-    check_r_full_rank(this->name(), m, rank_h_.data(), rank_h_.data() + ns, ns);
+    rank_.check(this->name(), m);
   }
 
   void stage() override {
@@ -183,8 +180,7 @@ class GelsBase : public GpuSolver<T> {
  private:
   CusolverParams qr_params_;
   DeviceBuffer<T> tau_;
-  DeviceBuffer<T> rank_d_;  // diag(R), then the n column norms of R (the rank check)
-  PinnedBuffer<T> rank_h_;  // their host copy
+  RRankCheck<T> rank_;  // diag(R) and the column norms of R (the rank check)
   std::vector<char> rank_work_h_;
 };
 

@@ -25,6 +25,7 @@
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
 #include "kernels/qr_checks.hpp"
+#include "kernels/r_rank_check.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::cuda {
@@ -54,8 +55,7 @@ class QrSolver final : public GpuSolver<T> {
     W_.resize(static_cast<size_t>(m) * static_cast<size_t>(c));
     tau_.resize(static_cast<size_t>(std::min(m, c)));
     if (!augmented_) bw_.resize(static_cast<size_t>(m));
-    diag_.resize(2 * static_cast<size_t>(n));
-    diag_d_.resize(2 * static_cast<size_t>(n));
+    rank_.resize(n);
 
     size_t geqrf_dev = 0, geqrf_host = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
@@ -105,9 +105,7 @@ class QrSolver final : public GpuSolver<T> {
     }
     // diag(R) (entry j sits at W[j * (m + 1)]) and the column norms of R, computed on the device
     // next to each other, then one contiguous copy.
-    gather_strided(diag_d_.data(), W_.data(), 1, n, m + 1, this->stream());
-    r_column_norms(W_.data(), m, n, diag_d_.data() + n, this->stream());
-    diag_d_.download(diag_.data(), 2 * static_cast<size_t>(n), this->stream());
+    rank_.gather(W_.data(), m, this->stream());
     const T one = T(1);
     LSGD_CUBLAS_CHECK(trsm(this->cublas(), CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_N,
                            CUBLAS_DIAG_NON_UNIT, n, 1, &one, W_.data(), m, rhs, m));
@@ -117,8 +115,7 @@ class QrSolver final : public GpuSolver<T> {
 
   void check() override {
     check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
-    const size_t n = static_cast<size_t>(this->n());
-    check_r_full_rank(this->name(), this->m(), diag_.data(), diag_.data() + n, n);
+    rank_.check(this->name(), this->m());
   }
 
   bool augmented_;
@@ -130,8 +127,7 @@ class QrSolver final : public GpuSolver<T> {
   size_t geqrf_dev_bytes_ = 0;
   int ormqr_lwork_ = 0;
   std::vector<char> work_h_;
-  DeviceBuffer<T> diag_d_;  // diag(R), then the n column norms of R, computed on the device
-  PinnedBuffer<T> diag_;    // their host copy, read by check()
+  RRankCheck<T> rank_;  // diag(R) and R's column norms, gathered in solve(), tested by check()
 };
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "kernels/gpu_solver_base.hpp"
 #include "kernels/lstsq_kernels.hpp"
 #include "kernels/qr_checks.hpp"
+#include "kernels/r_rank_check.hpp"
 #include "kernels/qr_refined.cuh"
 #include "lsgd/registry.hpp"
 
@@ -59,8 +60,7 @@ class RefinedQrSolver final : public GpuSolver<T> {
     f_.resize(ms);
     h_.resize(ns);
     dx_.resize(ns);
-    diag_d_.resize(2 * ns);
-    diag_.resize(2 * ns);
+    rank_.resize(this->n());
     size_t geqrf_dev = 0, geqrf_host = 0;
     LSGD_CUSOLVER_CHECK(cusolverDnXgeqrf_bufferSize(
         this->cusolver(), params_.get(), m, n, TypeTraits<T>::data_type, W_.data(), m,
@@ -121,9 +121,7 @@ class RefinedQrSolver final : public GpuSolver<T> {
                          this->status_slot(kGeqrfInfo)));
     // diag(R) and R's column norms for the rank check in check(): computed on the device next to
     // each other, one contiguous copy.
-    gather_strided(diag_d_.data(), W_.data(), 1, n, m + 1, s);
-    r_column_norms(W_.data(), m, n, diag_d_.data() + ns, s);
-    diag_d_.download(diag_.data(), 2 * ns, s);
+    rank_.gather(W_.data(), m, s);
     // The plain QR solution x0 = R^-1 (Q^T b)(0:n) and its residual r0 = Q [0; (Q^T b)(n:m)].
     LSGD_CUDA_CHECK(cudaMemcpyAsync(r_.data(), this->b(), static_cast<size_t>(m) * sizeof(T),
                                     cudaMemcpyDeviceToDevice, s));
@@ -157,8 +155,7 @@ class RefinedQrSolver final : public GpuSolver<T> {
 
   void check() override {
     check_qr_infos(this->name(), this->status(kGeqrfInfo), this->status(kOrmqrInfo));
-    const size_t ns = static_cast<size_t>(this->n());
-    check_r_full_rank(this->name(), this->m(), diag_.data(), diag_.data() + ns, ns);
+    rank_.check(this->name(), this->m());
     if (overflow_) {
       throw NumericalError(this->name() +
                            ": the refined solution overflowed (the data overflow in this "
@@ -178,8 +175,7 @@ class RefinedQrSolver final : public GpuSolver<T> {
   DeviceBuffer<T> h_;    // g = -A^T r, then R^-T g
   DeviceBuffer<T> dx_;   // the correction of x
   DeviceBuffer<T> work_;
-  DeviceBuffer<T> diag_d_;  // diag(R), then the n column norms of R
-  PinnedBuffer<T> diag_;    // their host copy, read by check()
+  RRankCheck<T> rank_;  // diag(R) and R's column norms, gathered in solve(), tested by check()
   size_t geqrf_dev_bytes_ = 0;
   int ormqr_lwork_ = 0;
   std::vector<char> work_h_;
