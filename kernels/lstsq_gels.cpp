@@ -166,6 +166,12 @@ class GelsBase : public GpuSolver<T> {
     if (info > 0) throw_rank_deficient(info);
   }
 
+  // work_ sized to `bytes`, and zeroed with tau_ (zero_qr_workspace, kernels/r_rank_check.hpp).
+  void size_workspace(size_t bytes) {
+    work_.resize(bytes);
+    zero_qr_workspace(work_, tau_, this->stream());
+  }
+
   [[noreturn]] void throw_rank_deficient(int info) const {
     std::ostringstream os;
     os << this->name() << ": A is rank deficient to working precision";
@@ -192,7 +198,7 @@ class GelsSolver final : public GelsBase<T> {
  private:
   void prepare(const Problem<T>&) override {
     const size_t gels_bytes = this->prepare_working_precision();
-    this->work_.resize(std::max(gels_bytes, this->prepare_rank_check()));
+    this->size_workspace(std::max(gels_bytes, this->prepare_rank_check()));
   }
 
   void solve() override { this->info_.iterations = std::max(this->solve_working_precision(), 0); }
@@ -250,7 +256,7 @@ class GelsIrsSolver final : public GelsBase<T> {
     // The IRS call, the working-precision fallback and the rank check never overlap: one
     // workspace serves all three.
     const size_t rank_bytes = this->prepare_rank_check();
-    this->work_.resize(std::max({irs_bytes, gels_bytes, rank_bytes}));
+    this->size_workspace(std::max({irs_bytes, gels_bytes, rank_bytes}));
     r_.resize(static_cast<size_t>(m));
     g_.resize(static_cast<size_t>(n));
     // Norms of the inputs, in double on the host (setup is not timed).

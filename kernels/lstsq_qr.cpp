@@ -76,6 +76,7 @@ class QrSolver final : public GpuSolver<T> {
     work_.resize((bytes + sizeof(T) - 1) / sizeof(T));
     geqrf_dev_bytes_ = geqrf_dev;
     work_h_.resize(geqrf_host);
+    zero_qr_workspace(work_, tau_, this->stream());
   }
 
   void stage() override {

@@ -80,6 +80,7 @@ class RefinedQrSolver final : public GpuSolver<T> {
     work_.resize((bytes + sizeof(T) - 1) / sizeof(T));
     geqrf_dev_bytes_ = geqrf_dev;
     work_h_.resize(geqrf_host);
+    zero_qr_workspace(work_, tau_, this->stream());
   }
 
   void stage() override {

@@ -56,6 +56,11 @@ class SvdSolver final : public GpuSolver<T> {
         U_.data(), r, dt, VT_.data(), c, dt, &dev_bytes, &host_bytes));
     work_d_.resize(dev_bytes);
     work_h_.resize(host_bytes);
+    // Xgesvd's first step is a Householder QR whose tau lives in this workspace: zeroed for the
+    // reason zero_qr_workspace (kernels/r_rank_check.hpp) gives. On the H200 (2026-12-04, second
+    // run) initcheck's remaining reports, 88800 in geqr2_smem_domino_fast, all came from here
+    // (this zeroing came after that run: not yet checked on a GPU).
+    work_d_.zero(this->stream());
   }
 
   void stage() override {

@@ -13,6 +13,18 @@
 
 namespace lsgd::cuda {
 
+// Zeroes Xgeqrf's device workspace and tau, in prepare() (outside the timed region), for every
+// solver that factors with Xgeqrf (the same four as RRankCheck). On the H200 (2026-12-04)
+// compute-sanitizer initcheck reported one uninitialized 8-byte read per launch inside cuSOLVER's
+// geqr2_smem_domino_fast, with right results. With these two zeroed (second H200 run, the same
+// day) the reports stopped: test_refined 66048 -> 0, and none left from cuda.qr in test_gpu_lstsq.
+// So the word read is in what we pass; zeroing costs one memset per prepare(), none per solve.
+template <typename W, typename T>
+void zero_qr_workspace(DeviceBuffer<W>& work, DeviceBuffer<T>& tau, cudaStream_t stream) {
+  work.zero(stream);
+  tau.zero(stream);
+}
+
 template <typename T>
 class RRankCheck {
  public:
