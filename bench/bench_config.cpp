@@ -54,12 +54,18 @@ StopRule stop_rule(const Config& c) {
   return r;
 }
 
+lsgd_stop_rule c_rule(const StopRule& rule) {
+  return lsgd_stop_rule{rule.min_reps, rule.min_time_s, rule.rse, rule.max_time_s, rule.max_reps};
+}
+
 const char* stop_reason(const StopRule& rule, int reps, double wall_s, double rse) {
-  if (reps < rule.min_reps) return "";
-  if (wall_s >= rule.min_time_s && rse < rule.rse) return "rse";  // NaN rse: never
-  if (wall_s >= rule.max_time_s) return "time_cap";
-  if (reps >= rule.max_reps) return "max_reps";
-  return "";
+  const lsgd_stop_rule c = c_rule(rule);
+  const int code = lsgd_stop_code(&c, reps, wall_s, rse);
+  if (code == LSGD_STOP_BAD_RULE) {
+    throw InvalidInput("benchmark repetition rule: min_reps >= 1, max_reps >= min_reps and "
+                       "non-negative times and rse are required");
+  }
+  return lsgd_stop_name(code);
 }
 
 namespace {

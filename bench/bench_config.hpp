@@ -3,6 +3,8 @@
 // benchmark::Initialize sees it (Google Benchmark rejects flags it does not know).
 #include <string>
 
+#include "bench/stop_rule.h"
+
 namespace lsgd::bench {
 
 enum class Preset { quick, full };
@@ -56,7 +58,8 @@ struct Config {
   }
 };
 
-// The repetition rule (cases.cpp, bench_mpi, and the peers through the case list): at least
+// The repetition rule (cases.cpp, bench_mpi, and the peers through the case list; implemented once,
+// in bench/stop_rule.cpp): at least
 // min_reps timed solves, always (the time cap never undercuts it: a ratio needs repetitions on both
 // sides); then stop once min_time has passed and the relative standard error of the mean is below
 // rse, or once max_time has passed, or at max_reps solves.
@@ -71,8 +74,11 @@ struct StopRule {
   int max_reps = kMaxReps;
 };
 StopRule stop_rule(const Config& c);
+// The same rule as the C interface the peers load (bench/stop_rule.h, the one implementation).
+lsgd_stop_rule c_rule(const StopRule& rule);
 // Why to stop after `reps` solves, `wall_s` seconds and relative standard error `rse` (NaN with
-// one sample): "rse", "time_cap", "max_reps", or "" to go on.
+// one sample): "rse", "time_cap", "max_reps", or "" to go on (lsgd_stop_code). Throws
+// InvalidInput for a rule lsgd_stop_code refuses.
 const char* stop_reason(const StopRule& rule, int reps, double wall_s, double rse);
 
 // Parses the --lsgd_* flags and removes them from argv (argc is updated); other flags are left for

@@ -1,13 +1,31 @@
 #include "bench/case_list.hpp"
 
+#include <dlfcn.h>
+
+#include <filesystem>
 #include <sstream>
 
 #include "bench/algorithms.hpp"
 #include "bench/context.hpp"
+#include "bench/stop_rule.h"
+#include "lsgd/error.hpp"
 #include "lsgd/metrics.hpp"
 
 namespace lsgd::bench {
 namespace {
+
+// The absolute path of the liblsgd_stop_rule.so this binary loaded (where lsgd_stop_code lives):
+// the peers load the same file, so both sides run the rule of this build. Throws Error when the
+// dynamic loader cannot say (a statically linked rule would have no file for the peers).
+std::string stop_rule_library() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&lsgd_stop_code), &info) == 0 || info.dli_fname == nullptr ||
+      info.dli_fname[0] == '\0') {
+    throw Error("--lsgd_list_cases: cannot find the file of the repetition rule "
+                "(liblsgd_stop_rule.so) that this binary loaded");
+  }
+  return std::filesystem::absolute(info.dli_fname).string();
+}
 
 std::string quoted_list(const std::vector<const char*>& v) {
   std::ostringstream os;
@@ -61,7 +79,8 @@ std::string case_list_json(const std::string& family, const Config& config, cons
      << ",\n  \"stop_rule\": {\"min_reps\": " << rule.min_reps
      << ", \"min_time_s\": " << json_number(rule.min_time_s) << ", \"rse\": " << json_number(rule.rse)
      << ", \"max_time_s\": " << json_number(rule.max_time_s) << ", \"max_reps\": " << rule.max_reps
-     << ", \"warmup\": 1, \"estimator\": \"median\"}"
+     << ", \"warmup\": 1, \"estimator\": \"median\", \"library\": "
+     << json_string(stop_rule_library()) << "}"
      << ",\n  \"ceilings\": {\"cpu_copy_GBps\": " << json_number(ce.cpu_copy_GBps)
      << ", \"cpu_gemm_f32_GFLOPs\": " << json_number(ce.cpu_gemm_f32_GFLOPs)
      << ", \"cpu_gemm_f64_GFLOPs\": " << json_number(ce.cpu_gemm_f64_GFLOPs)

@@ -1,5 +1,6 @@
 #include "bench/entry_fields.hpp"
 
+#include "bench/stop_rule.h"
 #include "common/text_format.hpp"  // the project's JSON string and number formatting
 
 #include <algorithm>
@@ -52,10 +53,7 @@ double RepStats::stddev() const {
   return std::sqrt(ss / static_cast<double>(samples.size() - 1));
 }
 
-double RepStats::rse() const {
-  if (samples.size() < 2) return NAN;
-  return stddev() / std::sqrt(static_cast<double>(samples.size())) / mean();
-}
+double RepStats::rse() const { return lsgd_relative_stderr(samples.data(), samples.size()); }
 
 void register_fields(const std::string& name, const EntryFields& f) { fields_map()[name] = f; }
 

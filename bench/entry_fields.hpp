@@ -63,7 +63,7 @@ struct RepStats {
   double median() const;
   double min() const;
   double stddev() const;        // sample standard deviation (n - 1)
-  double rse() const;           // relative standard error of the mean: stddev / sqrt(n) / mean
+  double rse() const;           // relative standard error of the mean: lsgd_relative_stderr (stop_rule.h)
 };
 
 // Machine state over one benchmark run.

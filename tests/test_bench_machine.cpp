@@ -14,6 +14,7 @@
 #include "bench/bench_config.hpp"
 #include "bench/entry_fields.hpp"
 #include "bench/machine_state.hpp"
+#include "lsgd/error.hpp"
 #include "lsgd/registry.hpp"
 
 namespace lsgd::bench {
@@ -106,8 +107,9 @@ TEST(BenchMachine, FieldsJsonEscapesAndNullsWhatDoesNotApply) {
 }  // namespace
 }  // namespace lsgd::bench
 
-// The rule both runtimes implement, on the cases of tests/data/bench/stop_rule.json (the Python
-// twin, bench/peers/common.py, is tested on the same file by test_case_list).
+// The rule (bench/stop_rule.cpp, the one implementation), on the cases of
+// tests/data/bench/stop_rule.json, through the binaries' stop_reason (the Python peers call the
+// same library on the same file in test_case_list).
 TEST(BenchStopRule, CasesSharedWithThePeers) {
   std::ifstream f(std::string(LSGD_SOURCE_DIR) + "/tests/data/bench/stop_rule.json");
   ASSERT_TRUE(f.good());
@@ -169,4 +171,33 @@ TEST(BenchAlgorithms, TableMatchesTheRegistrysFamilies) {
   std::vector<std::string> table;
   for (const lsgd::bench::AlgorithmInfo& a : lsgd::bench::algorithms()) table.emplace_back(a.id);
   EXPECT_EQ(table, lsgd::algorithm_families());
+}
+
+// The C interface the peers load: the relative standard error the rule uses is RepStats::rse, a
+// refused rule is an error and not a decision, and the decision from samples is the decision from
+// their rse.
+TEST(BenchStopRule, CInterface) {
+  const double samples[] = {1.0, 3.0, 1.0, 3.0};
+  // mean 2, sample sd sqrt(4/3): rse = sqrt(4/3) / 2 / 2.
+  EXPECT_NEAR(lsgd_relative_stderr(samples, 4), std::sqrt(4.0 / 3.0) / 4.0, 1e-15);
+  EXPECT_TRUE(std::isnan(lsgd_relative_stderr(samples, 1)));
+  lsgd::bench::RepStats st;
+  st.samples.assign(samples, samples + 4);
+  EXPECT_EQ(st.rse(), lsgd_relative_stderr(samples, 4));
+
+  lsgd_stop_rule r{2, 0.0, 0.5, 10.0, 100};
+  EXPECT_EQ(lsgd_stop_after(&r, samples, 4, 1.0), LSGD_STOP_RSE);  // rse 0.29 < 0.5
+  r.rse = 0.1;
+  EXPECT_EQ(lsgd_stop_after(&r, samples, 4, 1.0), LSGD_GO_ON);
+  EXPECT_EQ(lsgd_stop_after(&r, samples, 4, 10.0), LSGD_STOP_TIME_CAP);
+  EXPECT_STREQ(lsgd_stop_name(LSGD_STOP_TIME_CAP), "time_cap");
+
+  for (lsgd_stop_rule bad : {lsgd_stop_rule{0, 0.0, 0.1, 1.0, 10}, lsgd_stop_rule{5, 0.0, 0.1, 1.0, 4},
+                             lsgd_stop_rule{5, NAN, 0.1, 1.0, 10}, lsgd_stop_rule{5, 0.0, -1.0, 1.0, 10}}) {
+    EXPECT_EQ(lsgd_stop_code(&bad, 5, 1.0, 0.0), LSGD_STOP_BAD_RULE);
+  }
+  EXPECT_EQ(lsgd_stop_code(nullptr, 5, 1.0, 0.0), LSGD_STOP_BAD_RULE);
+  lsgd::bench::StopRule cpp;
+  cpp.min_reps = 0;
+  EXPECT_THROW(lsgd::bench::stop_reason(cpp, 5, 1.0, 0.0), lsgd::InvalidInput);
 }

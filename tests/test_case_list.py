@@ -5,8 +5,8 @@
 
 Checks: --lsgd_list_cases describes every case (problem, algorithm family, flop model, registered
 or skipped with a reason) and the stop rule; --lsgd_write_problem writes the problem the binary
-solves (b = A x_true up to rounding, lsgd's layout); the peers' stop rule agrees with the C++ one
-on tests/data/bench/stop_rule.json; and one problem run both ways (lsgd's binary, the NumPy/SciPy
+solves (b = A x_true up to rounding, lsgd's layout); the peers run the binaries' stop rule (the
+library the case list names) and it answers tests/data/bench/stop_rule.json; and one problem run both ways (lsgd's binary, the NumPy/SciPy
 peers) gives like-for-like pairs only. Re-runs itself under /usr/bin/python3 for NumPy/SciPy;
 exits 77 (skipped) without them.
 """
@@ -107,13 +107,53 @@ class CaseList(unittest.TestCase):
 
 
 class StopRule(unittest.TestCase):
-    def test_cases_shared_with_the_binaries(self):
+    """The peers' repetitions run the binaries' rule itself: the library the case list names."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.library = cases.list_cases(BUILD, "gd", "quick", [CEILINGS, CPU])["stop_rule"]["library"]
         with open(os.path.join(HERE, "data", "bench", "stop_rule.json"), encoding="utf-8") as f:
-            doc = json.load(f)
-        for c in doc["cases"]:
-            rse = float("nan") if c["rse"] is None else c["rse"]
-            self.assertEqual(common.stop_reason(doc["rule"], c["reps"], c["wall_s"], rse),
+            cls.pinned = json.load(f)
+
+    def rule(self, **kw):
+        return {**self.pinned["rule"], "library": self.library, **kw}
+
+    def test_the_case_list_names_the_built_library(self):
+        self.assertTrue(os.path.isabs(self.library), self.library)
+        self.assertTrue(os.path.isfile(self.library), self.library)
+        self.assertIn("lsgd_stop_rule", os.path.basename(self.library))
+
+    def test_cases_shared_with_the_binaries(self):
+        for c in self.pinned["cases"]:
+            self.assertEqual(common.stop_reason(self.rule(), c["reps"], c["wall_s"], c["rse"]),
                              c["stop"], c["why"])
+
+    def test_repeat_stops_where_the_rule_says(self):
+        # Identical samples: rse 0 once there are two, so "rse" at min_reps when min_time is 0.
+        times, why = common.repeat(lambda: 1e-3, self.rule(min_time_s=0.0))
+        self.assertEqual((len(times), why), (5, "rse"))
+        # Alternating 1 and 3 ms: rse = sd / sqrt(n) / mean ~ 0.5 / sqrt(n) stays above 1% until
+        # n > 2500, so the repetition cap (40) stops it first; the time caps are out of reach.
+        seq = iter([1e-3, 3e-3] * 1000)
+        times, why = common.repeat(lambda: next(seq), self.rule(min_time_s=0.0, max_time_s=1e9,
+                                                                 max_reps=40))
+        self.assertEqual((len(times), why), (40, "max_reps"))
+        # The time cap: 30 ms sleeps, 1 ms min_time and 50 ms cap, a precision never reached.
+        import time
+        seq = iter([1e-3, 3e-3] * 1000)
+        times, why = common.repeat(lambda: (time.sleep(0.03), next(seq))[1],
+                                   self.rule(min_time_s=0.001, max_time_s=0.05))
+        self.assertEqual((len(times), why), (5, "time_cap"))
+
+    def test_a_bad_rule_or_library_is_a_clear_error(self):
+        with self.assertRaisesRegex(ValueError, "refused"):
+            common.stop_reason(self.rule(min_reps=0), 5, 1.0, 0.0)
+        with self.assertRaisesRegex(ValueError, "refused"):
+            common.repeat(lambda: 1e-3, self.rule(max_reps=2))
+        with self.assertRaisesRegex(RuntimeError, "names no library"):
+            common.stop_reason(self.pinned["rule"], 5, 1.0, 0.0)
+        with self.assertRaisesRegex(RuntimeError, "cannot load"):
+            common.stop_reason(self.rule(library="/nonexistent/liblsgd_stop_rule.so"), 5, 1.0, 0.0)
 
 
 class OneProblemBothWays(unittest.TestCase):

@@ -15,6 +15,7 @@ name, e.g. ``ls/numpy.lstsq/f64/m:64/n:64``); nothing reads the name back. The s
 Standard library only: the callers bring NumPy or PyTorch.
 """
 
+import ctypes
 import datetime
 import json
 import math
@@ -136,45 +137,87 @@ def machine_of(before, after):
             "cpu_end": {"loadavg1": after[3] if after else None}}
 
 
-# Repetitions: the rule of lsgd's binaries (bench/bench_config.hpp, stop_reason), its parameters
-# from the case list; tests/data/stop_rule.json holds cases both implementations are tested on.
-
-MAX_REPS = 2000
-DEFAULT_RULE = {"min_reps": 5, "min_time_s": 0.02, "rse": 0.01, "max_time_s": 0.25,
-                "max_reps": MAX_REPS}
+# Repetitions: the rule of lsgd's binaries, not a copy of it. The case list's "stop_rule" holds the
+# parameters and names the library that implements the rule (bench/stop_rule.h,
+# liblsgd_stop_rule.so of the build that listed the cases); it is loaded here through ctypes
+# (standard library), so any interpreter on the machine can use it.
 
 
-def relative_stderr(times):
-    if len(times) < 2:
-        return float("nan")
-    mean = statistics.fmean(times)
-    return statistics.stdev(times) / math.sqrt(len(times)) / mean if mean > 0 else float("nan")
+class _CRule(ctypes.Structure):
+    _fields_ = [("min_reps", ctypes.c_int), ("min_time_s", ctypes.c_double),
+                ("rse", ctypes.c_double), ("max_time_s", ctypes.c_double),
+                ("max_reps", ctypes.c_int)]
+
+
+_RULE_LIBS = {}
+_BAD_RULE = -1  # LSGD_STOP_BAD_RULE
+
+
+def rule_library(rule):
+    """The loaded liblsgd_stop_rule.so the case list's stop_rule names. RuntimeError saying what to
+    rebuild when it names none or the file cannot be loaded."""
+    path = rule.get("library")
+    if not path:
+        raise RuntimeError("the case list's stop_rule names no library (\"library\"): it came from an "
+                           "older build of the bench binaries; rebuild them (cmake --build BUILD "
+                           "--target lsgd_bench)")
+    lib = _RULE_LIBS.get(path)
+    if lib is None:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            raise RuntimeError(f"{path}: cannot load the repetition rule the case list names ({e}); "
+                               "rebuild the bench binaries (target lsgd_bench)") from None
+        lib.lsgd_stop_code.argtypes = [ctypes.POINTER(_CRule), ctypes.c_int, ctypes.c_double,
+                                       ctypes.c_double]
+        lib.lsgd_stop_code.restype = ctypes.c_int
+        lib.lsgd_stop_after.argtypes = [ctypes.POINTER(_CRule), ctypes.POINTER(ctypes.c_double),
+                                        ctypes.c_size_t, ctypes.c_double]
+        lib.lsgd_stop_after.restype = ctypes.c_int
+        lib.lsgd_stop_name.argtypes = [ctypes.c_int]
+        lib.lsgd_stop_name.restype = ctypes.c_char_p
+        _RULE_LIBS[path] = lib
+    return lib
+
+
+def _c_rule(rule):
+    return _CRule(int(rule["min_reps"]), float(rule["min_time_s"]), float(rule["rse"]),
+                  float(rule["max_time_s"]), int(rule["max_reps"]))
+
+
+def _name(lib, code, rule):
+    if code == _BAD_RULE:
+        raise ValueError(f"stop rule refused by {rule.get('library')}: {rule} (min_reps >= 1, "
+                         "max_reps >= min_reps, non-negative times and rse)")
+    return lib.lsgd_stop_name(code).decode()
 
 
 def stop_reason(rule, reps, wall_s, rse):
-    """Why to stop after `reps` timed solves, `wall_s` seconds and relative standard error `rse`:
-    "rse", "time_cap", "max_reps", or "" to go on. The time cap never stops before min_reps."""
-    if reps < rule["min_reps"]:
-        return ""
-    if wall_s >= rule["min_time_s"] and rse < rule["rse"]:  # NaN: never
-        return "rse"
-    if wall_s >= rule["max_time_s"]:
-        return "time_cap"
-    if reps >= rule["max_reps"]:
-        return "max_reps"
-    return ""
+    """Why to stop after `reps` timed solves, `wall_s` seconds and relative standard error `rse`
+    (None or NaN: unknown): "rse", "time_cap", "max_reps", or "" to go on (lsgd_stop_code)."""
+    lib = rule_library(rule)
+    c = _c_rule(rule)
+    rse = float("nan") if rse is None else float(rse)
+    return _name(lib, lib.lsgd_stop_code(ctypes.byref(c), int(reps), float(wall_s), rse), rule)
 
 
 def repeat(timed, rule):
-    """Calls timed() (returns one solve's seconds) until stop_reason says stop; returns
-    (seconds per solve, why it stopped)."""
+    """Calls timed() (returns one solve's seconds) until the rule says stop (lsgd_stop_after, on
+    the samples so far); returns (the seconds of each solve, why it stopped)."""
+    lib = rule_library(rule)
+    c = _c_rule(rule)
+    buf = (ctypes.c_double * max(c.max_reps, c.min_reps, 1))()
     times = []
     t0 = time.perf_counter()
     while True:
-        times.append(timed())
-        why = stop_reason(rule, len(times), time.perf_counter() - t0, relative_stderr(times))
-        if why:
-            return times, why
+        seconds = timed()
+        if len(times) == len(buf):  # only with a rule lsgd_stop_after refuses
+            raise ValueError(f"stop rule {rule} never stopped after {len(times)} repetitions")
+        buf[len(times)] = seconds
+        times.append(seconds)
+        code = lib.lsgd_stop_after(ctypes.byref(c), buf, len(times), time.perf_counter() - t0)
+        if code:
+            return times, _name(lib, code, rule)
 
 
 # Output
@@ -273,7 +316,7 @@ class BenchWriter:
             stats = {"reps": n, "mean_s": mean, "median_s": statistics.median(seconds),
                      "min_s": min(seconds), "stddev_s": sd,
                      "rse": sd / math.sqrt(n) / mean if n > 1 and mean > 0 else None,
-                     "stop": stop or ("max_reps" if n >= MAX_REPS else "time_cap"),
+                     "stop": stop,
                      "samples_s": list(seconds)}
             entry["lsgd"] = self._lsgd(name, stats, rate)
         self.benchmarks.append(entry)
