@@ -477,6 +477,23 @@ TEST_F(AdviseCli, AnswersWithTheDefaultResultsAndInJson) {
   EXPECT_EQ(cli_test::count_lines(j.out), 1u);
 }
 
+// --results is repeatable: a CPU run and a GPU run ranked together (the GPU table: the second H200
+// run's quick preset, named with its parent folder); the same run twice is a usage error.
+TEST_F(AdviseCli, SeveralResultsAreRankedTogether) {
+  const std::string gpu = std::string(LSGD_SOURCE_DIR) + "/results/h200-20261204-2/quick";
+  const auto r = run("advise --m 16384 --n 32 --results '" + kReference + "' --results '" + gpu + "'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("results: cpu-2core-20261129, h200-20261204-2/quick"), std::string::npos)
+      << r.out.substr(0, 400);
+  EXPECT_NE(r.out.find("NVIDIA H200"), std::string::npos);
+  EXPECT_NE(r.out.find("cuda.tsqr"), std::string::npos);
+  EXPECT_NE(r.out.find("cpu.tsqr"), std::string::npos);
+  const auto twice = run("advise --m 16384 --n 32 --results '" + gpu + "' --results '" + gpu + "'");
+  EXPECT_EQ(twice.code, 2) << twice.out;
+  EXPECT_NE(twice.err.find("twice"), std::string::npos) << twice.err;
+  EXPECT_EQ(cli_test::count_lines(twice.err), 1u) << twice.err;
+}
+
 TEST_F(AdviseCli, RefusalsExitOneWithOneLine) {
   for (const std::string& args :
        {std::string("advise --m 4096 --n 64 --precision f32 --kappa 1e6 --digits 7"),

@@ -150,11 +150,20 @@ class AdviseTable(unittest.TestCase):
         self.assertIn("no lsgd entry", r.stderr)
         self.assertEqual(run(os.path.join(self.dir, "nope")).returncode, 2)
 
-    def test_the_committed_reference_table_is_up_to_date(self):
-        with open(os.path.join(REFERENCE, advise_table.FILENAME), encoding="utf-8") as f:
-            committed = f.read()
-        self.assertEqual(committed, advise_table.table_text(REFERENCE),
-                         "run tools/advise_table.py " + REFERENCE)
+    def test_the_committed_tables_are_up_to_date(self):
+        # The reference CPU run and the two H200 runs' quick presets (results/h200-*/quick).
+        for d in (REFERENCE, os.path.join(ROOT, "results", "h200-20261204", "quick"),
+                  os.path.join(ROOT, "results", "h200-20261204-2", "quick")):
+            with open(os.path.join(d, advise_table.FILENAME), encoding="utf-8") as f:
+                committed = f.read()
+            self.assertEqual(committed, advise_table.table_text(d),
+                             "run tools/advise_table.py " + d)
+
+    def test_a_run_is_named_by_its_folder_under_results(self):
+        self.assertEqual(advise_table.source_name(REFERENCE), "cpu-2core-20261129")
+        self.assertEqual(advise_table.source_name(os.path.join(ROOT, "results", "h200-20261204-2",
+                                                               "quick")), "h200-20261204-2/quick")
+        self.assertEqual(advise_table.source_name("/tmp/x/run/"), "x/run")
 
 
 def _crossover_ready():

@@ -102,6 +102,15 @@ def _device_labels(results):
     return labels, caches
 
 
+def source_name(directory):
+    """The run's name in the table and in `lsgd advise`'s answers: the directory's name under
+    results/ (results/cpu-2core-20261204 -> cpu-2core-20261204), else its parent's name with it
+    (results/h200-20261204-2/quick -> h200-20261204-2/quick), so two runs' quick/ stay apart."""
+    p = os.path.normpath(os.path.abspath(directory))
+    base, parent = os.path.basename(p), os.path.basename(os.path.dirname(p))
+    return base if parent in ("results", "") else f"{parent}/{base}"
+
+
 def table_text(directory):
     """The table of one results directory, as text (raises lsgd_results.ResultsError)."""
     results = lr.load([directory], skip_unrelated=True)
@@ -128,11 +137,12 @@ def table_text(directory):
     caches = {k: v for k, v in caches.items() if k[0] in measured}
     gits = sorted({c.get("git_revision") for c in results.contexts if c.get("git_revision")})
     dates = sorted({c.get("date", "")[:10] for c in results.contexts if c.get("date")})
-    lines = [f"# lsgd advise table: the measurements of {os.path.basename(os.path.normpath(directory))}"
+    source = source_name(directory)
+    lines = [f"# lsgd advise table: the measurements of {source}"
              f" for `lsgd advise` (written by tools/advise_table.py from its bench_*.json;"
              f" do not edit)",
              f"#@\tformat\t{FORMAT}",
-             f"#@\tsource\t{_cell(os.path.basename(os.path.normpath(directory)))}"]
+             f"#@\tsource\t{_cell(source)}"]
     if gits:
         lines.append("#@\tgit\t" + _cell(" ".join(gits)))
     if dates:

@@ -63,7 +63,7 @@ std::vector<OptionSpec> advise_options() {
       {"iterations", "K", "rank iterative solvers at exactly K iterations (digits predicted)"},
       {"mode", "M", "GPU solvers: end-to-end (data in host memory; default) or resident"},
       {"results", "DIR",
-       "a results directory with advise_table.tsv (repeatable; default: every committed one)"},
+       "a results directory with advise_table.tsv (repeatable; default: every committed one)", true},
       {"extrapolate", "F", "predict up to F times beyond a solver's measured sizes (default 4)"},
       {"json", "", "print one JSON object"},
       {"check", "DIR", "validate the model on the measurements of DIR"},

@@ -49,7 +49,7 @@ bool Args::parse(const std::vector<std::string>& argv) {
       value = argv[++i];
     }
     if (value.empty()) throw UsageError(command_ + ": option --" + name + " has an empty value");
-    if (const auto it = values_.find(name); it != values_.end()) {
+    if (const auto it = values_.find(name); it != values_.end() && !spec->repeatable) {
       // The last one silently winning hides a typo or a pasted line: say so.
       const bool list = spec->metavar == "COLS";
       throw UsageError(command_ + ": option --" + name + " given twice ('" + it->second +

@@ -18,6 +18,7 @@ struct OptionSpec {
   std::string name;     // without the leading dashes, e.g. "input"
   std::string metavar;  // empty for a flag
   std::string help;
+  bool repeatable = false;  // may be given several times (all() returns every value)
 };
 
 class Args {
