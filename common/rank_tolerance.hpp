@@ -43,11 +43,31 @@ bool gram_pivot_dependent(T pivot, T gjj, T tol) {
   return !(pivot * pivot > tol * gjj);
 }
 
+// Columns: `col` / `j` below are 0-based indices; every message counts columns from 1, on every
+// backend, since the CLI names "column N" from the data's header (text::with_column_names).
+
 // The NumericalError of a column whose norm (or Gram diagonal) is not finite in T.
 [[noreturn]] inline void throw_overflow(const std::string& who, index_t col) {
   std::ostringstream os;
   os << who << ": the norm of column " << col + 1
      << " of A is not finite in this precision (overflow); rescale the columns of A";
+  throw NumericalError(os.str());
+}
+
+// The test of column j of an unpivoted Householder R, for every backend: R(j,j) = rjj, the column's
+// norm ||R(0:j, j)|| = column_norm (= ||a_j||), tol = rank_tolerance(m). Throws the overflow
+// error when the norm is not finite, NumericalError naming the column and `instead` (the solvers
+// to use) when r_column_dependent.
+template <typename T>
+void check_r_column(const std::string& who, index_t j, T rjj, double column_norm, T tol,
+                    const char* instead) {
+  if (!std::isfinite(column_norm)) throw_overflow(who, j);
+  if (!r_column_dependent(rjj, column_norm, tol)) return;
+  std::ostringstream os;
+  os << who << ": A is rank deficient to working precision: column " << j + 1
+     << " lies in the span of the columns before it (|R(" << j + 1 << "," << j + 1
+     << ")| = " << std::abs(rjj) << " vs column norm " << column_norm << ", tolerance " << tol
+     << " = 10 sqrt(m) eps); use " << instead;
   throw NumericalError(os.str());
 }
 

@@ -40,17 +40,7 @@ void check_full_rank(const std::string& who, index_t m, index_t n, const T* r, i
   const T tol = rank_tolerance<T>(m);
   for (index_t j = 0; j < n; ++j) {
     const T* col = r + j * ldr;
-    const double norm = scaled_norm(col, j + 1);
-    if (!std::isfinite(norm)) throw_overflow(who, j);
-    if (r_column_dependent(col[j], norm, tol)) {
-      const T rjj = std::abs(col[j]);
-      std::ostringstream os;
-      os << who << ": A is rank deficient to working precision: column " << j + 1
-         << " lies in the span of the columns before it (|R(" << j + 1 << "," << j + 1
-         << ")| = " << rjj << " vs column norm " << norm
-         << "); use cpu.colpiv_qr, cpu.cod or cpu.svd";
-      throw NumericalError(os.str());
-    }
+    check_r_column(who, j, col[j], scaled_norm(col, j + 1), tol, "cpu.colpiv_qr, cpu.cod or cpu.svd");
   }
 }
 

@@ -98,14 +98,14 @@ class CholeskySolver final : public GpuSolver<T> {
     const T* gdiag = diag_.data();      // diag(G), lambda included
     const T* ldiag = diag_.data() + n;  // diag(L)
     for (index_t j = 0; j < n; ++j) {
-      if (!std::isfinite(gdiag[j])) throw_column_overflow(this->name(), static_cast<size_t>(j));
+      if (!std::isfinite(gdiag[j])) cpu::throw_overflow(this->name(), j);
     }
     if (potrf > 0) {
       std::ostringstream os;
       os << "cuda.cholesky: A^T A" << (ridge ? " + lambda I" : "")
          << " is not positive definite: the leading minor of order " << potrf
-         << " is not positive definite (column " << potrf - 1
-         << ", 0-based, of A is numerically dependent on the columns before it, or A is too "
+         << " is not positive definite (column " << potrf
+         << " of A is numerically dependent on the columns before it, or A is too "
             "ill-conditioned for the normal equations); use cuda.qr or cuda.svd";
       throw NumericalError(os.str());
     }
@@ -114,9 +114,9 @@ class CholeskySolver final : public GpuSolver<T> {
       if (!cpu::gram_pivot_dependent(ldiag[j], gdiag[j], tol)) continue;
       std::ostringstream os;
       os << "cuda.cholesky: A^T A" << (ridge ? " + lambda I" : "")
-         << " is not numerically positive definite at column " << j << " (0-based: L(" << j << ","
-         << j << ")^2 = " << ldiag[j] * ldiag[j] << " <= 10 sqrt(m) eps G(" << j << "," << j
-         << ") = " << tol * gdiag[j]
+         << " is not numerically positive definite at column " << j + 1 << " (L(" << j + 1
+         << "," << j + 1 << ")^2 = " << ldiag[j] * ldiag[j] << " <= 10 sqrt(m) eps G(" << j + 1
+         << "," << j + 1 << ") = " << tol * gdiag[j]
          << "; A is rank deficient or too ill-conditioned for the normal equations, whose error "
             "grows like kappa^2); use cuda.qr, or cuda.svd for rank-deficient A";
       throw NumericalError(os.str());

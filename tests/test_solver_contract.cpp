@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "common/rank_tolerance.hpp"
+#include "common/text_format.hpp"
 #include "kernels/gd_checks.hpp"
 #include "kernels/qr_checks.hpp"
 #include "kernels/unique_handle.hpp"
@@ -290,8 +291,14 @@ TEST(QrChecks, RankRuleOfCpuQrAndLibraryInfos) {
       ADD_FAILURE() << "rank deficiency not reported at scale " << scale;
     } catch (const NumericalError& e) {
       EXPECT_TRUE(contains(e.what(), "cuda.qr: A is rank deficient")) << e.what();
-      EXPECT_TRUE(contains(e.what(), "column 2, 0-based")) << e.what();
-      EXPECT_TRUE(contains(e.what(), "|R(2,2)|")) << e.what();
+      // Columns count from 1, as cpu.qr's (the one message, cpu::check_r_column).
+      EXPECT_TRUE(contains(e.what(), "column 3 lies in the span of the columns before it"))
+          << e.what();
+      EXPECT_TRUE(contains(e.what(), "|R(3,3)|")) << e.what();
+      // So the CLI names the right column from a header (it reads "column N" as 1-based).
+      EXPECT_TRUE(contains(text::with_column_names(e.what(), {"age", "height", "height_cm"}),
+                           "column 3 ('height_cm') lies in the span"))
+          << e.what();
       EXPECT_TRUE(contains(e.what(), "cuda.svd")) << e.what();
     }
     const double clear[] = {3.0, -1.0, 200.0 * eps * scale};  // above 100 eps ||a_3||
@@ -308,7 +315,7 @@ TEST(QrChecks, RankRuleOfCpuQrAndLibraryInfos) {
     cuda::check_r_full_rank("cuda.gels", 10, ones, big_norms, 2);
     ADD_FAILURE() << "overflow not reported";
   } catch (const NumericalError& e) {
-    EXPECT_TRUE(contains(e.what(), "cuda.gels: the norm of column 1 (0-based)")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "cuda.gels: the norm of column 2 of A is not finite")) << e.what();
     EXPECT_TRUE(contains(e.what(), "overflow")) << e.what();
   }
   EXPECT_NO_THROW(cuda::check_qr_infos("cuda.qr", 0, 0));
